@@ -1,0 +1,14 @@
+//! vigie: a lookout daemon for a public institution's reputation online.
+//!
+//! Data flows one way: `sources` → `pipeline` → `classify` → `signals` → `notify`,
+//! with `store` underneath. See README.md for the architecture sketch.
+
+pub mod classify;
+pub mod config;
+pub mod dedup;
+pub mod matching;
+pub mod model;
+pub mod pipeline;
+pub mod sources;
+pub mod store;
+pub mod text;

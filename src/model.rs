@@ -1,0 +1,94 @@
+//! Plain data passed between stages: what a source yields, what the pipeline makes of it,
+//! and what the store gives back.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{Sentiment, TopicScore};
+
+/// One entry as a source delivered it, cleaned to text but not yet matched.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Item {
+    /// Name of the source (`[[sources]] name`).
+    pub source: String,
+    /// The source's own id for the entry (RSS guid, Atom id), when it gave one.
+    pub guid: Option<String>,
+    /// Link to the article or post, as given.
+    pub link: Option<String>,
+    /// Title, as clean text.
+    pub title: String,
+    /// Body or summary, as clean text.
+    pub text: String,
+    /// Publication (or last update) time given by the source.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Author name or handle.
+    pub author: Option<String>,
+    /// Followers or audience of the author, when the source says.
+    pub reach: Option<i64>,
+    /// Language the source declares (feed `<language>`, `xml:lang`), as given.
+    pub lang_hint: Option<String>,
+}
+
+/// A mention ready to be stored: matched, keyed, language identified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMention {
+    /// Dedup keys, strongest first; any key already stored means "same mention".
+    pub keys: Vec<String>,
+    /// Source that delivered it.
+    pub source: String,
+    /// Canonical link.
+    pub url: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub text: String,
+    /// Author.
+    pub author: Option<String>,
+    /// Audience.
+    pub reach: Option<i64>,
+    /// Publication time.
+    pub published_at: Option<DateTime<Utc>>,
+    /// ISO 639-1 code, or "und".
+    pub lang: String,
+    /// 0..=1
+    pub lang_confidence: f64,
+    /// Keyword terms that matched.
+    pub matched: Vec<String>,
+}
+
+/// A stored mention, as `vigie mentions --json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mention {
+    /// Database id.
+    pub id: i64,
+    /// First source it was seen in.
+    pub source: String,
+    /// Every source it was seen in.
+    pub sources: Vec<String>,
+    /// Canonical link.
+    pub url: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub text: String,
+    /// Author, when known and not yet purged.
+    pub author: Option<String>,
+    /// Audience of the author.
+    pub reach: Option<i64>,
+    /// Publication time from the source.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When vigie first stored it.
+    pub first_seen_at: DateTime<Utc>,
+    /// ISO 639-1 code or "und".
+    pub lang: String,
+    /// Language confidence, 0..=1.
+    pub lang_confidence: f64,
+    /// Keyword terms that matched.
+    pub matched: Vec<String>,
+    /// Sentiment, once classified.
+    pub sentiment: Option<Sentiment>,
+    /// Topics, once classified.
+    pub topics: Option<Vec<TopicScore>>,
+    /// Model that produced the classification.
+    pub model: Option<String>,
+}

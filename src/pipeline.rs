@@ -1,0 +1,75 @@
+//! Pipeline: item → normalised text → dedup keys → keyword match → language → [`NewMention`].
+//! Pure and synchronous, so the daemon, `vigie replay` and the benchmark share it.
+
+use crate::classify::language::LanguageId;
+use crate::matching::Matcher;
+use crate::model::{Item, NewMention};
+use crate::{dedup, text};
+
+/// Longest text kept for a mention (bytes); longer bodies are cut, not refused.
+pub const MAX_TEXT: usize = 20_000;
+
+/// The configured pipeline.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    matcher: Matcher,
+    language: LanguageId,
+}
+
+impl Pipeline {
+    /// From the institution's matcher and its languages.
+    pub fn new(matcher: Matcher, languages: &[String]) -> Pipeline {
+        Pipeline {
+            matcher,
+            language: LanguageId::new(languages),
+        }
+    }
+
+    /// Turns an item into a mention, or None when it does not mention the institution.
+    pub fn process(&self, item: &Item) -> Option<NewMention> {
+        let title = text::collapse_ws(&item.title);
+        let body = text::truncate(&item.text, MAX_TEXT);
+        let whole = if body.is_empty() { title.clone() } else { format!("{title}\n{body}") };
+        let matched = self.matcher.check(&whole)?;
+        let id = self.language.identify(&whole, item.lang_hint.as_deref());
+        Some(NewMention {
+            keys: dedup::keys(item),
+            source: item.source.clone(),
+            url: item.link.as_deref().and_then(dedup::canonical_link),
+            title,
+            text: body,
+            author: item.author.clone(),
+            reach: item.reach,
+            published_at: item.published_at,
+            lang: id.lang,
+            lang_confidence: id.confidence,
+            matched,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching_items_become_mentions_with_language() {
+        let m = Matcher::new(&["MyTax".into(), "FOD Belastingen".into()], &["sport".into()]).unwrap();
+        let p = Pipeline::new(m, &["fr".into(), "nl".into(), "en".into()]);
+        let item = Item {
+            source: "s".into(),
+            link: Some("https://example.org/a?utm_source=x".into()),
+            title: "MyTax ligt plat".into(),
+            text: "De FOD Belastingen bevestigt een storing op de laatste dag van de aangifte.".into(),
+            ..Item::default()
+        };
+        let mention = p.process(&item).unwrap();
+        assert_eq!(mention.matched, vec!["MyTax", "FOD Belastingen"]);
+        assert_eq!(mention.lang, "nl");
+        assert_eq!(mention.url.as_deref(), Some("https://example.org/a"));
+        let off_topic = Item { title: "Weer".into(), text: "Regen".into(), ..Item::default() };
+        assert!(p.process(&off_topic).is_none());
+        let excluded = Item { title: "MyTax sport".into(), ..Item::default() };
+        assert!(p.process(&excluded).is_none());
+    }
+}

@@ -1,0 +1,81 @@
+//! Turns feed bytes (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into [`Item`]s, with one
+//! repair attempt for the usual breakage before giving up with a clear error.
+
+use crate::model::Item;
+use crate::text::html_to_text;
+
+use super::repair;
+
+/// A parsed feed: its items, and what repair did if it was needed.
+#[derive(Debug)]
+pub struct Parsed {
+    /// Items in document order.
+    pub items: Vec<Item>,
+    /// Description of the repair applied, when the document was malformed.
+    pub repaired: Option<String>,
+}
+
+fn parser() -> feed_rs::parser::Parser {
+    // feed-rs invents a random id when an entry has none; we want to know it had none,
+    // so our dedup key falls back to the canonical link instead.
+    feed_rs::parser::Builder::new().id_generator(|_, _, _| String::new()).build()
+}
+
+/// Parses a feed document; `source` names the items' source.
+pub fn parse(bytes: &[u8], source: &str) -> Result<Parsed, String> {
+    let first = match parser().parse(bytes) {
+        Ok(feed) => return Ok(Parsed { items: items(feed, source), repaired: None }),
+        Err(e) => e.to_string(),
+    };
+    if let Some(why) = repair::not_a_feed(bytes) {
+        return Err(why);
+    }
+    let fixed = repair::repair(bytes);
+    if fixed.changes.is_empty() {
+        return Err(format!("not a readable feed: {first}"));
+    }
+    match parser().parse(fixed.bytes.as_slice()) {
+        Ok(feed) => Ok(Parsed {
+            items: items(feed, source),
+            repaired: Some(format!("{} (parser said: {first})", fixed.changes.join(", "))),
+        }),
+        Err(e) => Err(format!("not a readable feed: {first}; after repairing ({}) still: {e}", fixed.changes.join(", "))),
+    }
+}
+
+fn items(feed: feed_rs::model::Feed, source: &str) -> Vec<Item> {
+    let feed_lang = feed.language.clone();
+    feed.entries
+        .into_iter()
+        .map(|e| {
+            let link = e
+                .links
+                .iter()
+                .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+                .or(e.links.first())
+                .map(|l| l.href.trim().to_string());
+            let title = e.title.map(|t| html_to_text(&t.content)).unwrap_or_default();
+            let summary = e.summary.map(|t| html_to_text(&t.content));
+            let content = e.content.and_then(|c| c.body).map(|b| html_to_text(&b));
+            // Prefer the longer of summary and content: some feeds put a teaser in one.
+            let text = match (summary, content) {
+                (Some(s), Some(c)) => if c.len() > s.len() { c } else { s },
+                (Some(s), None) => s,
+                (None, Some(c)) => c,
+                (None, None) => String::new(),
+            };
+            let guid = Some(e.id.trim().to_string()).filter(|g| !g.is_empty());
+            Item {
+                source: source.to_string(),
+                guid,
+                link,
+                title,
+                text,
+                published_at: e.published.or(e.updated),
+                author: e.authors.first().and_then(|a| a.name.clone()).filter(|n| !n.trim().is_empty()),
+                reach: None,
+                lang_hint: e.language.or_else(|| feed_lang.clone()),
+            }
+        })
+        .collect()
+}

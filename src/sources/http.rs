@@ -1,0 +1,165 @@
+//! Polite HTTP: conditional GET, compression, timeout, body cap, honest User-Agent,
+//! and Retry-After parsing. One client is shared by every source.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER};
+use reqwest::StatusCode;
+
+use super::SourceError;
+
+/// A shared, configured HTTP client.
+#[derive(Clone, Debug)]
+pub struct Http {
+    client: reqwest::Client,
+    max_body: u64,
+    timeout: Duration,
+}
+
+/// A successful (2xx or 304) response.
+#[derive(Debug)]
+pub struct Response {
+    /// None on 304 Not Modified.
+    pub body: Option<Vec<u8>>,
+    /// `ETag`, if sent.
+    pub etag: Option<String>,
+    /// `Last-Modified`, if sent.
+    pub last_modified: Option<String>,
+    /// `Content-Type`, if sent.
+    pub content_type: Option<String>,
+}
+
+/// The User-Agent we send: who we are and how to reach the operator.
+pub fn user_agent(contact: Option<&str>) -> String {
+    let v = env!("CARGO_PKG_VERSION");
+    match contact {
+        Some(c) => format!("vigie/{v} (+{c}; media monitoring for a public institution)"),
+        None => format!("vigie/{v} (media monitoring for a public institution)"),
+    }
+}
+
+impl Http {
+    /// Builds the client from `[fetch]`.
+    pub fn new(cfg: &crate::config::Fetch) -> Result<Http, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(user_agent(cfg.contact.as_deref()))
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .gzip(true)
+            .deflate(true)
+            .brotli(true)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()?;
+        Ok(Http {
+            client,
+            max_body: cfg.max_body_mib * 1024 * 1024,
+            timeout: cfg.timeout,
+        })
+    }
+
+    /// The body cap in bytes.
+    pub fn max_body(&self) -> u64 {
+        self.max_body
+    }
+
+    /// Conditional GET; reads at most `max_body` bytes.
+    pub async fn get(&self, url: &str, etag: Option<&str>, last_modified: Option<&str>) -> Result<Response, SourceError> {
+        let mut req = self.client.get(url);
+        if let Some(e) = etag {
+            req = req.header(IF_NONE_MATCH, e);
+        }
+        if let Some(l) = last_modified {
+            req = req.header(IF_MODIFIED_SINCE, l);
+        }
+        let mut resp = req.send().await.map_err(|e| self.transport(e))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Response {
+                body: None,
+                etag: header(&headers, ETAG).or_else(|| etag.map(str::to_string)),
+                last_modified: header(&headers, LAST_MODIFIED).or_else(|| last_modified.map(str::to_string)),
+                content_type: None,
+            });
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS || (status == StatusCode::SERVICE_UNAVAILABLE && headers.contains_key(RETRY_AFTER)) {
+            return Err(SourceError::RateLimited {
+                status: status.as_u16(),
+                retry_after: header(&headers, RETRY_AFTER).and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
+            });
+        }
+        if !status.is_success() {
+            return Err(SourceError::Status {
+                status: status.as_u16(),
+                url: url.to_string(),
+            });
+        }
+        if let Some(len) = resp.content_length() {
+            if len > self.max_body {
+                return Err(SourceError::TooLarge { limit: self.max_body });
+            }
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(SourceError::TooLarge { limit: self.max_body });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            body: Some(body),
+            etag: header(&headers, ETAG),
+            last_modified: header(&headers, LAST_MODIFIED),
+            content_type: header(&headers, reqwest::header::CONTENT_TYPE),
+        })
+    }
+
+    fn transport(&self, e: reqwest::Error) -> SourceError {
+        if e.is_timeout() {
+            SourceError::Timeout(self.timeout)
+        } else {
+            // reqwest's Display omits the cause chain; it is where the useful part is.
+            let mut msg = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                msg.push_str(": ");
+                msg.push_str(&s.to_string());
+                src = s.source();
+            }
+            SourceError::Transport(msg)
+        }
+    }
+}
+
+fn header(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// Parses `Retry-After`: delay in seconds or an HTTP date.
+pub fn parse_retry_after(v: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2026 07:28:00 GMT").unwrap();
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:29:00 GMT", now), Some(Duration::from_secs(60)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn user_agent_names_contact() {
+        assert!(user_agent(Some("mailto:comms@example.org")).contains("+mailto:comms@example.org"));
+    }
+}
