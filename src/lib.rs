@@ -12,3 +12,5 @@ pub mod pipeline;
 pub mod sources;
 pub mod store;
 pub mod text;
+pub mod daemon;
+pub mod app;

@@ -6,6 +6,10 @@
 //! (see `stage.rs`), never on the async runtime.
 
 pub mod language;
+pub mod stage;
+pub mod backend;
+pub mod lexicon;
+pub use backend::build;
 
 use serde::{Deserialize, Serialize};
 

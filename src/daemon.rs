@@ -1,0 +1,298 @@
+//! The daemon: one scheduler that polls due sources politely, runs items through the
+//! pipeline into the store, and wakes the classification stage. Shutdown is passed in.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+
+use crate::config::Config;
+use crate::pipeline::Pipeline;
+use crate::sources::http::Http;
+use crate::sources::{Source, SourceError, SourceState};
+use crate::store::Store;
+
+/// What one poll of one source did, for logs and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollReport {
+    /// Items in the document.
+    pub items: usize,
+    /// Items that mention the institution.
+    pub matched: usize,
+    /// Mentions stored for the first time.
+    pub new: usize,
+    /// The server answered 304.
+    pub not_modified: bool,
+    /// The poll failed.
+    pub error: Option<String>,
+}
+
+/// Shared by the scheduler and the poll tasks.
+struct Shared {
+    store: Store,
+    pipeline: Pipeline,
+    max_backoff: Duration,
+    /// Wakes the classification stage when new mentions are stored.
+    stored: Arc<Notify>,
+}
+
+/// The watch loop.
+pub struct Watcher {
+    shared: Arc<Shared>,
+    sources: Vec<(Arc<dyn Source>, Duration)>,
+    concurrency: usize,
+}
+
+/// `base ± 10%`: spreads polls of many sources so they do not all fire together.
+fn jitter(base: Duration) -> Duration {
+    let spread = base.as_secs_f64() * 0.1;
+    let j = rand::thread_rng().gen_range(-spread..=spread);
+    Duration::from_secs_f64((base.as_secs_f64() + j).max(1.0))
+}
+
+/// Wait before the next poll after `errors` consecutive failures: doubles each time, capped.
+pub fn backoff(every: Duration, errors: i64, max: Duration) -> Duration {
+    let factor = 2u32.saturating_pow(errors.clamp(0, 20) as u32);
+    every.saturating_mul(factor).min(max.max(every))
+}
+
+fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+impl Watcher {
+    /// Builds sources and pipeline from the config.
+    pub fn new(cfg: &Config, store: Store, stored: Arc<Notify>) -> anyhow::Result<Watcher> {
+        let http = Http::new(&cfg.fetch)?;
+        let base = cfg.base_dir();
+        let sources = cfg
+            .sources
+            .iter()
+            .map(|s| (Arc::from(s.build(http.clone(), &base)), s.every()))
+            .collect();
+        Ok(Watcher {
+            shared: Arc::new(Shared {
+                store,
+                pipeline: Pipeline::new(cfg.matcher.clone(), &cfg.institution.languages),
+                max_backoff: cfg.fetch.max_backoff,
+                stored,
+            }),
+            sources,
+            concurrency: cfg.fetch.concurrency,
+        })
+    }
+
+    /// Polls every source once (but not those a server asked us to leave alone for now),
+    /// and returns the reports by source name.
+    pub async fn poll_all_once(&self, shutdown: &CancellationToken) -> anyhow::Result<HashMap<String, PollReport>> {
+        let now = Utc::now();
+        let mut set = JoinSet::new();
+        let sem = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
+        let host_locks: HashMap<String, Arc<tokio::sync::Mutex<()>>> = self
+            .sources
+            .iter()
+            .filter_map(|(s, _)| s.host())
+            .map(|h| (h, Arc::new(tokio::sync::Mutex::new(()))))
+            .collect();
+        for (src, every) in &self.sources {
+            let state = self.shared.store.source_state(src.name()).await?;
+            if let Some(until) = state.retry_after.filter(|t| *t > now) {
+                warn!(source = src.name(), until = %until, "skipped: the server asked us to wait");
+                continue;
+            }
+            let (src, every, shared, sem) = (src.clone(), *every, self.shared.clone(), sem.clone());
+            let host_lock = src.host().and_then(|h| host_locks.get(&h).cloned());
+            let shutdown = shutdown.clone();
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let _host = match &host_lock {
+                    Some(l) => Some(l.lock().await),
+                    None => None,
+                };
+                if shutdown.is_cancelled() {
+                    return (src.name().to_string(), None);
+                }
+                let (report, _) = poll_source(&shared, src.as_ref(), every, state).await;
+                (src.name().to_string(), Some(report))
+            });
+        }
+        let mut out = HashMap::new();
+        while let Some(r) = set.join_next().await {
+            if let (name, Some(report)) = r? {
+                out.insert(name, report);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs until `shutdown` is cancelled; in-flight polls finish (or are redone next time:
+    /// a poll's validators are saved only after its mentions are).
+    pub async fn run(&self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let mut states: HashMap<String, SourceState> = HashMap::new();
+        for (s, _) in &self.sources {
+            states.insert(s.name().to_string(), self.shared.store.source_state(s.name()).await?);
+        }
+        let mut running: HashSet<String> = HashSet::new();
+        let mut busy_hosts: HashSet<String> = HashSet::new();
+        let mut host_wait: HashMap<String, DateTime<Utc>> = HashMap::new();
+        let mut set: JoinSet<(String, Option<String>, SourceState)> = JoinSet::new();
+        info!(sources = self.sources.len(), "watching");
+        loop {
+            let now = Utc::now();
+            for (src, every) in &self.sources {
+                if set.len() >= self.concurrency || shutdown.is_cancelled() {
+                    break;
+                }
+                let name = src.name().to_string();
+                let state = &states[&name];
+                let due = state.next_check_at.is_none_or(|t| t <= now) && state.retry_after.is_none_or(|t| t <= now);
+                let host = src.host();
+                let host_free = host.as_ref().is_none_or(|h| !busy_hosts.contains(h) && host_wait.get(h).is_none_or(|t| *t <= now));
+                if !due || !host_free || running.contains(&name) {
+                    continue;
+                }
+                running.insert(name.clone());
+                if let Some(h) = &host {
+                    busy_hosts.insert(h.clone());
+                }
+                let (src, every, shared, state) = (src.clone(), *every, self.shared.clone(), state.clone());
+                set.spawn(async move {
+                    let (_, new_state) = poll_source(&shared, src.as_ref(), every, state).await;
+                    (src.name().to_string(), src.host(), new_state)
+                });
+            }
+            let next_due = states
+                .values()
+                .filter_map(|s| s.next_check_at.max(s.retry_after))
+                .min()
+                .map(|t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+                .unwrap_or(Duration::from_secs(1))
+                .clamp(Duration::from_millis(50), Duration::from_secs(1));
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some(done) = set.join_next() => {
+                    match done {
+                        Ok((name, host, new_state)) => {
+                            if let (Some(h), Some(t)) = (&host, new_state.retry_after) {
+                                host_wait.insert(h.clone(), t);
+                            }
+                            if let Some(h) = &host { busy_hosts.remove(h); }
+                            running.remove(&name);
+                            states.insert(name, new_state);
+                        }
+                        Err(e) => error!(error = %e, "poll task failed"),
+                    }
+                }
+                _ = tokio::time::sleep(next_due) => {}
+            }
+        }
+        info!(in_flight = set.len(), "shutting down: letting in-flight polls finish");
+        let grace = tokio::time::sleep(Duration::from_secs(25));
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                r = set.join_next() => if r.is_none() { break },
+                _ = &mut grace => {
+                    warn!(aborted = set.len(), "polls still running after the grace period: aborted, they will be redone");
+                    set.abort_all();
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One poll: fetch, pipeline, store, then the new state (saved). Never panics on bad input.
+async fn poll_source(shared: &Shared, src: &dyn Source, every: Duration, mut state: SourceState) -> (PollReport, SourceState) {
+    let name = src.name();
+    let started = Utc::now();
+    let mut report = PollReport::default();
+    let result = src.poll(&state).await;
+    let outcome: Result<(), SourceError> = match result {
+        Ok(poll) => {
+            report.items = poll.items.len();
+            report.not_modified = poll.not_modified;
+            if let Some(r) = &poll.repaired {
+                warn!(source = name, repair = %r, "malformed feed repaired");
+            }
+            let mentions: Vec<_> = poll.items.iter().filter_map(|i| shared.pipeline.process(i)).collect();
+            report.matched = mentions.len();
+            match shared.store.ingest(&mentions, Utc::now()).await {
+                Ok(done) => {
+                    report.new = done.iter().filter(|d| d.new).count();
+                    if poll.etag.is_some() || poll.last_modified.is_some() || !poll.not_modified {
+                        state.etag = poll.etag;
+                        state.last_modified = poll.last_modified;
+                    }
+                    if report.new > 0 {
+                        shared.stored.notify_one();
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(SourceError::Transport(format!("could not store mentions (will retry): {e}"))),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    let now = Utc::now();
+    match outcome {
+        Ok(()) => {
+            state.error_count = 0;
+            state.last_success_at = Some(now);
+            state.retry_after = None;
+            state.next_check_at = Some(add(now, jitter(every)));
+            info!(source = name, items = report.items, matched = report.matched, new = report.new, not_modified = report.not_modified, ms = (now - started).num_milliseconds(), "polled");
+        }
+        Err(e) => {
+            state.error_count += 1;
+            state.last_error = Some(e.to_string());
+            state.last_error_at = Some(now);
+            let mut wait = jitter(backoff(every, state.error_count, shared.max_backoff));
+            if let Some(ra) = e.retry_after() {
+                wait = wait.max(ra);
+                state.retry_after = Some(add(now, ra));
+            } else if matches!(e, SourceError::RateLimited { .. }) {
+                state.retry_after = Some(add(now, wait));
+            }
+            state.next_check_at = Some(add(now, wait));
+            error!(source = name, errors = state.error_count, retry_in_s = wait.as_secs(), error = %e, "poll failed");
+            report.error = Some(e.to_string());
+        }
+    }
+    if let Err(e) = shared.store.save_source_state(name, &state).await {
+        error!(source = name, error = %e, "could not save source state; the next poll may refetch");
+    }
+    debug!(source = name, next = ?state.next_check_at, "scheduled");
+    (report, state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let m = Duration::from_secs(3600);
+        assert_eq!(backoff(Duration::from_secs(60), 0, m), Duration::from_secs(60));
+        assert_eq!(backoff(Duration::from_secs(60), 1, m), Duration::from_secs(120));
+        assert_eq!(backoff(Duration::from_secs(60), 3, m), Duration::from_secs(480));
+        assert_eq!(backoff(Duration::from_secs(60), 30, m), m);
+        // an interval longer than the cap is never shortened
+        assert_eq!(backoff(Duration::from_secs(7200), 2, m), Duration::from_secs(7200));
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        for _ in 0..100 {
+            let j = jitter(Duration::from_secs(100)).as_secs_f64();
+            assert!((90.0..=110.0).contains(&j), "{j}");
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Test harness: a temporary folder with a config, the real `vigie` binary, and helpers
+//! to read what it stored. Every test gets its own folder and database.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// Keywords that match the bundled fixtures about the fictional tax service.
+pub const KEYWORDS: &str = r#"["SPF Impôts", "FOD Belastingen", "FÖD Steuern", "Federal Tax Service", "MyTax", "@SPFImpots", "@FODBelastingen"]"#;
+
+/// A temporary vigie installation.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+/// One `[[sources]]` entry.
+pub struct Src<'a> {
+    pub name: &'a str,
+    pub url: String,
+    pub every: &'a str,
+}
+
+pub fn src<'a>(name: &'a str, url: impl Into<String>) -> Src<'a> {
+    Src { name, url: url.into(), every: "15m" }
+}
+
+impl Env {
+    /// A config with these sources; `extra` is appended verbatim (e.g. a [fetch] section).
+    pub fn new(sources: &[Src], extra: &str) -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cfg = format!(
+            "[institution]\nname = \"SPF Impôts\"\nkeywords = {KEYWORDS}\nexclude = [\"\\\"impôts en France\\\"\"]\n\n[storage]\nurl = \"sqlite://vigie.db\"\n\n"
+        );
+        for s in sources {
+            cfg.push_str(&format!("[[sources]]\nname = \"{}\"\nkind = \"rss\"\nurl = \"{}\"\nevery = \"{}\"\n\n", s.name, s.url, s.every));
+        }
+        cfg.push_str(extra);
+        if !extra.contains("[fetch]") {
+            cfg.push_str("\n[fetch]\ncontact = \"mailto:comms@example.org\"\n");
+        }
+        let config = dir.path().join("vigie.toml");
+        std::fs::write(&config, cfg).expect("write config");
+        Env { dir, config }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `vigie ARGS` to completion.
+    pub fn vigie(&self, args: &[&str]) -> Output {
+        vigie_cmd().args(args).output().expect("running vigie")
+    }
+
+    /// `vigie run --config X --once`, asserting success; returns stderr (the logs).
+    pub fn run_once(&self) -> String {
+        let out = self.vigie(&["run", "--config", self.config.to_str().unwrap(), "--once"]);
+        let logs = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "vigie run --once failed: {logs}");
+        logs
+    }
+
+    /// `vigie mentions --json`, parsed.
+    pub fn mentions(&self) -> Vec<Value> {
+        let out = self.vigie(&["mentions", "--config", self.config.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
+    }
+}
+
+pub fn vigie_cmd() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vigie"));
+    c.env("VIGIE_LOG", "info");
+    c
+}
+
+/// Path of a file under tests/fixtures/feeds.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feeds").join(name)
+}
+
+pub fn read_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// An RSS 2.0 document with `n` items, all mentioning the institution, ids `prefix-i`.
+pub fn rss(prefix: &str, n: usize) -> String {
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>t</title><link>https://news.example.org</link><description>d</description><language>fr-BE</language>\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "<item><title>MyTax article {prefix} {i}</title><link>https://news.example.org/{prefix}/{i}?utm_source=rss</link><guid isPermaLink=\"false\">{prefix}-{i}</guid><description>Le SPF Impôts annonce la mesure {i} pour la déclaration fiscale de cette année.</description><pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item>\n"
+        ));
+    }
+    s.push_str("</channel></rss>\n");
+    s
+}
