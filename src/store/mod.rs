@@ -241,10 +241,19 @@ impl Store {
             return Ok(Vec::new());
         }
         let _g = self.write_guard().await;
-        self.retry_locked(|| self.ingest_once(mentions, seen_at)).await
+        for attempt in 1.. {
+            match self.retry_locked(|| self.ingest_once(mentions, seen_at)).await? {
+                Some(done) => return Ok(done),
+                // Another instance stored one of these mentions meanwhile: the next try finds it.
+                None if attempt < 5 => tracing::debug!(attempt, "dedup key taken concurrently, retrying"),
+                None => break,
+            }
+        }
+        Err(StoreError::Config("dedup keys kept conflicting with another instance after 5 tries".into()))
     }
 
-    async fn ingest_once(&self, mentions: &[NewMention], seen_at: DateTime<Utc>) -> Result<Vec<Ingested>, sqlx::Error> {
+    /// One try; `Ok(None)` when a concurrent writer took one of our keys first.
+    async fn ingest_once(&self, mentions: &[NewMention], seen_at: DateTime<Utc>) -> Result<Option<Vec<Ingested>>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         let mut out = Vec::with_capacity(mentions.len());
         let now = ms(seen_at);
@@ -283,11 +292,16 @@ impl Store {
                 }
             };
             for k in &m.keys {
-                sqlx::query("INSERT INTO mention_keys (key, mention_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                let inserted = sqlx::query("INSERT INTO mention_keys (key, mention_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
                     .bind(k.clone())
                     .bind(id)
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                if new && inserted == 0 {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
             }
             sqlx::query("INSERT INTO mention_sources (mention_id, source, seen_at) VALUES ($1, $2, $3) ON CONFLICT (mention_id, source) DO NOTHING")
                 .bind(id)
@@ -298,7 +312,7 @@ impl Store {
             out.push(Ingested { id, new });
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(Some(out))
     }
 
     /// Stored mentions first seen at or after `since`, oldest first.
