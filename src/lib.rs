@@ -14,3 +14,4 @@ pub mod store;
 pub mod text;
 pub mod daemon;
 pub mod app;
+pub mod bench;

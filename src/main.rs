@@ -54,21 +54,62 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         limit: i64,
     },
+    /// Measure throughput and memory (figures for BENCHMARKS.md), as JSON.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Parse + dedup + match + store of a generated feed; optionally Python feedparser on the same file.
+    Ingest {
+        /// Items in the feed.
+        #[arg(long, default_value_t = 1000)]
+        items: usize,
+        /// Repetitions.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        /// Python interpreter with feedparser installed (see scripts/bench-python-env.sh).
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// The feedparser benchmark script.
+        #[arg(long, default_value = "benches/feedparser_bench.py")]
+        script: PathBuf,
+    },
+    /// Resident memory of an idle daemon with many sources configured.
+    Idle {
+        /// Sources to configure.
+        #[arg(long, default_value_t = 200)]
+        sources: usize,
+        /// Seconds to let it poll and settle before measuring.
+        #[arg(long, default_value_t = 10)]
+        settle: u64,
+    },
 }
 
 fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // A closed stderr (a log reader gone) must never take the daemon down.
+        .log_internal_errors(false);
     match format {
         LogFormat::Human => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
     }
 }
 
+/// Writes to stderr, ignoring a closed stream (eprintln! would panic).
+fn say(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
 fn load(path: &std::path::Path) -> Result<vigie::config::Config, ExitCode> {
     vigie::app::load_config(path).map_err(|e| {
-        eprintln!("{e}");
+        say(&e.to_string());
         ExitCode::from(1)
     })
 }
@@ -89,8 +130,8 @@ fn shutdown_on_signals() -> CancellationToken {
         }
         #[cfg(not(unix))]
         let _ = ctrl_c.await;
-        tracing::info!("signal received: shutting down");
         t.cancel();
+        tracing::info!("signal received: shutting down");
     });
     token
 }
@@ -98,7 +139,7 @@ fn shutdown_on_signals() -> CancellationToken {
 async fn real_main(cli: Cli) -> Result<(), ExitCode> {
     let fail = |e: anyhow::Error| {
         tracing::error!("{e:#}");
-        eprintln!("error: {e:#}");
+        say(&format!("error: {e:#}"));
         ExitCode::from(2)
     };
     match cli.command {
@@ -110,6 +151,19 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         Command::CheckConfig { file } => {
             let cfg = load(&file)?;
             println!("{}: ok ({} sources, {} recipients, {} topics)", file.display(), cfg.sources.len(), cfg.recipients.len(), cfg.topics.len());
+            Ok(())
+        }
+        Command::Bench { what } => {
+            let report = match what {
+                BenchWhat::Ingest { items, rounds, python, script } => {
+                    serde_json::to_string_pretty(&vigie::bench::ingest(items, rounds, python.as_deref(), &script).await.map_err(fail)?)
+                }
+                BenchWhat::Idle { sources, settle } => {
+                    let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
+                    serde_json::to_string_pretty(&vigie::bench::idle(&exe, sources, std::time::Duration::from_secs(settle)).map_err(fail)?)
+                }
+            };
+            println!("{}", report.map_err(|e| fail(e.into()))?);
             Ok(())
         }
         Command::Mentions { config, since, json, limit } => {

@@ -63,7 +63,7 @@ fn sigterm_stops_the_daemon_cleanly() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until both sources were polled.
+    // Wait until both sources were polled (reading mentions while the daemon writes).
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if env.mentions().len() == 10 || Instant::now() > deadline {
@@ -124,4 +124,54 @@ timezone = "Mars/Olympus"
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = good.vigie(&["check-config", "/nonexistent.toml"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// Regression: a closed stderr made the log layer panic in the signal task, so SIGTERM
+/// was lost and the daemon ran on.
+#[cfg(unix)]
+#[test]
+fn sigterm_works_when_nobody_reads_the_logs_any_more() {
+    let probe = Env::new(&[], "");
+    let feeds = write_feeds(&probe, 1, 3);
+    let env = Env::new(&[src(&feeds[0].0, feeds[0].1.clone())], "");
+    let mut child = common::vigie_cmd()
+        .args(["run", "--config", env.config.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(child.stderr.take()); // the reader goes away
+    let pid = child.id().to_string();
+    std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("daemon ignored SIGTERM once its stderr was closed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Regression: two processes opening a new SQLite file at once raced on the migrations.
+#[test]
+fn concurrent_first_opens_of_a_new_database_all_succeed() {
+    let env = Env::new(&[src("a", "https://example.org/rss")], "");
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            common::vigie_cmd()
+                .args(["mentions", "--config", env.config.to_str().unwrap(), "--json"])
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }

@@ -7,6 +7,7 @@
 pub mod postgres;
 pub mod sqlite;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,9 +96,17 @@ fn placeholders(start: usize, n: usize) -> String {
 
 const LOCK_RETRIES: u32 = 5;
 
+/// Parameters per statement: well under SQLite's and PostgreSQL's limits.
+const BATCH: usize = 900;
+
 fn is_locked(e: &sqlx::Error) -> bool {
     let s = e.to_string();
     s.contains("database is locked") || s.contains("SQLITE_BUSY") || s.contains("could not serialize") || s.contains("deadlock detected")
+}
+
+fn is_locked_migrate(e: &sqlx::migrate::MigrateError) -> bool {
+    let s = e.to_string();
+    s.contains("database is locked") || s.contains("SQLITE_BUSY")
 }
 
 impl Store {
@@ -132,7 +141,20 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("migrations/postgres"),
         };
-        migrator.run(&pool).await?;
+        // Several processes may open a new SQLite file at once (the daemon, the CLI): the
+        // loser of the race fails in a rolled-back transaction, and a retry finds the
+        // migration applied. PostgreSQL serialises migrations with an advisory lock.
+        let mut attempt = 0;
+        loop {
+            match migrator.run(&pool).await {
+                Ok(()) => break,
+                Err(e) if backend == Backend::Sqlite && attempt < 10 && e.to_string().contains("already exists") || is_locked_migrate(&e) && attempt < 10 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(Store {
             pool,
             backend,
@@ -253,21 +275,26 @@ impl Store {
     }
 
     /// One try; `Ok(None)` when a concurrent writer took one of our keys first.
+    /// Statements are batched (one key lookup, multi-row inserts): per-statement
+    /// round trips, not SQLite itself, are what limits ingestion speed.
     async fn ingest_once(&self, mentions: &[NewMention], seen_at: DateTime<Utc>) -> Result<Option<Vec<Ingested>>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        let mut out = Vec::with_capacity(mentions.len());
         let now = ms(seen_at);
+        let all_keys: Vec<&String> = mentions.iter().flat_map(|m| m.keys.iter()).collect();
+        let mut known: HashMap<String, i64> = HashMap::new();
+        for chunk in all_keys.chunks(BATCH) {
+            let sql = format!("SELECT key, mention_id FROM mention_keys WHERE key IN ({})", placeholders(1, chunk.len()));
+            let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+            for k in chunk {
+                q = q.bind((*k).clone());
+            }
+            known.extend(q.fetch_all(&mut *tx).await?);
+        }
+        let mut out = Vec::with_capacity(mentions.len());
+        // Keys to insert, with whether they belong to a mention created in this transaction.
+        let mut new_keys: Vec<(String, i64, bool)> = Vec::new();
         for m in mentions {
-            let existing: Option<i64> = if m.keys.is_empty() {
-                None
-            } else {
-                let sql = format!("SELECT mention_id FROM mention_keys WHERE key IN ({}) LIMIT 1", placeholders(1, m.keys.len()));
-                let mut q = sqlx::query_scalar(&sql);
-                for k in &m.keys {
-                    q = q.bind(k.clone());
-                }
-                q.fetch_optional(&mut *tx).await?
-            };
+            let existing = m.keys.iter().find_map(|k| known.get(k).copied());
             let (id, new) = match existing {
                 Some(id) => (id, false),
                 None => {
@@ -292,24 +319,45 @@ impl Store {
                 }
             };
             for k in &m.keys {
-                let inserted = sqlx::query("INSERT INTO mention_keys (key, mention_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-                    .bind(k.clone())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if new && inserted == 0 {
-                    tx.rollback().await?;
-                    return Ok(None);
+                if !known.contains_key(k) {
+                    known.insert(k.clone(), id);
+                    new_keys.push((k.clone(), id, new));
                 }
             }
-            sqlx::query("INSERT INTO mention_sources (mention_id, source, seen_at) VALUES ($1, $2, $3) ON CONFLICT (mention_id, source) DO NOTHING")
-                .bind(id)
-                .bind(m.source.clone())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
             out.push(Ingested { id, new });
+        }
+        for chunk in new_keys.chunks(BATCH / 2) {
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+            let sql = format!("INSERT INTO mention_keys (key, mention_id) VALUES {} ON CONFLICT (key) DO NOTHING RETURNING key", values.join(", "));
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for (k, id, _) in chunk {
+                q = q.bind(k.clone()).bind(*id);
+            }
+            let inserted: std::collections::HashSet<String> = q.fetch_all(&mut *tx).await?.into_iter().collect();
+            // A key of a mention we just created was taken by a concurrent writer: start over.
+            if chunk.iter().any(|(k, _, new)| *new && !inserted.contains(k)) {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+        }
+        let pairs: Vec<(i64, &str)> = out
+            .iter()
+            .zip(mentions)
+            .map(|(o, m)| (o.id, m.source.as_str()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in pairs.chunks(BATCH / 3) {
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+            let sql = format!(
+                "INSERT INTO mention_sources (mention_id, source, seen_at) VALUES {} ON CONFLICT (mention_id, source) DO NOTHING",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, source) in chunk {
+                q = q.bind(*id).bind(source.to_string()).bind(now);
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(Some(out))
