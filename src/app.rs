@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
@@ -12,6 +12,9 @@ use tracing::{error, info};
 use crate::classify::stage::{Stage, Worker};
 use crate::config::{Config, ConfigErrors};
 use crate::daemon::Watcher;
+use crate::notify::digest;
+use crate::notify::email::Mailer;
+use crate::notify::sender::{self, SenderConfig};
 use crate::store::Store;
 
 /// Loads the config or returns every problem in it.
@@ -23,7 +26,12 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigErrors> {
 pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
     Store::open(&cfg.storage.url, &cfg.base_dir())
         .await
-        .map_err(|e| anyhow::anyhow!("cannot open storage {}: {e}", crate::config::redact_url(&cfg.storage.url)))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open storage {}: {e}",
+                crate::config::redact_url(&cfg.storage.url)
+            )
+        })
 }
 
 /// Starts the classification worker for the configured backend.
@@ -32,19 +40,62 @@ pub fn start_classifier(cfg: &Config) -> anyhow::Result<Worker> {
     Ok(Worker::spawn(backend, &cfg.topics))
 }
 
+/// The e-mail side of the daemon, when `[smtp]` is configured.
+struct Mail {
+    mailer: Mailer,
+    sender: SenderConfig,
+}
+
+fn mail(cfg: &Config) -> anyhow::Result<Option<Mail>> {
+    match &cfg.smtp {
+        None => Ok(None),
+        Some(smtp) => Ok(Some(Mail {
+            mailer: Mailer::new(smtp, &cfg.base_dir())?,
+            sender: smtp.sender(),
+        })),
+    }
+}
+
+/// One round of the e-mail work: queue what is due (the daily digest), send what is queued.
+async fn mail_round(cfg: &Config, store: &Store, mail: &Mail) -> anyhow::Result<()> {
+    digest::enqueue_due(store, cfg, Utc::now(), &mail.mailer.domain()).await?;
+    let pass = sender::send_due(store, &mail.mailer, &mail.sender).await?;
+    if pass != sender::Pass::default() {
+        info!(
+            sent = pass.sent,
+            retried = pass.retried,
+            dead = pass.dead,
+            "outbox pass"
+        );
+    }
+    Ok(())
+}
+
 /// `vigie run`: the daemon, or one round of everything with `once`.
 pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let store = open_store(&cfg).await?;
+    let mail = mail(&cfg)?;
     let worker = start_classifier(&cfg)?;
     let wake = Arc::new(Notify::new());
     let watcher = Watcher::new(&cfg, store.clone(), wake.clone())?;
-    let stage = Stage::new(store.clone(), worker, cfg.classifier.batch_size, cfg.classifier.max_wait);
+    let stage = Stage::new(
+        store.clone(),
+        worker,
+        cfg.classifier.batch_size,
+        cfg.classifier.max_wait,
+    );
     purge(&cfg, &store).await;
     if once {
         let reports = watcher.poll_all_once(&shutdown).await?;
         let failed = reports.values().filter(|r| r.error.is_some()).count();
         let classified = stage.drain().await?;
-        info!(sources = reports.len(), failed, classified, "one round done");
+        if let Some(m) = &mail {
+            mail_round(&cfg, &store, m).await?;
+        }
+        info!(
+            sources = reports.len(),
+            failed, classified, "one round done"
+        );
         store.close().await;
         return Ok(());
     }
@@ -63,10 +114,27 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
             }
         })
     };
+    let mail_task = mail.map(|m| {
+        let (cfg, store, shutdown) = (cfg.clone(), store.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = mail_round(&cfg, &store, &m).await {
+                    error!(error = %e, "e-mail round failed; will retry");
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                }
+            }
+        })
+    });
     let result = watcher.run(shutdown.clone()).await;
     shutdown.cancel();
     let _ = stage_task.await;
     let _ = purge_task.await;
+    if let Some(t) = mail_task {
+        let _ = t.await;
+    }
     store.close().await;
     info!("stopped");
     result
@@ -76,13 +144,23 @@ async fn purge(cfg: &Config, store: &Store) {
     let before = Utc::now() - chrono::Duration::days(cfg.storage.retention_days as i64);
     match store.purge_personal_data(before).await {
         Ok(0) => {}
-        Ok(n) => info!(mentions = n, retention_days = cfg.storage.retention_days, "personal data purged"),
+        Ok(n) => info!(
+            mentions = n,
+            retention_days = cfg.storage.retention_days,
+            "personal data purged"
+        ),
         Err(e) => error!(error = %e, "purging personal data failed; will retry"),
     }
 }
 
 /// `vigie mentions`: prints stored mentions, as JSON lines or a short table.
-pub async fn mentions(cfg: &Config, since: Option<DateTime<Utc>>, limit: i64, json: bool, out: &mut dyn Write) -> anyhow::Result<usize> {
+pub async fn mentions(
+    cfg: &Config,
+    since: Option<DateTime<Utc>>,
+    limit: i64,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
     let store = open_store(cfg).await?;
     let list = store.mentions(since, limit).await?;
     for m in &list {
@@ -104,4 +182,100 @@ pub async fn mentions(cfg: &Config, since: Option<DateTime<Utc>>, limit: i64, js
     }
     store.close().await;
     Ok(list.len())
+}
+
+/// Output format of `vigie digest --stdout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestFormat {
+    /// The HTML part.
+    Html,
+    /// The plain-text part.
+    Text,
+}
+
+/// `vigie digest`: renders the digest of `date` to `out`, or sends it now to every
+/// digest recipient (`send`).
+pub async fn digest(
+    cfg: &Config,
+    date: Option<NaiveDate>,
+    lang: Option<&str>,
+    format: DigestFormat,
+    send: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let store = open_store(cfg).await?;
+    let tz: chrono_tz::Tz = cfg
+        .digest
+        .timezone
+        .parse()
+        .map_err(|e| anyhow::anyhow!("digest.timezone: {e}"))?;
+    let date = date
+        .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive() - chrono::Duration::days(1));
+    let figures = digest::figures(&store, cfg, date).await?;
+    let catalog = crate::notify::i18n::Catalog::builtin();
+    if send {
+        let m = mail(cfg)?
+            .ok_or_else(|| anyhow::anyhow!("[smtp] is not configured: nowhere to send"))?;
+        let mut n = 0;
+        for r in cfg.recipients.iter().filter(|r| r.digest) {
+            let rd = digest::render(&figures, cfg, &r.language, &catalog)?;
+            let email = crate::notify::outbox::Email {
+                kind: "digest".into(),
+                dedup_key: None,
+                to_name: r.name.clone(),
+                to_email: r.email.clone(),
+                subject: rd.subject,
+                text: rd.text,
+                html: rd.html,
+                inline_png: rd.png,
+            };
+            store
+                .enqueue(&email, &m.mailer.domain(), Utc::now())
+                .await?;
+            n += 1;
+        }
+        let pass = sender::send_due(&store, &m.mailer, &m.sender).await?;
+        writeln!(
+            out,
+            "digest of {date}: queued {n}, sent {}, retrying {}, dead {}",
+            pass.sent, pass.retried, pass.dead
+        )?;
+    } else {
+        let lang = lang.unwrap_or("en");
+        let rd = digest::render(&figures, cfg, lang, &catalog)?;
+        match format {
+            DigestFormat::Html => writeln!(out, "{}", rd.html)?,
+            DigestFormat::Text => writeln!(out, "Subject: {}\n\n{}", rd.subject, rd.text)?,
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// `vigie outbox`: the e-mails queued, sent and dead-lettered.
+pub async fn outbox(
+    cfg: &Config,
+    state: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let store = open_store(cfg).await?;
+    for q in store.outbox(state, 10_000).await? {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&q)?)?;
+        } else {
+            writeln!(
+                out,
+                "{:>6}  {:<8} {:<7} {:>2}  {:<30} {}",
+                q.id,
+                q.state,
+                q.kind,
+                q.attempts,
+                crate::text::truncate(&q.to, 30),
+                q.subject
+            )?;
+        }
+    }
+    store.close().await;
+    Ok(())
 }

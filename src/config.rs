@@ -61,7 +61,10 @@ pub struct Institution {
 }
 
 fn default_languages() -> Vec<String> {
-    ["fr", "nl", "en", "de"].iter().map(|s| s.to_string()).collect()
+    ["fr", "nl", "en", "de"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// `[storage]`
@@ -155,7 +158,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     match humantime::parse_duration(s.trim()) {
         Ok(d) if d.is_zero() => Err(format!("{s:?} is zero")),
         Ok(d) => Ok(d),
-        Err(e) => Err(format!("{s:?} is not a duration ({e}); write it like \"90s\", \"15m\" or \"1h\"")),
+        Err(e) => Err(format!(
+            "{s:?} is not a duration ({e}); write it like \"90s\", \"15m\" or \"1h\""
+        )),
     }
 }
 
@@ -170,6 +175,37 @@ pub struct Smtp {
     /// Login; the password comes from `VIGIE_SMTP_PASSWORD`, never from this file.
     #[serde(default)]
     pub username: Option<String>,
+    /// How long a send attempt holds an e-mail before another worker (or a restart) may retry it.
+    #[serde(default = "default_lease", with = "humantime_serde_compat")]
+    pub lease: Duration,
+    /// First retry delay after a temporary failure; doubles each time.
+    #[serde(default = "default_retry_base", with = "humantime_serde_compat")]
+    pub retry_base: Duration,
+    /// Longest retry delay.
+    #[serde(default = "default_retry_max", with = "humantime_serde_compat")]
+    pub retry_max: Duration,
+}
+
+fn default_lease() -> Duration {
+    Duration::from_secs(120)
+}
+fn default_retry_base() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_retry_max() -> Duration {
+    Duration::from_secs(3600)
+}
+
+impl Smtp {
+    /// Sender settings from this section.
+    pub fn sender(&self) -> crate::notify::sender::SenderConfig {
+        crate::notify::sender::SenderConfig {
+            lease: self.lease,
+            retry_base: self.retry_base,
+            retry_max: self.retry_max,
+            batch: 20,
+        }
+    }
 }
 
 impl std::fmt::Debug for Smtp {
@@ -226,6 +262,13 @@ pub struct Digest {
     /// IANA time zone, e.g. "Europe/Brussels".
     #[serde(default = "default_tz")]
     pub timezone: String,
+    /// Send the digest every day (set false to only render it on demand).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_digest_at() -> String {
@@ -240,6 +283,7 @@ impl Default for Digest {
         Digest {
             at: default_digest_at(),
             timezone: default_tz(),
+            enabled: true,
         }
     }
 }
@@ -355,7 +399,12 @@ impl Collector {
                     format!("{path}.{inner}")
                 };
                 let msg = e.into_inner().to_string();
-                let msg = msg.split("\nin `").next().unwrap_or(&msg).trim().to_string();
+                let msg = msg
+                    .split("\nin `")
+                    .next()
+                    .unwrap_or(&msg)
+                    .trim()
+                    .to_string();
                 self.push(full, msg, None);
                 None
             }
@@ -412,16 +461,24 @@ impl Config {
         let institution: Option<Institution> = match get("institution") {
             Some(v) => c.section("institution", v),
             None => {
-                c.push("institution", "missing section", Some("add [institution] with name and keywords"));
+                c.push(
+                    "institution",
+                    "missing section",
+                    Some("add [institution] with name and keywords"),
+                );
                 None
             }
         };
         let storage: Storage = get("storage")
             .and_then(|v| c.section("storage", v))
             .unwrap_or_default();
-        let fetch: Fetch = get("fetch").and_then(|v| c.section("fetch", v)).unwrap_or_default();
+        let fetch: Fetch = get("fetch")
+            .and_then(|v| c.section("fetch", v))
+            .unwrap_or_default();
         let smtp: Option<Smtp> = get("smtp").and_then(|v| c.section("smtp", v));
-        let digest: Digest = get("digest").and_then(|v| c.section("digest", v)).unwrap_or_default();
+        let digest: Digest = get("digest")
+            .and_then(|v| c.section("digest", v))
+            .unwrap_or_default();
         let classifier: ClassifierConfig = get("classifier")
             .and_then(|v| c.section("classifier", v))
             .unwrap_or_default();
@@ -431,13 +488,23 @@ impl Config {
             Some(toml::Value::Array(items)) => {
                 for (i, item) in items.into_iter().enumerate() {
                     let p = format!("sources[{i}]");
-                    if let Some(s) = SourceConfig::from_toml(&p, item, &mut |path, msg, hint| c.push(path, msg, hint)) {
+                    if let Some(s) = SourceConfig::from_toml(&p, item, &mut |path, msg, hint| {
+                        c.push(path, msg, hint)
+                    }) {
                         sources.push(s);
                     }
                 }
             }
-            Some(_) => c.push("sources", "must be an array of tables", Some("write each source as [[sources]]")),
-            None => c.push("sources", "no source configured", Some("add at least one [[sources]] block")),
+            Some(_) => c.push(
+                "sources",
+                "must be an array of tables",
+                Some("write each source as [[sources]]"),
+            ),
+            None => c.push(
+                "sources",
+                "no source configured",
+                Some("add at least one [[sources]] block"),
+            ),
         }
         let recipients: Vec<Recipient> = list(&mut c, &root, "recipients");
         let topics: Vec<Topic> = list(&mut c, &root, "topics");
@@ -507,7 +574,11 @@ impl Config {
         }
         for (i, r) in recipients.iter().enumerate() {
             if let Err(e) = r.email.parse::<lettre::Address>() {
-                c.push(format!("recipients[{i}].email"), format!("{:?}: {e}", r.email), None);
+                c.push(
+                    format!("recipients[{i}].email"),
+                    format!("{:?}: {e}", r.email),
+                    None,
+                );
             }
             if !["fr", "nl", "en"].contains(&r.language.as_str()) {
                 c.push(
@@ -518,7 +589,11 @@ impl Config {
             }
         }
         if parse_hhmm(&digest.at).is_none() {
-            c.push("digest.at", format!("{:?} is not a time of day", digest.at), Some("write it as \"08:00\""));
+            c.push(
+                "digest.at",
+                format!("{:?} is not a time of day", digest.at),
+                Some("write it as \"08:00\""),
+            );
         }
         if digest.timezone.parse::<chrono_tz::Tz>().is_err() {
             c.push(
@@ -549,7 +624,11 @@ impl Config {
             if t.id.trim().is_empty() {
                 c.push(format!("topics[{i}].id"), "is empty", None);
             } else if !topic_ids.insert(t.id.clone()) {
-                c.push(format!("topics[{i}].id"), format!("duplicate topic id {:?}", t.id), None);
+                c.push(
+                    format!("topics[{i}].id"),
+                    format!("duplicate topic id {:?}", t.id),
+                    None,
+                );
             }
             if let Err(errs) = Matcher::new(&t.keywords, &[]) {
                 for (p, e) in errs {
@@ -614,7 +693,11 @@ fn list<T: DeserializeOwned>(c: &mut Collector, root: &toml::Table, key: &str) -
             .filter_map(|(i, v)| c.section(&format!("{key}[{i}]"), v.clone()))
             .collect(),
         Some(_) => {
-            c.push(key, "must be an array of tables", Some(&format!("write each entry as [[{key}]]")));
+            c.push(
+                key,
+                "must be an array of tables",
+                Some(&format!("write each entry as [[{key}]]")),
+            );
             Vec::new()
         }
     }
@@ -623,11 +706,19 @@ fn list<T: DeserializeOwned>(c: &mut Collector, root: &toml::Table, key: &str) -
 fn check_storage_url(c: &mut Collector, u: &str) {
     if let Some(rest) = u.strip_prefix("sqlite://") {
         if rest.is_empty() {
-            c.push("storage.url", "sqlite:// needs a file path", Some("e.g. sqlite://vigie.db"));
+            c.push(
+                "storage.url",
+                "sqlite:// needs a file path",
+                Some("e.g. sqlite://vigie.db"),
+            );
         }
     } else if u.starts_with("postgres://") || u.starts_with("postgresql://") {
         if url::Url::parse(u).is_err() {
-            c.push("storage.url", "is not a valid postgres URL", Some("postgres://user@host:5432/db"));
+            c.push(
+                "storage.url",
+                "is not a valid postgres URL",
+                Some("postgres://user@host:5432/db"),
+            );
         }
     } else {
         c.push(
@@ -641,7 +732,11 @@ fn check_storage_url(c: &mut Collector, u: &str) {
 fn check_smtp(c: &mut Collector, smtp: &Smtp) {
     if let Some(dir) = smtp.url.strip_prefix("file://") {
         if dir.is_empty() {
-            c.push("smtp.url", "file:// needs a folder", Some("e.g. file://outbox"));
+            c.push(
+                "smtp.url",
+                "file:// needs a folder",
+                Some("e.g. file://outbox"),
+            );
         }
     } else {
         match url::Url::parse(&smtp.url) {
@@ -763,7 +858,10 @@ x = 1
             "digest.timezone",
             "classifier.backend",
         ] {
-            assert!(paths.iter().any(|x| x.starts_with(p)), "missing {p} in {paths:?}");
+            assert!(
+                paths.iter().any(|x| x.starts_with(p)),
+                "missing {p} in {paths:?}"
+            );
         }
         let text = e.to_string();
         assert!(!text.contains("secret"), "password leaked: {text}");
@@ -783,6 +881,9 @@ x = 1
             url: "smtp://user:hunter2@mail.example.org:587".into(),
             from: "a@b.c".into(),
             username: None,
+            lease: default_lease(),
+            retry_base: default_retry_base(),
+            retry_max: default_retry_max(),
         };
         assert!(!format!("{s:?}").contains("hunter2"));
     }

@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(name = "vigie", version, about = "Lookout daemon: watches what is said online about a public institution")]
+#[command(
+    name = "vigie",
+    version,
+    about = "Lookout daemon: watches what is said online about a public institution"
+)]
 struct Cli {
     /// Log format on stderr.
     #[arg(long, value_enum, default_value = "human", global = true)]
@@ -54,11 +58,50 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         limit: i64,
     },
+    /// Render the daily digest (--stdout) or send it now (--send).
+    Digest {
+        /// Config file (TOML).
+        #[arg(long)]
+        config: PathBuf,
+        /// The day the digest reports on (default: yesterday, local time).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// Print instead of sending.
+        #[arg(long, conflicts_with = "send")]
+        stdout: bool,
+        /// Queue it for every digest recipient and send it now.
+        #[arg(long)]
+        send: bool,
+        /// html or text (with --stdout).
+        #[arg(long, value_enum, default_value = "html")]
+        format: Format,
+        /// Reader language for --stdout: fr, nl or en.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+    /// List the e-mail outbox: queued, sent, dead-lettered.
+    Outbox {
+        /// Config file (TOML).
+        #[arg(long)]
+        config: PathBuf,
+        /// Only this state: pending, sending, sent, dead.
+        #[arg(long)]
+        state: Option<String>,
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure throughput and memory (figures for BENCHMARKS.md), as JSON.
     Bench {
         #[command(subcommand)]
         what: BenchWhat,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Html,
+    Text,
 }
 
 #[derive(Subcommand)]
@@ -90,8 +133,11 @@ enum BenchWhat {
 }
 
 fn init_logs(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         // A closed stderr (a log reader gone) must never take the daemon down.
         .log_internal_errors(false);
@@ -122,7 +168,9 @@ fn shutdown_on_signals() -> CancellationToken {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("installing SIGTERM handler");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing SIGTERM handler");
             tokio::select! {
                 _ = ctrl_c => {},
                 _ = term.recv() => {},
@@ -150,26 +198,79 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         }
         Command::CheckConfig { file } => {
             let cfg = load(&file)?;
-            println!("{}: ok ({} sources, {} recipients, {} topics)", file.display(), cfg.sources.len(), cfg.recipients.len(), cfg.topics.len());
+            println!(
+                "{}: ok ({} sources, {} recipients, {} topics)",
+                file.display(),
+                cfg.sources.len(),
+                cfg.recipients.len(),
+                cfg.topics.len()
+            );
             Ok(())
         }
         Command::Bench { what } => {
             let report = match what {
-                BenchWhat::Ingest { items, rounds, python, script } => {
-                    serde_json::to_string_pretty(&vigie::bench::ingest(items, rounds, python.as_deref(), &script).await.map_err(fail)?)
-                }
+                BenchWhat::Ingest {
+                    items,
+                    rounds,
+                    python,
+                    script,
+                } => serde_json::to_string_pretty(
+                    &vigie::bench::ingest(items, rounds, python.as_deref(), &script)
+                        .await
+                        .map_err(fail)?,
+                ),
                 BenchWhat::Idle { sources, settle } => {
                     let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
-                    serde_json::to_string_pretty(&vigie::bench::idle(&exe, sources, std::time::Duration::from_secs(settle)).map_err(fail)?)
+                    serde_json::to_string_pretty(
+                        &vigie::bench::idle(&exe, sources, std::time::Duration::from_secs(settle))
+                            .map_err(fail)?,
+                    )
                 }
             };
             println!("{}", report.map_err(|e| fail(e.into()))?);
             Ok(())
         }
-        Command::Mentions { config, since, json, limit } => {
+        Command::Digest {
+            config,
+            date,
+            stdout: _,
+            send,
+            format,
+            language,
+        } => {
+            let cfg = load(&config)?;
+            let format = match format {
+                Format::Html => vigie::app::DigestFormat::Html,
+                Format::Text => vigie::app::DigestFormat::Text,
+            };
+            let mut out = std::io::stdout().lock();
+            vigie::app::digest(&cfg, date, Some(&language), format, send, &mut out)
+                .await
+                .map_err(fail)
+        }
+        Command::Outbox {
+            config,
+            state,
+            json,
+        } => {
             let cfg = load(&config)?;
             let mut out = std::io::stdout().lock();
-            vigie::app::mentions(&cfg, since, limit, json, &mut out).await.map(|_| ()).map_err(fail)
+            vigie::app::outbox(&cfg, state.as_deref(), json, &mut out)
+                .await
+                .map_err(fail)
+        }
+        Command::Mentions {
+            config,
+            since,
+            json,
+            limit,
+        } => {
+            let cfg = load(&config)?;
+            let mut out = std::io::stdout().lock();
+            vigie::app::mentions(&cfg, since, limit, json, &mut out)
+                .await
+                .map(|_| ())
+                .map_err(fail)
         }
     }
 }

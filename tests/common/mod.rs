@@ -2,6 +2,8 @@
 //! to read what it stored. Every test gets its own folder and database.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -24,7 +26,11 @@ pub struct Src<'a> {
 }
 
 pub fn src<'a>(name: &'a str, url: impl Into<String>) -> Src<'a> {
-    Src { name, url: url.into(), every: "15m" }
+    Src {
+        name,
+        url: url.into(),
+        every: "15m",
+    }
 }
 
 impl Env {
@@ -35,7 +41,10 @@ impl Env {
             "[institution]\nname = \"SPF Impôts\"\nkeywords = {KEYWORDS}\nexclude = [\"\\\"impôts en France\\\"\"]\n\n[storage]\nurl = \"sqlite://vigie.db\"\n\n"
         );
         for s in sources {
-            cfg.push_str(&format!("[[sources]]\nname = \"{}\"\nkind = \"rss\"\nurl = \"{}\"\nevery = \"{}\"\n\n", s.name, s.url, s.every));
+            cfg.push_str(&format!(
+                "[[sources]]\nname = \"{}\"\nkind = \"rss\"\nurl = \"{}\"\nevery = \"{}\"\n\n",
+                s.name, s.url, s.every
+            ));
         }
         cfg.push_str(extra);
         if !extra.contains("[fetch]") {
@@ -65,8 +74,17 @@ impl Env {
 
     /// `vigie mentions --json`, parsed.
     pub fn mentions(&self) -> Vec<Value> {
-        let out = self.vigie(&["mentions", "--config", self.config.to_str().unwrap(), "--json"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = self.vigie(&[
+            "mentions",
+            "--config",
+            self.config.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout)
             .unwrap()
             .lines()
@@ -83,7 +101,9 @@ pub fn vigie_cmd() -> Command {
 
 /// Path of a file under tests/fixtures/feeds.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feeds").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/feeds")
+        .join(name)
 }
 
 pub fn read_fixture(name: &str) -> Vec<u8> {

@@ -1,0 +1,490 @@
+//! The daily digest: yesterday's figures against the week before, rendered per
+//! recipient language, sent once a day at `[digest] at` local time.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::i18n::{self, Catalog};
+use super::outbox::Email;
+use crate::classify::SentimentLabel;
+use crate::config::Config;
+use crate::model::Mention;
+use crate::store::Store;
+
+/// When the digest of a local `date` is due: `at` local time, DST-safe. A time that does
+/// not exist that day (spring forward) moves to the first minute after the gap; a time
+/// that happens twice (fall back) is taken the first time.
+pub fn due_at(date: NaiveDate, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
+    let mut local = date.and_time(at);
+    for _ in 0..(4 * 60) {
+        match tz.from_local_datetime(&local) {
+            LocalResult::Single(t) => return t.with_timezone(&Utc),
+            LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),
+            LocalResult::None => local += Duration::minutes(1),
+        }
+    }
+    Utc.from_utc_datetime(&date.and_time(at))
+}
+
+/// The local date whose digest should go out at `now`, if its time has come.
+pub fn due_today(now: DateTime<Utc>, at: NaiveTime, tz: Tz) -> Option<NaiveDate> {
+    let today = now.with_timezone(&tz).date_naive();
+    (now >= due_at(today, at, tz)).then_some(today)
+}
+
+/// Start and end (UTC) of a local calendar day.
+pub fn local_day(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| due_at(d, NaiveTime::MIN, tz);
+    (start(date), start(date + Duration::days(1)))
+}
+
+#[derive(Debug, Serialize, Clone)]
+struct Count {
+    name: String,
+    count: String,
+}
+
+#[derive(Debug, Serialize, Clone)]
+struct TopMention {
+    title: String,
+    url: Option<String>,
+    source: String,
+    lang: String,
+    sentiment: String,
+    reach: Option<String>,
+}
+
+/// A signal line for the digest (filled from the signals stage).
+#[derive(Debug, Serialize, Clone)]
+pub struct SignalLine {
+    /// Localised severity.
+    pub severity: String,
+    /// Colour of the severity bar.
+    pub colour: String,
+    /// Story or topic.
+    pub title: String,
+    /// Why it fired, with figures.
+    pub reason: String,
+}
+
+/// A known false claim seen yesterday, with its approved answer.
+#[derive(Debug, Serialize, Clone)]
+pub struct MisinfoLine {
+    /// The claim.
+    pub claim: String,
+    /// Mentions that matched it.
+    pub count: usize,
+    /// Approved answer in the reader's language.
+    pub answer: String,
+    /// Reference page.
+    pub link: Option<String>,
+}
+
+/// Figures of one day, independent of the reader's language.
+#[derive(Debug, Clone)]
+pub struct DayFigures {
+    /// The day reported on.
+    pub date: NaiveDate,
+    /// Mentions per day over the 7 days before and the day itself (oldest first).
+    pub daily: Vec<(NaiveDate, usize, usize)>,
+    /// Mentions of the day, best first for the top list.
+    pub mentions: Vec<Mention>,
+    /// Sentiment counts of the day: negative, neutral, positive.
+    pub sentiment: [usize; 3],
+    /// Dead-lettered e-mails.
+    pub dead_letters: usize,
+    /// Signals (filled by the signals stage when present).
+    pub signals: Vec<(String, String, String)>,
+    /// Misinformation seen (claim, count, answers per language, link).
+    pub misinfo: Vec<(String, usize, BTreeMap<String, String>, Option<String>)>,
+}
+
+/// Gathers the figures of `date` (a local day) and the 7 days before it.
+pub async fn figures(store: &Store, cfg: &Config, date: NaiveDate) -> anyhow::Result<DayFigures> {
+    let tz: Tz = cfg
+        .digest
+        .timezone
+        .parse()
+        .map_err(|e| anyhow::anyhow!("digest.timezone: {e}"))?;
+    let (week_start, _) = local_day(date - Duration::days(7), tz);
+    let (day_start, day_end) = local_day(date, tz);
+    let all = store.mentions(Some(week_start), 1_000_000).await?;
+    let mut daily = Vec::new();
+    for i in (0..=7).rev() {
+        let d = date - Duration::days(i);
+        let (s, e) = local_day(d, tz);
+        let in_day: Vec<&Mention> = all
+            .iter()
+            .filter(|m| m.first_seen_at >= s && m.first_seen_at < e)
+            .collect();
+        let neg = in_day
+            .iter()
+            .filter(|m| {
+                m.sentiment
+                    .is_some_and(|s| s.label == SentimentLabel::Negative)
+            })
+            .count();
+        daily.push((d, in_day.len(), neg));
+    }
+    let mut mentions: Vec<Mention> = all
+        .into_iter()
+        .filter(|m| m.first_seen_at >= day_start && m.first_seen_at < day_end)
+        .collect();
+    let mut sentiment = [0usize; 3];
+    for m in &mentions {
+        match m.sentiment.map(|s| s.label) {
+            Some(SentimentLabel::Negative) => sentiment[0] += 1,
+            Some(SentimentLabel::Positive) => sentiment[2] += 1,
+            _ => sentiment[1] += 1,
+        }
+    }
+    // Most telling first: negative before the rest, then by audience, then newest.
+    mentions.sort_by_key(|m| {
+        (
+            !m.sentiment
+                .is_some_and(|s| s.label == SentimentLabel::Negative),
+            std::cmp::Reverse(m.reach.unwrap_or(0)),
+            std::cmp::Reverse(m.first_seen_at),
+        )
+    });
+    let dead_letters = store.outbox(Some("dead"), 1000).await?.len();
+    Ok(DayFigures {
+        date,
+        daily,
+        mentions,
+        sentiment,
+        dead_letters,
+        signals: Vec::new(),
+        misinfo: Vec::new(),
+    })
+}
+
+fn top_counts<'a>(items: impl Iterator<Item = &'a str>, lang: &str, n: usize) -> Vec<Count> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in items {
+        *counts.entry(i).or_default() += 1;
+    }
+    let mut v: Vec<(&str, usize)> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v.into_iter()
+        .take(n)
+        .map(|(name, c)| Count {
+            name: name.to_string(),
+            count: i18n::number(c as i64, lang),
+        })
+        .collect()
+}
+
+/// A rendered digest.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Subject line.
+    pub subject: String,
+    /// Plain text.
+    pub text: String,
+    /// HTML (the chart referenced as `cid:chart`).
+    pub html: String,
+    /// The chart.
+    pub png: Option<Vec<u8>>,
+}
+
+/// Renders the digest for a reader of `lang`.
+pub fn render(
+    f: &DayFigures,
+    cfg: &Config,
+    lang: &str,
+    catalog: &Catalog,
+) -> anyhow::Result<Rendered> {
+    let t = catalog.strings(lang);
+    let total = f.mentions.len();
+    let prev: Vec<usize> = f.daily.iter().take(7).map(|d| d.1).collect();
+    let avg7 = prev.iter().sum::<usize>() as f64 / prev.len().max(1) as f64;
+    let delta = if avg7 > 0.0 {
+        (total as f64 - avg7) / avg7
+    } else {
+        0.0
+    };
+    let share = |n: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            n as f64 / total as f64
+        }
+    };
+    let topic_names: BTreeMap<&str, String> = cfg
+        .topics
+        .iter()
+        .map(|tp| {
+            (
+                tp.id.as_str(),
+                tp.labels
+                    .get(lang)
+                    .cloned()
+                    .unwrap_or_else(|| tp.id.clone()),
+            )
+        })
+        .collect();
+    let topic_ids: Vec<&str> = f
+        .mentions
+        .iter()
+        .flat_map(|m| m.topics.iter().flatten().map(|t| t.id.as_str()))
+        .collect();
+    let topics: Vec<Count> = top_counts(topic_ids.into_iter(), lang, 6)
+        .into_iter()
+        .map(|c| Count {
+            name: topic_names.get(c.name.as_str()).cloned().unwrap_or(c.name),
+            count: c.count,
+        })
+        .collect();
+    let neg_trend: Vec<String> = f
+        .daily
+        .iter()
+        .map(|(_, n, neg)| {
+            if *n == 0 {
+                "–".into()
+            } else {
+                i18n::percent(*neg as f64 / *n as f64, lang)
+            }
+        })
+        .collect();
+    let sentiment_word = |m: &Mention| match m.sentiment.map(|s| s.label) {
+        Some(SentimentLabel::Negative) => t["negative"].clone(),
+        Some(SentimentLabel::Positive) => t["positive"].clone(),
+        _ => t["neutral"].clone(),
+    };
+    let top: Vec<TopMention> = f
+        .mentions
+        .iter()
+        .take(8)
+        .map(|m| TopMention {
+            title: crate::text::truncate(
+                if m.title.is_empty() {
+                    &m.text
+                } else {
+                    &m.title
+                },
+                160,
+            ),
+            url: m.url.clone(),
+            source: m.source.clone(),
+            lang: m.lang.clone(),
+            sentiment: sentiment_word(m),
+            reach: m.reach.map(|r| i18n::number(r, lang)),
+        })
+        .collect();
+    let severity_colour = |s: &str| match s {
+        "critical" => "#b91c1c",
+        "warning" => "#d97706",
+        _ => "#2563eb",
+    };
+    let signals: Vec<SignalLine> = f
+        .signals
+        .iter()
+        .map(|(sev, title, reason)| SignalLine {
+            severity: t
+                .get(&format!("severity_{sev}"))
+                .cloned()
+                .unwrap_or_else(|| sev.clone()),
+            colour: severity_colour(sev).into(),
+            title: title.clone(),
+            reason: reason.clone(),
+        })
+        .collect();
+    let misinfo: Vec<MisinfoLine> = f
+        .misinfo
+        .iter()
+        .map(|(claim, count, answers, link)| MisinfoLine {
+            claim: claim.clone(),
+            count: *count,
+            answer: answers
+                .get(lang)
+                .or_else(|| answers.get("en"))
+                .cloned()
+                .unwrap_or_default(),
+            link: link.clone(),
+        })
+        .collect();
+    let date_long = i18n::long_date(f.date, lang);
+    let subject = catalog.t(
+        lang,
+        "digest_subject",
+        &[("name", &cfg.institution.name), ("date", &date_long)],
+    );
+    let day_names: Vec<&str> = t["day_names"].split(',').collect();
+    let caption = f
+        .daily
+        .iter()
+        .map(|(d, n, _)| {
+            use chrono::Datelike;
+            format!(
+                "{} {}",
+                day_names
+                    .get(d.weekday().num_days_from_monday() as usize)
+                    .unwrap_or(&"?"),
+                i18n::number(*n as i64, lang)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let chart_alt = format!("{}: {}", t["chart_alt"], caption);
+    let png = super::chart::volume_and_negative(&f.daily).ok();
+    let ctx = minijinja::context! {
+        lang, t, subject, institution => cfg.institution.name.clone(), date_long,
+        volume => i18n::number(total as i64, lang),
+        avg7 => i18n::number(avg7.round() as i64, lang),
+        delta => format!("{}{}", if delta >= 0.0 { "+" } else { "" }, i18n::percent(delta, lang)),
+        delta_colour => if delta > 0.5 { "#b91c1c" } else { "#4b5563" },
+        neg_share => i18n::percent(share(f.sentiment[0]), lang),
+        neu_share => i18n::percent(share(f.sentiment[1]), lang),
+        pos_share => i18n::percent(share(f.sentiment[2]), lang),
+        neg_trend => neg_trend.join(" → "),
+        has_chart => png.is_some(), chart_alt, chart_caption => caption,
+        top, topics,
+        languages => top_counts(f.mentions.iter().map(|m| m.lang.as_str()), lang, 5),
+        sources => top_counts(f.mentions.iter().map(|m| m.source.as_str()), lang, 6),
+        signals, misinfo, dead => f.dead_letters,
+    };
+    let env = super::templates::environment();
+    let html = env.get_template("digest.html")?.render(&ctx)?;
+    let text = env.get_template("digest.txt")?.render(&ctx)?;
+    Ok(Rendered {
+        subject,
+        text,
+        html,
+        png,
+    })
+}
+
+/// Queues today's digest for every recipient who wants one, once per day: the outbox's
+/// dedup key (`digest:DATE:ADDRESS`) makes a second call, or a restart, a no-op.
+pub async fn enqueue_due(
+    store: &Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    domain: &str,
+) -> anyhow::Result<usize> {
+    let tz: Tz = cfg
+        .digest
+        .timezone
+        .parse()
+        .map_err(|e| anyhow::anyhow!("digest.timezone: {e}"))?;
+    let at =
+        crate::config::parse_hhmm(&cfg.digest.at).ok_or_else(|| anyhow::anyhow!("digest.at"))?;
+    let Some(today) = due_today(now, at, tz).filter(|_| cfg.digest.enabled) else {
+        return Ok(0);
+    };
+    let readers: Vec<_> = cfg.recipients.iter().filter(|r| r.digest).collect();
+    let pending: Vec<_> = {
+        let mut v = Vec::new();
+        for r in readers {
+            let key = format!("digest:{today}:{}", r.email.to_lowercase());
+            if !store.has_dedup_key(&key).await? {
+                v.push((r, key));
+            }
+        }
+        v
+    };
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let catalog = Catalog::builtin();
+    let figures = figures(store, cfg, today - Duration::days(1)).await?;
+    let mut queued = 0;
+    for (r, key) in pending {
+        let rd = render(&figures, cfg, &r.language, &catalog)?;
+        let email = Email {
+            kind: "digest".into(),
+            dedup_key: Some(key),
+            to_name: r.name.clone(),
+            to_email: r.email.clone(),
+            subject: rd.subject,
+            text: rd.text,
+            html: rd.html,
+            inline_png: rd.png,
+        };
+        if store.enqueue(&email, domain, now).await?.is_some() {
+            queued += 1;
+        }
+    }
+    tracing::info!(date = %today, queued, "daily digest queued");
+    Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn due_time_follows_daylight_saving() {
+        let tz: Tz = "Europe/Brussels".parse().unwrap();
+        let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        // winter (UTC+1), summer (UTC+2), and the two days the clocks change
+        assert_eq!(
+            due_at(d(2026, 1, 15), eight, tz),
+            utc("2026-01-15T07:00:00Z")
+        );
+        assert_eq!(
+            due_at(d(2026, 7, 15), eight, tz),
+            utc("2026-07-15T06:00:00Z")
+        );
+        assert_eq!(
+            due_at(d(2026, 3, 29), eight, tz),
+            utc("2026-03-29T06:00:00Z")
+        );
+        assert_eq!(
+            due_at(d(2026, 10, 25), eight, tz),
+            utc("2026-10-25T07:00:00Z")
+        );
+        // a time inside the spring gap moves to the end of the gap; a repeated one is taken first
+        let half_two = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
+        assert_eq!(
+            due_at(d(2026, 3, 29), half_two, tz),
+            utc("2026-03-29T01:00:00Z")
+        );
+        assert_eq!(
+            due_at(d(2026, 10, 25), half_two, tz),
+            utc("2026-10-25T00:30:00Z")
+        );
+    }
+
+    #[test]
+    fn ticking_through_dst_days_gives_one_due_moment_per_day() {
+        let tz: Tz = "Europe/Brussels".parse().unwrap();
+        let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+        for day in [
+            "2026-03-28T00:00:00Z",
+            "2026-03-29T00:00:00Z",
+            "2026-10-25T00:00:00Z",
+        ] {
+            let mut now = utc(day) - Duration::hours(2);
+            let mut became_due = Vec::new();
+            let mut last = due_today(now, eight, tz);
+            // a controllable clock: one tick per minute over 26 hours
+            for _ in 0..(26 * 60) {
+                let d = due_today(now, eight, tz);
+                if d.is_some() && d != last {
+                    became_due.push(now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
+                }
+                last = d;
+                now += Duration::minutes(1);
+            }
+            let day_local = utc(day).with_timezone(&tz).date_naive();
+            assert!(
+                became_due.contains(&format!("{} 08:00", day_local.format("%Y-%m-%d"))),
+                "{became_due:?}"
+            );
+            assert!(
+                became_due.iter().all(|s| s.ends_with("08:00")),
+                "{became_due:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Words, dates and numbers in the reader's language (fr, nl, en).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Locale, NaiveDate};
+use chrono_tz::Tz;
+use num_format::ToFormattedString;
+
+/// The catalogue of user-facing strings, per language.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    langs: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Languages e-mails exist in.
+pub const LANGUAGES: &[&str] = &["fr", "nl", "en"];
+
+impl Catalog {
+    /// The built-in catalogue.
+    pub fn builtin() -> Catalog {
+        let langs: BTreeMap<String, BTreeMap<String, String>> =
+            toml::from_str(include_str!("templates/strings.toml"))
+                .expect("templates/strings.toml is valid (tested)");
+        Catalog { langs }
+    }
+
+    /// All strings of a language (English for an unknown one).
+    pub fn strings(&self, lang: &str) -> &BTreeMap<String, String> {
+        self.langs
+            .get(lang)
+            .or_else(|| self.langs.get("en"))
+            .expect("English strings exist")
+    }
+
+    /// One string, with `{name}` placeholders filled.
+    pub fn t(&self, lang: &str, key: &str, args: &[(&str, &str)]) -> String {
+        let mut s = self
+            .strings(lang)
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string());
+        for (k, v) in args {
+            s = s.replace(&format!("{{{k}}}"), v);
+        }
+        s
+    }
+}
+
+fn locale(lang: &str) -> Locale {
+    match lang {
+        "fr" => Locale::fr_BE,
+        "nl" => Locale::nl_BE,
+        _ => Locale::en_GB,
+    }
+}
+
+/// "mardi 24 novembre 2026", "dinsdag 24 november 2026", "Tuesday 24 November 2026".
+pub fn long_date(d: NaiveDate, lang: &str) -> String {
+    d.format_localized("%A %-d %B %Y", locale(lang)).to_string()
+}
+
+/// "24 nov. 2026 08:00" style, in the given time zone.
+pub fn date_time(t: DateTime<chrono::Utc>, tz: Tz, lang: &str) -> String {
+    let local = t.with_timezone(&tz);
+    let fmt = match lang {
+        "en" => "%-d %b %Y, %H:%M",
+        _ => "%-d %b %Y %H:%M",
+    };
+    local.format_localized(fmt, locale(lang)).to_string()
+}
+
+/// 1 234 (fr), 1.234 (nl), 1,234 (en).
+pub fn number(n: i64, lang: &str) -> String {
+    match lang {
+        "fr" => n.to_formatted_string(&num_format::Locale::fr),
+        "nl" => n.to_formatted_string(&num_format::Locale::nl),
+        _ => n.to_formatted_string(&num_format::Locale::en),
+    }
+}
+
+/// 12,5 % (fr, nl) or 12.5% (en).
+pub fn percent(share: f64, lang: &str) -> String {
+    let v = format!("{:.1}", share * 100.0);
+    match lang {
+        "fr" => format!("{} %", v.replace('.', ",")),
+        "nl" => format!("{}%", v.replace('.', ",")),
+        _ => format!("{v}%"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_key() {
+        let c = Catalog::builtin();
+        let en: Vec<&String> = c.strings("en").keys().collect();
+        for l in LANGUAGES {
+            let keys: Vec<&String> = c.strings(l).keys().collect();
+            assert_eq!(keys, en, "language {l}");
+        }
+    }
+
+    #[test]
+    fn dates_and_numbers_follow_the_language() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(long_date(d, "fr"), "mardi 24 novembre 2026");
+        assert_eq!(long_date(d, "nl"), "dinsdag 24 november 2026");
+        assert_eq!(long_date(d, "en"), "Tuesday 24 November 2026");
+        assert_eq!(number(1234567, "en"), "1,234,567");
+        assert_eq!(number(1234567, "nl"), "1.234.567");
+        assert!(
+            number(1234, "fr").starts_with('1')
+                && number(1234, "fr").ends_with("234")
+                && !number(1234, "fr").contains(',')
+        );
+        assert_eq!(percent(0.125, "fr"), "12,5 %");
+        assert_eq!(percent(0.125, "en"), "12.5%");
+        let c = Catalog::builtin();
+        assert_eq!(
+            c.t("nl", "digest_subject", &[("name", "FOD"), ("date", "x")]),
+            "FOD — overzicht van x"
+        );
+    }
+}

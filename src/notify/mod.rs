@@ -1,0 +1,9 @@
+//! Notify: alert e-mails, the daily digest, and the outbox that delivers them once.
+
+pub mod chart;
+pub mod digest;
+pub mod email;
+pub mod i18n;
+pub mod outbox;
+pub mod sender;
+pub mod templates;
