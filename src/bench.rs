@@ -65,12 +65,26 @@ pub struct IngestReport {
 }
 
 fn keywords() -> Vec<String> {
-    ["SPF Impôts", "FOD Belastingen", "Federal Tax Service", "MyTax", "@SPFImpots"].iter().map(|s| s.to_string()).collect()
+    [
+        "SPF Impôts",
+        "FOD Belastingen",
+        "Federal Tax Service",
+        "MyTax",
+        "@SPFImpots",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// Parse-only and whole-pipeline throughput on a generated feed; `python` runs
 /// benches/feedparser_bench.py on the same file for comparison.
-pub async fn ingest(items: usize, rounds: usize, python: Option<&Path>, script: &Path) -> anyhow::Result<IngestReport> {
+pub async fn ingest(
+    items: usize,
+    rounds: usize,
+    python: Option<&Path>,
+    script: &Path,
+) -> anyhow::Result<IngestReport> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().to_path_buf();
     let feed = dir.join("bench-feed.xml");
@@ -84,7 +98,10 @@ pub async fn ingest(items: usize, rounds: usize, python: Option<&Path>, script: 
     }
     let parse_items_per_s = (items * rounds) as f64 / t.elapsed().as_secs_f64();
 
-    let pipeline = Pipeline::new(Matcher::new(&keywords(), &[]).map_err(|e| anyhow::anyhow!("{e:?}"))?, &["fr".into(), "nl".into(), "en".into(), "de".into()]);
+    let pipeline = Pipeline::new(
+        Matcher::new(&keywords(), &[]).map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        &["fr".into(), "nl".into(), "en".into(), "de".into()],
+    );
     let mut total = Duration::ZERO;
     let mut stored = 0;
     for r in 0..rounds {
@@ -92,7 +109,11 @@ pub async fn ingest(items: usize, rounds: usize, python: Option<&Path>, script: 
         let store = Store::open(&format!("sqlite://{}", db.display()), &dir).await?;
         let t = Instant::now();
         let parsed = crate::sources::feed::parse(&bytes, "bench").map_err(anyhow::Error::msg)?;
-        let mentions: Vec<_> = parsed.items.iter().filter_map(|i| pipeline.process(i)).collect();
+        let mentions: Vec<_> = parsed
+            .items
+            .iter()
+            .filter_map(|i| pipeline.process(i))
+            .collect();
         let done = store.ingest(&mentions, Utc::now()).await?;
         total += t.elapsed();
         stored = done.len();
@@ -123,10 +144,15 @@ fn run_feedparser(python: &Path, script: &Path, feed: &Path, rounds: usize) -> a
         .output()
         .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", python.display()))?;
     if !out.status.success() {
-        anyhow::bail!("feedparser benchmark failed: {}", String::from_utf8_lossy(&out.stderr));
+        anyhow::bail!(
+            "feedparser benchmark failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    v["items_per_s"].as_f64().ok_or_else(|| anyhow::anyhow!("feedparser benchmark printed no items_per_s: {v}"))
+    v["items_per_s"]
+        .as_f64()
+        .ok_or_else(|| anyhow::anyhow!("feedparser benchmark printed no items_per_s: {v}"))
 }
 
 /// Memory of an idle daemon.
@@ -151,7 +177,10 @@ pub fn idle(exe: &Path, sources: usize, settle: Duration) -> anyhow::Result<Idle
     write_feed(&feed, 20)?;
     let mut cfg = String::from("[institution]\nname = \"SPF Impôts\"\nkeywords = [\"SPF Impôts\", \"MyTax\", \"FOD Belastingen\"]\n[storage]\nurl = \"sqlite://idle.db\"\n");
     for i in 0..sources {
-        cfg.push_str(&format!("[[sources]]\nname = \"s{i}\"\nkind = \"rss\"\nurl = \"file://{}\"\nevery = \"1h\"\n", feed.display()));
+        cfg.push_str(&format!(
+            "[[sources]]\nname = \"s{i}\"\nkind = \"rss\"\nurl = \"file://{}\"\nevery = \"1h\"\n",
+            feed.display()
+        ));
     }
     let cfg_path = dir.join("idle.toml");
     std::fs::write(&cfg_path, cfg)?;

@@ -90,7 +90,10 @@ impl Watcher {
 
     /// Polls every source once (but not those a server asked us to leave alone for now),
     /// and returns the reports by source name.
-    pub async fn poll_all_once(&self, shutdown: &CancellationToken) -> anyhow::Result<HashMap<String, PollReport>> {
+    pub async fn poll_all_once(
+        &self,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<HashMap<String, PollReport>> {
         let now = Utc::now();
         let mut set = JoinSet::new();
         let sem = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
@@ -136,7 +139,10 @@ impl Watcher {
     pub async fn run(&self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let mut states: HashMap<String, SourceState> = HashMap::new();
         for (s, _) in &self.sources {
-            states.insert(s.name().to_string(), self.shared.store.source_state(s.name()).await?);
+            states.insert(
+                s.name().to_string(),
+                self.shared.store.source_state(s.name()).await?,
+            );
         }
         let mut running: HashSet<String> = HashSet::new();
         let mut busy_hosts: HashSet<String> = HashSet::new();
@@ -151,9 +157,12 @@ impl Watcher {
                 }
                 let name = src.name().to_string();
                 let state = &states[&name];
-                let due = state.next_check_at.is_none_or(|t| t <= now) && state.retry_after.is_none_or(|t| t <= now);
+                let due = state.next_check_at.is_none_or(|t| t <= now)
+                    && state.retry_after.is_none_or(|t| t <= now);
                 let host = src.host();
-                let host_free = host.as_ref().is_none_or(|h| !busy_hosts.contains(h) && host_wait.get(h).is_none_or(|t| *t <= now));
+                let host_free = host.as_ref().is_none_or(|h| {
+                    !busy_hosts.contains(h) && host_wait.get(h).is_none_or(|t| *t <= now)
+                });
                 if !due || !host_free || running.contains(&name) {
                     continue;
                 }
@@ -161,7 +170,8 @@ impl Watcher {
                 if let Some(h) = &host {
                     busy_hosts.insert(h.clone());
                 }
-                let (src, every, shared, state) = (src.clone(), *every, self.shared.clone(), state.clone());
+                let (src, every, shared, state) =
+                    (src.clone(), *every, self.shared.clone(), state.clone());
                 set.spawn(async move {
                     let (_, new_state) = poll_source(&shared, src.as_ref(), every, state).await;
                     (src.name().to_string(), src.host(), new_state)
@@ -192,7 +202,10 @@ impl Watcher {
                 _ = tokio::time::sleep(next_due) => {}
             }
         }
-        info!(in_flight = set.len(), "shutting down: letting in-flight polls finish");
+        info!(
+            in_flight = set.len(),
+            "shutting down: letting in-flight polls finish"
+        );
         let grace = tokio::time::sleep(Duration::from_secs(25));
         tokio::pin!(grace);
         loop {
@@ -210,7 +223,12 @@ impl Watcher {
 }
 
 /// One poll: fetch, pipeline, store, then the new state (saved). Never panics on bad input.
-async fn poll_source(shared: &Shared, src: &dyn Source, every: Duration, mut state: SourceState) -> (PollReport, SourceState) {
+async fn poll_source(
+    shared: &Shared,
+    src: &dyn Source,
+    every: Duration,
+    mut state: SourceState,
+) -> (PollReport, SourceState) {
     let name = src.name();
     let started = Utc::now();
     let mut report = PollReport::default();
@@ -222,7 +240,11 @@ async fn poll_source(shared: &Shared, src: &dyn Source, every: Duration, mut sta
             if let Some(r) = &poll.repaired {
                 warn!(source = name, repair = %r, "malformed feed repaired");
             }
-            let mentions: Vec<_> = poll.items.iter().filter_map(|i| shared.pipeline.process(i)).collect();
+            let mentions: Vec<_> = poll
+                .items
+                .iter()
+                .filter_map(|i| shared.pipeline.process(i))
+                .collect();
             report.matched = mentions.len();
             match shared.store.ingest(&mentions, Utc::now()).await {
                 Ok(done) => {
@@ -236,7 +258,9 @@ async fn poll_source(shared: &Shared, src: &dyn Source, every: Duration, mut sta
                     }
                     Ok(())
                 }
-                Err(e) => Err(SourceError::Transport(format!("could not store mentions (will retry): {e}"))),
+                Err(e) => Err(SourceError::Transport(format!(
+                    "could not store mentions (will retry): {e}"
+                ))),
             }
         }
         Err(e) => Err(e),
@@ -248,7 +272,15 @@ async fn poll_source(shared: &Shared, src: &dyn Source, every: Duration, mut sta
             state.last_success_at = Some(now);
             state.retry_after = None;
             state.next_check_at = Some(add(now, jitter(every)));
-            info!(source = name, items = report.items, matched = report.matched, new = report.new, not_modified = report.not_modified, ms = (now - started).num_milliseconds(), "polled");
+            info!(
+                source = name,
+                items = report.items,
+                matched = report.matched,
+                new = report.new,
+                not_modified = report.not_modified,
+                ms = (now - started).num_milliseconds(),
+                "polled"
+            );
         }
         Err(e) => {
             state.error_count += 1;
@@ -280,12 +312,24 @@ mod tests {
     #[test]
     fn backoff_doubles_and_caps() {
         let m = Duration::from_secs(3600);
-        assert_eq!(backoff(Duration::from_secs(60), 0, m), Duration::from_secs(60));
-        assert_eq!(backoff(Duration::from_secs(60), 1, m), Duration::from_secs(120));
-        assert_eq!(backoff(Duration::from_secs(60), 3, m), Duration::from_secs(480));
+        assert_eq!(
+            backoff(Duration::from_secs(60), 0, m),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            backoff(Duration::from_secs(60), 1, m),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            backoff(Duration::from_secs(60), 3, m),
+            Duration::from_secs(480)
+        );
         assert_eq!(backoff(Duration::from_secs(60), 30, m), m);
         // an interval longer than the cap is never shortened
-        assert_eq!(backoff(Duration::from_secs(7200), 2, m), Duration::from_secs(7200));
+        assert_eq!(
+            backoff(Duration::from_secs(7200), 2, m),
+            Duration::from_secs(7200)
+        );
     }
 
     #[test]

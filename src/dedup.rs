@@ -9,7 +9,21 @@ use crate::text::fold;
 
 /// Query parameters that track clicks and never change the page.
 const TRACKING: &[&str] = &[
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga", "ref_src", "ref_url", "cmpid", "xtor", "at_medium", "at_campaign",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "yclid",
+    "_ga",
+    "ref_src",
+    "ref_url",
+    "cmpid",
+    "xtor",
+    "at_medium",
+    "at_campaign",
 ];
 
 /// Canonical form of a link: lowercase scheme and host, no `www.`, no fragment,
@@ -34,7 +48,9 @@ pub fn canonical_link(link: &str) -> Option<String> {
     } else {
         u.query_pairs_mut().clear().extend_pairs(pairs);
     }
-    let host = u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
+    let host = u
+        .host_str()
+        .map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
     if let Some(h) = host {
         let _ = u.set_host(Some(&h));
     }
@@ -94,9 +110,18 @@ mod tests {
     #[test]
     fn canonical_links() {
         for (a, b) in [
-            ("https://www.Example.org/news/123/?utm_source=x&utm_medium=y#top", "https://example.org/news/123"),
-            ("http://example.org/news/123", "https://example.org/news/123"),
-            ("https://example.org/a?b=2&a=1&fbclid=zz", "https://example.org/a?a=1&b=2"),
+            (
+                "https://www.Example.org/news/123/?utm_source=x&utm_medium=y#top",
+                "https://example.org/news/123",
+            ),
+            (
+                "http://example.org/news/123",
+                "https://example.org/news/123",
+            ),
+            (
+                "https://example.org/a?b=2&a=1&fbclid=zz",
+                "https://example.org/a?a=1&b=2",
+            ),
             ("https://example.org/", "https://example.org"),
             ("https://example.org/a/?id=4", "https://example.org/a?id=4"),
         ] {
@@ -125,7 +150,10 @@ mod tests {
 
     #[test]
     fn hash_ignores_case_accents_and_spacing() {
-        assert_eq!(content_hash("Impôts  en panne", "Le site"), content_hash("impots en PANNE", " le   site "));
+        assert_eq!(
+            content_hash("Impôts  en panne", "Le site"),
+            content_hash("impots en PANNE", " le   site ")
+        );
         assert_ne!(content_hash("a", "b"), content_hash("a b", ""));
     }
 }

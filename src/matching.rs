@@ -96,7 +96,10 @@ fn lex(q: &str) -> Result<Vec<Lex>, QueryError> {
         } else {
             let start = i;
             let mut s = String::new();
-            while i < chars.len() && !chars[i].is_whitespace() && !matches!(chars[i], '(' | ')' | '"') {
+            while i < chars.len()
+                && !chars[i].is_whitespace()
+                && !matches!(chars[i], '(' | ')' | '"')
+            {
                 s.push(chars[i]);
                 i += 1;
             }
@@ -163,7 +166,11 @@ impl Parser<'_> {
             self.pos += 1;
             items.push(self.and()?);
         }
-        Ok(if items.len() == 1 { items.pop().unwrap() } else { Node::Or(items) })
+        Ok(if items.len() == 1 {
+            items.pop().unwrap()
+        } else {
+            Node::Or(items)
+        })
     }
 
     fn and(&mut self) -> Result<Node, QueryError> {
@@ -174,11 +181,17 @@ impl Parser<'_> {
                     self.pos += 1;
                     items.push(self.unary()?);
                 }
-                Some(Lex::Word(..) | Lex::Phrase(..) | Lex::Not(_) | Lex::Open(_)) => items.push(self.unary()?),
+                Some(Lex::Word(..) | Lex::Phrase(..) | Lex::Not(_) | Lex::Open(_)) => {
+                    items.push(self.unary()?)
+                }
                 _ => break,
             }
         }
-        Ok(if items.len() == 1 { items.pop().unwrap() } else { Node::And(items) })
+        Ok(if items.len() == 1 {
+            items.pop().unwrap()
+        } else {
+            Node::And(items)
+        })
     }
 
     fn unary(&mut self) -> Result<Node, QueryError> {
@@ -216,7 +229,9 @@ impl Parser<'_> {
 
 fn is_plain_list_entry(q: &str) -> bool {
     !q.contains(['"', '(', ')', '“', '«'])
-        && !q.split_whitespace().any(|w| matches!(w, "AND" | "OR" | "NOT"))
+        && !q
+            .split_whitespace()
+            .any(|w| matches!(w, "AND" | "OR" | "NOT"))
 }
 
 impl Query {
@@ -233,7 +248,9 @@ impl Query {
         if is_plain_list_entry(trimmed) && trimmed.split_whitespace().count() > 1 {
             let mut t = make_term(trimmed, 0, q)?;
             t.original = trimmed.to_string();
-            return Ok(Query { root: Node::Term(t) });
+            return Ok(Query {
+                root: Node::Term(t),
+            });
         }
         let mut p = Parser {
             toks: lex(trimmed)?,
@@ -345,7 +362,10 @@ pub struct Matcher {
 
 impl Matcher {
     /// Compiles keyword and exclusion entries; returns every parse error with its list index.
-    pub fn new(keywords: &[String], exclude: &[String]) -> Result<Matcher, Vec<(String, QueryError)>> {
+    pub fn new(
+        keywords: &[String],
+        exclude: &[String],
+    ) -> Result<Matcher, Vec<(String, QueryError)>> {
         let mut errors = Vec::new();
         let mut compile = |list: &[String], key: &str| {
             list.iter()
@@ -431,13 +451,25 @@ mod tests {
             ("MyTax panne", "MyTax panne encore", true),
             ("(MyTax panne) OR storing", "panne chez MyTax", true),
             ("MyTax OR Tax-on-web", "tax on web down", true),
-            ("(panne OR storing) AND MyTax", "MyTax ligt plat, storing", true),
+            (
+                "(panne OR storing) AND MyTax",
+                "MyTax ligt plat, storing",
+                true,
+            ),
             ("(panne OR storing) AND MyTax", "MyTax werkt", false),
             ("MyTax NOT concours", "MyTax: concours photo", false),
             ("MyTax NOT concours", "MyTax en panne", true),
             ("NOT sport AND impôts", "impôts et sport", false),
-            ("impôts AND NOT (France OR Maroc)", "impôts en France", false),
-            ("impôts AND NOT (France OR Maroc)", "impôts en Belgique", true),
+            (
+                "impôts AND NOT (France OR Maroc)",
+                "impôts en France",
+                false,
+            ),
+            (
+                "impôts AND NOT (France OR Maroc)",
+                "impôts en Belgique",
+                true,
+            ),
             // handles and hashtags
             ("@SPFImpots", "merci @SPFImpots !", true),
             ("@SPFImpots", "merci SPFImpots !", false),
@@ -446,8 +478,16 @@ mod tests {
             ("#MyTax", "encore en panne MyTax", false),
             ("MyTax", "encore en panne #MyTax", true),
             // english
-            ("\"Federal Tax Service\" OR FTS", "The federal tax service said", true),
-            ("refund AND (scam OR phishing)", "Refund SMS is a phishing scam", true),
+            (
+                "\"Federal Tax Service\" OR FTS",
+                "The federal tax service said",
+                true,
+            ),
+            (
+                "refund AND (scam OR phishing)",
+                "Refund SMS is a phishing scam",
+                true,
+            ),
         ];
         for (q, text, expect) in cases {
             assert_eq!(m(q, text).is_some(), *expect, "query {q:?} on {text:?}");
@@ -457,7 +497,10 @@ mod tests {
     #[test]
     fn matched_terms_are_reported_but_not_negated_ones() {
         assert_eq!(
-            m("(MyTax OR \"tax on web\") AND NOT test", "MyTax and Tax-on-web"),
+            m(
+                "(MyTax OR \"tax on web\") AND NOT test",
+                "MyTax and Tax-on-web"
+            ),
             Some(vec!["MyTax".to_string(), "\"tax on web\"".to_string()])
         );
         assert_eq!(m("a AND b", "only a"), None);
@@ -481,7 +524,11 @@ mod tests {
 
     #[test]
     fn matcher_applies_exclusions_and_collects_terms() {
-        let kw = vec!["SPF Impôts".to_string(), "FOD Belastingen".to_string(), "MyTax".to_string()];
+        let kw = vec![
+            "SPF Impôts".to_string(),
+            "FOD Belastingen".to_string(),
+            "MyTax".to_string(),
+        ];
         let ex = vec!["\"impôts en France\"".to_string()];
         let m = Matcher::new(&kw, &ex).unwrap();
         assert_eq!(

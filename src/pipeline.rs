@@ -29,7 +29,11 @@ impl Pipeline {
     pub fn process(&self, item: &Item) -> Option<NewMention> {
         let title = text::collapse_ws(&item.title);
         let body = text::truncate(&item.text, MAX_TEXT);
-        let whole = if body.is_empty() { title.clone() } else { format!("{title}\n{body}") };
+        let whole = if body.is_empty() {
+            title.clone()
+        } else {
+            format!("{title}\n{body}")
+        };
         let matched = self.matcher.check(&whole)?;
         let id = self.language.identify(&whole, item.lang_hint.as_deref());
         Some(NewMention {
@@ -54,22 +58,34 @@ mod tests {
 
     #[test]
     fn matching_items_become_mentions_with_language() {
-        let m = Matcher::new(&["MyTax".into(), "FOD Belastingen".into()], &["sport".into()]).unwrap();
+        let m = Matcher::new(
+            &["MyTax".into(), "FOD Belastingen".into()],
+            &["sport".into()],
+        )
+        .unwrap();
         let p = Pipeline::new(m, &["fr".into(), "nl".into(), "en".into()]);
         let item = Item {
             source: "s".into(),
             link: Some("https://example.org/a?utm_source=x".into()),
             title: "MyTax ligt plat".into(),
-            text: "De FOD Belastingen bevestigt een storing op de laatste dag van de aangifte.".into(),
+            text: "De FOD Belastingen bevestigt een storing op de laatste dag van de aangifte."
+                .into(),
             ..Item::default()
         };
         let mention = p.process(&item).unwrap();
         assert_eq!(mention.matched, vec!["MyTax", "FOD Belastingen"]);
         assert_eq!(mention.lang, "nl");
         assert_eq!(mention.url.as_deref(), Some("https://example.org/a"));
-        let off_topic = Item { title: "Weer".into(), text: "Regen".into(), ..Item::default() };
+        let off_topic = Item {
+            title: "Weer".into(),
+            text: "Regen".into(),
+            ..Item::default()
+        };
         assert!(p.process(&off_topic).is_none());
-        let excluded = Item { title: "MyTax sport".into(), ..Item::default() };
+        let excluded = Item {
+            title: "MyTax sport".into(),
+            ..Item::default()
+        };
         assert!(p.process(&excluded).is_none());
     }
 }

@@ -82,9 +82,11 @@ pub fn html_to_text(html: &str) -> String {
         return collapse_ws(html);
     }
     let width = 100_000; // no hard wrapping: we want paragraphs, not a terminal layout
-    let text = html2text::config::with_decorator(html2text::render::text_renderer::TrivialDecorator::new())
-        .string_from_read(html.as_bytes(), width)
-        .unwrap_or_else(|_| html.to_string());
+    let text = html2text::config::with_decorator(
+        html2text::render::text_renderer::TrivialDecorator::new(),
+    )
+    .string_from_read(html.as_bytes(), width)
+    .unwrap_or_else(|_| html.to_string());
     collapse_ws(&text)
 }
 

@@ -41,7 +41,10 @@ fn kill_9_during_ingestion_loses_nothing_and_duplicates_nothing() {
     }
     eprintln!("mentions after each kill: {counts:?}");
     // The kills must really have landed mid-ingestion, or this test proves nothing.
-    assert!(counts.iter().any(|&c| c < 40 * 250), "no kill interrupted ingestion: {counts:?}");
+    assert!(
+        counts.iter().any(|&c| c < 40 * 250),
+        "no kill interrupted ingestion: {counts:?}"
+    );
     env.run_once();
     let m = env.mentions();
     assert_eq!(m.len(), 40 * 250, "every item stored exactly once");
@@ -72,11 +75,18 @@ fn sigterm_stops_the_daemon_cleanly() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     let out = child.wait_with_output().unwrap();
     let logs = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{logs}");
-    assert!(logs.contains("signal received") && logs.contains("stopped"), "{logs}");
+    assert!(
+        logs.contains("signal received") && logs.contains("stopped"),
+        "{logs}"
+    );
     assert_eq!(env.mentions().len(), 10);
 }
 
@@ -113,15 +123,29 @@ timezone = "Mars/Olympus"
 "#,
     )
     .unwrap();
-    let out = common::vigie_cmd().args(["check-config", bad.to_str().unwrap()]).output().unwrap();
+    let out = common::vigie_cmd()
+        .args(["check-config", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    for p in ["institution.keywords[0]", "sources[0].url", "sources[1].every", "recipients[0].email", "digest.timezone", "5 problem(s)"] {
+    for p in [
+        "institution.keywords[0]",
+        "sources[0].url",
+        "sources[1].every",
+        "recipients[0].email",
+        "digest.timezone",
+        "5 problem(s)",
+    ] {
         assert!(err.contains(p), "missing {p} in:\n{err}");
     }
     let good = Env::new(&[src("a", "https://example.org/rss")], "");
     let out = good.vigie(&["check-config", good.config.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = good.vigie(&["check-config", "/nonexistent.toml"]);
     assert_eq!(out.status.code(), Some(1));
 }
@@ -142,7 +166,10 @@ fn sigterm_works_when_nobody_reads_the_logs_any_more() {
     std::thread::sleep(Duration::from_millis(1500));
     drop(child.stderr.take()); // the reader goes away
     let pid = child.id().to_string();
-    std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -164,7 +191,12 @@ fn concurrent_first_opens_of_a_new_database_all_succeed() {
     let children: Vec<_> = (0..6)
         .map(|_| {
             common::vigie_cmd()
-                .args(["mentions", "--config", env.config.to_str().unwrap(), "--json"])
+                .args([
+                    "mentions",
+                    "--config",
+                    env.config.to_str().unwrap(),
+                    "--json",
+                ])
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
@@ -172,6 +204,10 @@ fn concurrent_first_opens_of_a_new_database_all_succeed() {
         .collect();
     for c in children {
         let out = c.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -12,7 +12,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn run_once(env: &Env) -> String {
     let cfg = env.config.clone();
     let out = tokio::task::spawn_blocking(move || {
-        common::vigie_cmd().args(["run", "--config", cfg.to_str().unwrap(), "--once"]).output().unwrap()
+        common::vigie_cmd()
+            .args(["run", "--config", cfg.to_str().unwrap(), "--once"])
+            .output()
+            .unwrap()
     })
     .await
     .unwrap();
@@ -24,9 +27,20 @@ async fn run_once(env: &Env) -> String {
 async fn mentions(env: &Env) -> Vec<serde_json::Value> {
     let cfg = env.config.clone();
     tokio::task::spawn_blocking(move || {
-        let out = common::vigie_cmd().args(["mentions", "--config", cfg.to_str().unwrap(), "--json"]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        let out = common::vigie_cmd()
+            .args(["mentions", "--config", cfg.to_str().unwrap(), "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     })
     .await
     .unwrap()
@@ -64,10 +78,20 @@ async fn etag_is_honoured_and_second_poll_transfers_no_body() {
     assert_eq!(reqs.len(), 2);
     assert!(reqs[0].headers.get("if-none-match").is_none());
     assert_eq!(reqs[1].headers.get("if-none-match").unwrap(), "\"v1\"");
-    assert_eq!(reqs[1].headers.get("if-modified-since").unwrap(), "Mon, 23 Nov 2026 10:00:00 GMT");
+    assert_eq!(
+        reqs[1].headers.get("if-modified-since").unwrap(),
+        "Mon, 23 Nov 2026 10:00:00 GMT"
+    );
     let ua = reqs[0].headers.get("user-agent").unwrap().to_str().unwrap();
-    assert!(ua.starts_with("vigie/") && ua.contains("mailto:comms@example.org"), "{ua}");
-    assert_eq!(mentions(&env).await.len(), 3, "304 must not add or remove anything");
+    assert!(
+        ua.starts_with("vigie/") && ua.contains("mailto:comms@example.org"),
+        "{ua}"
+    );
+    assert_eq!(
+        mentions(&env).await.len(),
+        3,
+        "304 must not add or remove anything"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,12 +105,21 @@ async fn too_many_requests_with_retry_after_is_respected() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(rss("ok", 2), "application/rss+xml"))
         .mount(&server)
         .await;
-    let env = Env::new(&[src("limited", format!("{}/limited", server.uri())), src("ok", format!("{}/ok", server.uri()))], "");
+    let env = Env::new(
+        &[
+            src("limited", format!("{}/limited", server.uri())),
+            src("ok", format!("{}/ok", server.uri())),
+        ],
+        "",
+    );
     let logs = run_once(&env).await;
     assert!(logs.contains("slow down"), "{logs}");
     // Second round: the limited source is left alone, the other one is polled again.
     let logs = run_once(&env).await;
-    assert!(logs.contains("skipped: the server asked us to wait"), "{logs}");
+    assert!(
+        logs.contains("skipped: the server asked us to wait"),
+        "{logs}"
+    );
     let reqs = server.received_requests().await.unwrap();
     let limited = reqs.iter().filter(|r| r.url.path() == "/limited").count();
     let ok = reqs.iter().filter(|r| r.url.path() == "/ok").count();
@@ -98,20 +131,33 @@ async fn too_many_requests_with_retry_after_is_respected() {
 async fn slow_server_times_out_without_blocking_others() {
     let server = MockServer::start().await;
     Mock::given(path("/slow"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(rss("slow", 1), "application/rss+xml").set_delay(Duration::from_secs(60)))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(rss("slow", 1), "application/rss+xml")
+                .set_delay(Duration::from_secs(60)),
+        )
         .mount(&server)
         .await;
     Mock::given(path("/fast"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(rss("fast", 4), "application/rss+xml"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(rss("fast", 4), "application/rss+xml"),
+        )
         .mount(&server)
         .await;
     let env = Env::new(
-        &[src("slow", format!("{}/slow", server.uri())), src("fast", format!("{}/fast", server.uri()))],
+        &[
+            src("slow", format!("{}/slow", server.uri())),
+            src("fast", format!("{}/fast", server.uri())),
+        ],
         "[fetch]\ntimeout = \"2s\"\n",
     );
     let t = Instant::now();
     let logs = run_once(&env).await;
-    assert!(t.elapsed() < Duration::from_secs(20), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        t.elapsed()
+    );
     assert!(logs.contains("timed out"), "{logs}");
     let m = mentions(&env).await;
     assert_eq!(m.len(), 4);
@@ -131,7 +177,13 @@ async fn a_50_mib_body_is_refused() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(rss("ok", 1), "application/rss+xml"))
         .mount(&server)
         .await;
-    let env = Env::new(&[src("huge", format!("{}/huge", server.uri())), src("ok", format!("{}/ok", server.uri()))], "");
+    let env = Env::new(
+        &[
+            src("huge", format!("{}/huge", server.uri())),
+            src("ok", format!("{}/ok", server.uri())),
+        ],
+        "",
+    );
     let logs = run_once(&env).await;
     assert!(logs.contains("body larger than 10485760 bytes"), "{logs}");
     let m = mentions(&env).await;
@@ -149,20 +201,47 @@ async fn same_article_in_two_feeds_and_republished_is_one_mention() {
     let b = r#"<rss version="2.0"><channel><title>B</title><link>https://b.example.org</link><description>x</description>
 <item><title>MyTax en panne (mise à jour)</title><link>http://www.news.example.org/mytax-panne/?utm_medium=social&amp;fbclid=123</link><description>Le SPF Impôts confirme une panne.</description><pubDate>Mon, 23 Nov 2026 11:00:00 GMT</pubDate></item>
 </channel></rss>"#;
-    Mock::given(path("/a")).respond_with(ResponseTemplate::new(200).set_body_raw(a, "application/rss+xml")).mount(&server).await;
-    Mock::given(path("/b")).respond_with(ResponseTemplate::new(200).set_body_raw(b, "application/rss+xml")).mount(&server).await;
-    let env = Env::new(&[src("a", format!("{}/a", server.uri())), src("b", format!("{}/b", server.uri()))], "");
+    Mock::given(path("/a"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(a, "application/rss+xml"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/b"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(b, "application/rss+xml"))
+        .mount(&server)
+        .await;
+    let env = Env::new(
+        &[
+            src("a", format!("{}/a", server.uri())),
+            src("b", format!("{}/b", server.uri())),
+        ],
+        "",
+    );
     run_once(&env).await;
     run_once(&env).await;
     let m = mentions(&env).await;
     assert_eq!(m.len(), 1, "{m:#?}");
-    let mut sources: Vec<String> = m[0]["sources"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    let mut sources: Vec<String> = m[0]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
     sources.sort();
     assert_eq!(sources, vec!["a", "b"]);
     assert_eq!(m[0]["url"], "https://news.example.org/mytax-panne");
     assert_eq!(m[0]["lang"], "fr");
     assert_eq!(m[0]["matched"], serde_json::json!(["SPF Impôts", "MyTax"]));
-    for key in ["id", "source", "url", "title", "text", "published_at", "first_seen_at", "lang", "matched"] {
+    for key in [
+        "id",
+        "source",
+        "url",
+        "title",
+        "text",
+        "published_at",
+        "first_seen_at",
+        "lang",
+        "matched",
+    ] {
         assert!(m[0].get(key).is_some(), "missing {key}");
     }
 }
@@ -170,12 +249,21 @@ async fn same_article_in_two_feeds_and_republished_is_one_mention() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_back_off_and_the_daemon_keeps_running() {
     let server = MockServer::start().await;
-    Mock::given(path("/down")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    Mock::given(path("/down"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
     Mock::given(path("/up"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(rss("up", 2), "application/rss+xml"))
         .mount(&server)
         .await;
-    let env = Env::new(&[src("down", format!("{}/down", server.uri())), src("up", format!("{}/up", server.uri()))], "");
+    let env = Env::new(
+        &[
+            src("down", format!("{}/down", server.uri())),
+            src("up", format!("{}/up", server.uri())),
+        ],
+        "",
+    );
     let logs = run_once(&env).await;
     assert!(logs.contains("HTTP 500"), "{logs}");
     assert_eq!(mentions(&env).await.len(), 2);

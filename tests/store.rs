@@ -8,7 +8,8 @@ use vigie::sources::SourceState;
 use vigie::store::Store;
 
 fn pg_admin_url() -> String {
-    std::env::var("VIGIE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("VIGIE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A fresh PostgreSQL database, dropped at the end.
@@ -24,7 +25,10 @@ impl PgDb {
         let mut admin = sqlx::PgConnection::connect(&pg_admin_url())
             .await
             .expect("PostgreSQL must run at 127.0.0.1:5432 (or set VIGIE_TEST_POSTGRES)");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         let base = pg_admin_url();
         let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
         PgDb { url, name }
@@ -33,12 +37,21 @@ impl PgDb {
     pub async fn drop_db(self) {
         use sqlx::Connection;
         let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.unwrap();
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin).await;
+        let _ = sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin)
+        .await;
     }
 }
 
 fn rand_suffix() -> String {
-    format!("{}_{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or(0) % 1_000_000_000_000)
+    format!(
+        "{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or(0) % 1_000_000_000_000
+    )
 }
 
 fn mention(keys: &[&str], source: &str, title: &str) -> NewMention {
@@ -69,30 +82,60 @@ async fn exercise(store: Store) {
     };
     store.save_source_state("a", &st).await.unwrap();
     assert_eq!(store.source_state("a").await.unwrap(), st);
-    assert_eq!(store.source_state("never").await.unwrap(), SourceState::default());
+    assert_eq!(
+        store.source_state("never").await.unwrap(),
+        SourceState::default()
+    );
 
     // Dedup: a shares a key with c; b is new.
-    let r = store.ingest(&[mention(&["guid:a:1", "link:x"], "a", "one"), mention(&["link:y"], "a", "two")], now).await.unwrap();
+    let r = store
+        .ingest(
+            &[
+                mention(&["guid:a:1", "link:x"], "a", "one"),
+                mention(&["link:y"], "a", "two"),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
     assert!(r.iter().all(|i| i.new));
-    let r2 = store.ingest(&[mention(&["guid:b:9", "link:x"], "b", "one-again")], now).await.unwrap();
+    let r2 = store
+        .ingest(&[mention(&["guid:b:9", "link:x"], "b", "one-again")], now)
+        .await
+        .unwrap();
     assert_eq!(r2[0].id, r[0].id);
     assert!(!r2[0].new);
     // The new key was learned: a third feed using only it maps to the same mention.
-    let r3 = store.ingest(&[mention(&["guid:b:9"], "c", "x")], now).await.unwrap();
+    let r3 = store
+        .ingest(&[mention(&["guid:b:9"], "c", "x")], now)
+        .await
+        .unwrap();
     assert_eq!(r3[0].id, r[0].id);
     let all = store.mentions(None, 100).await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].sources, vec!["a", "b", "c"]);
-    assert_eq!(all[0].published_at, Some(Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap()));
+    assert_eq!(
+        all[0].published_at,
+        Some(Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap())
+    );
 
     // Classification queue.
     let pending = store.unclassified(10).await.unwrap();
     assert_eq!(pending.len(), 2);
     let out = Output {
-        sentiment: Sentiment { label: SentimentLabel::Negative, score: 0.75 },
-        topics: vec![TopicScore { id: "outage".into(), score: 1.0 }],
+        sentiment: Sentiment {
+            label: SentimentLabel::Negative,
+            score: 0.75,
+        },
+        topics: vec![TopicScore {
+            id: "outage".into(),
+            score: 1.0,
+        }],
     };
-    store.save_classifications(&[(pending[0].id, out.clone())], "lexicon-1", now).await.unwrap();
+    store
+        .save_classifications(&[(pending[0].id, out.clone())], "lexicon-1", now)
+        .await
+        .unwrap();
     assert_eq!(store.unclassified(10).await.unwrap().len(), 1);
     let m = store.mentions_by_id(&[pending[0].id]).await.unwrap();
     assert_eq!(m[0].sentiment, Some(out.sentiment));
@@ -100,28 +143,39 @@ async fn exercise(store: Store) {
     assert_eq!(m[0].model.as_deref(), Some("lexicon-1"));
 
     // Retention: personal data older than the cut is purged, the rest stays.
-    let purged = store.purge_personal_data(now + chrono::Duration::seconds(1)).await.unwrap();
+    let purged = store
+        .purge_personal_data(now + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
     assert_eq!(purged, 2);
     let m = store.mentions(None, 10).await.unwrap();
-    assert!(m.iter().all(|m| m.author.is_none() && m.text.is_empty() && !m.title.is_empty()));
+    assert!(m
+        .iter()
+        .all(|m| m.author.is_none() && m.text.is_empty() && !m.title.is_empty()));
     assert_eq!(store.count_mentions().await.unwrap(), 2);
 }
 
 #[tokio::test]
 async fn sqlite_store() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open("sqlite://nested/dir/vigie.db", dir.path()).await.unwrap();
+    let store = Store::open("sqlite://nested/dir/vigie.db", dir.path())
+        .await
+        .unwrap();
     exercise(store.clone()).await;
     store.close().await;
     // Reopening runs no migration twice and keeps the data.
-    let store = Store::open("sqlite://nested/dir/vigie.db", dir.path()).await.unwrap();
+    let store = Store::open("sqlite://nested/dir/vigie.db", dir.path())
+        .await
+        .unwrap();
     assert_eq!(store.count_mentions().await.unwrap(), 2);
 }
 
 #[tokio::test]
 async fn postgres_store() {
     let db = PgDb::new().await;
-    let store = Store::open(&db.url, std::path::Path::new(".")).await.unwrap();
+    let store = Store::open(&db.url, std::path::Path::new("."))
+        .await
+        .unwrap();
     exercise(store.clone()).await;
     store.close().await;
     db.drop_db().await;
@@ -130,10 +184,16 @@ async fn postgres_store() {
 #[tokio::test]
 async fn postgres_concurrent_ingest_of_the_same_keys_gives_one_mention() {
     let db = PgDb::new().await;
-    let a = Store::open(&db.url, std::path::Path::new(".")).await.unwrap();
-    let b = Store::open(&db.url, std::path::Path::new(".")).await.unwrap();
+    let a = Store::open(&db.url, std::path::Path::new("."))
+        .await
+        .unwrap();
+    let b = Store::open(&db.url, std::path::Path::new("."))
+        .await
+        .unwrap();
     let now = Utc::now();
-    let batch: Vec<NewMention> = (0..50).map(|i| mention(&[&format!("link:{i}")], "a", &format!("t{i}"))).collect();
+    let batch: Vec<NewMention> = (0..50)
+        .map(|i| mention(&[&format!("link:{i}")], "a", &format!("t{i}")))
+        .collect();
     let (ra, rb) = tokio::join!(a.ingest(&batch, now), b.ingest(&batch, now));
     // One of the two may lose a race on a key and retry; both must end up agreeing.
     let (ra, rb) = (ra.unwrap(), rb.unwrap());

@@ -28,7 +28,11 @@ pub fn lang_from_code(code: &str) -> Option<Lang> {
 }
 
 fn code_of(lang: Lang) -> &'static str {
-    CODES.iter().find(|(_, l)| *l == lang).map(|(c, _)| *c).unwrap_or("und")
+    CODES
+        .iter()
+        .find(|(_, l)| *l == lang)
+        .map(|(c, _)| *c)
+        .unwrap_or("und")
 }
 
 /// The result: an ISO 639-1 code ("und" when unsure) and a confidence in 0..=1.
@@ -86,10 +90,12 @@ impl LanguageId {
                 lang: h,
                 confidence: (conf + 1.0) / 2.0,
             },
-            (Some(g), _) if conf >= SURE && info.as_ref().is_some_and(|i| i.is_reliable()) => Identified {
-                lang: g.to_string(),
-                confidence: conf,
-            },
+            (Some(g), _) if conf >= SURE && info.as_ref().is_some_and(|i| i.is_reliable()) => {
+                Identified {
+                    lang: g.to_string(),
+                    confidence: conf,
+                }
+            }
             // The text is not conclusive: the feed's declared language wins.
             (_, Some(h)) => Identified {
                 lang: h,
@@ -134,14 +140,20 @@ mod tests {
         assert_eq!(l.identify("MyTax ok", Some("nl-BE")).lang, "nl");
         assert_eq!(l.identify("", None).lang, "und");
         // A confident text beats a wrong declaration.
-        let r = l.identify("Le site MyTax est encore en panne le jour de la date limite de la déclaration fiscale", Some("nl"));
+        let r = l.identify(
+            "Le site MyTax est encore en panne le jour de la date limite de la déclaration fiscale",
+            Some("nl"),
+        );
         assert_eq!(r.lang, "fr");
     }
 
     #[test]
     fn results_stay_within_the_allowed_languages() {
         let l = LanguageId::new(&["fr".into(), "nl".into()]);
-        let r = l.identify("The tax office website is down again today, people are furious about it", None);
+        let r = l.identify(
+            "The tax office website is down again today, people are furious about it",
+            None,
+        );
         assert!(r.lang == "fr" || r.lang == "nl" || r.lang == "und");
     }
 }

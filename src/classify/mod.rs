@@ -5,10 +5,10 @@
 //! Inference is synchronous and CPU-bound: callers run it on a dedicated thread
 //! (see `stage.rs`), never on the async runtime.
 
-pub mod language;
-pub mod stage;
 pub mod backend;
+pub mod language;
 pub mod lexicon;
+pub mod stage;
 pub use backend::build;
 
 use serde::{Deserialize, Serialize};

@@ -12,7 +12,7 @@ use tokio::sync::{oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use super::{ClassifyError, Classifier, Input, Output, Topic, TopicScore};
+use super::{Classifier, ClassifyError, Input, Output, Topic, TopicScore};
 use crate::matching::Matcher;
 use crate::store::Store;
 
@@ -48,7 +48,11 @@ impl Worker {
         let keyword_topics = topics
             .iter()
             .filter(|t| !t.keywords.is_empty())
-            .filter_map(|t| Matcher::new(&t.keywords, &[]).ok().map(|m| (t.id.clone(), m)))
+            .filter_map(|t| {
+                Matcher::new(&t.keywords, &[])
+                    .ok()
+                    .map(|m| (t.id.clone(), m))
+            })
             .collect();
         Worker {
             tx,
@@ -90,7 +94,13 @@ impl Worker {
         for (id, m) in self.keyword_topics.iter() {
             if m.check(text).is_some() {
                 out.topics.retain(|t| &t.id != id);
-                out.topics.insert(0, TopicScore { id: id.clone(), score: 1.0 });
+                out.topics.insert(
+                    0,
+                    TopicScore {
+                        id: id.clone(),
+                        score: 1.0,
+                    },
+                );
             }
         }
         out.topics.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -140,11 +150,22 @@ impl Stage {
             let started = Instant::now();
             let outs = self.worker.classify(inputs).await?;
             if outs.len() != n {
-                anyhow::bail!("model {} returned {} results for {n} texts", self.worker.model_id(), outs.len());
+                anyhow::bail!(
+                    "model {} returned {} results for {n} texts",
+                    self.worker.model_id(),
+                    outs.len()
+                );
             }
             let results: Vec<(i64, Output)> = ids.into_iter().zip(outs).collect();
-            self.store.save_classifications(&results, self.worker.model_id(), chrono::Utc::now()).await?;
-            info!(batch = n, ms = started.elapsed().as_millis() as u64, model = self.worker.model_id(), "classified");
+            self.store
+                .save_classifications(&results, self.worker.model_id(), chrono::Utc::now())
+                .await?;
+            info!(
+                batch = n,
+                ms = started.elapsed().as_millis() as u64,
+                model = self.worker.model_id(),
+                "classified"
+            );
             done += n;
         }
     }

@@ -18,13 +18,20 @@ pub struct Parsed {
 fn parser() -> feed_rs::parser::Parser {
     // feed-rs invents a random id when an entry has none; we want to know it had none,
     // so our dedup key falls back to the canonical link instead.
-    feed_rs::parser::Builder::new().id_generator(|_, _, _| String::new()).build()
+    feed_rs::parser::Builder::new()
+        .id_generator(|_, _, _| String::new())
+        .build()
 }
 
 /// Parses a feed document; `source` names the items' source.
 pub fn parse(bytes: &[u8], source: &str) -> Result<Parsed, String> {
     let first = match parser().parse(bytes) {
-        Ok(feed) => return Ok(Parsed { items: items(feed, source), repaired: None }),
+        Ok(feed) => {
+            return Ok(Parsed {
+                items: items(feed, source),
+                repaired: None,
+            })
+        }
         Err(e) => e.to_string(),
     };
     if let Some(why) = repair::not_a_feed(bytes) {
@@ -37,9 +44,15 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Parsed, String> {
     match parser().parse(fixed.bytes.as_slice()) {
         Ok(feed) => Ok(Parsed {
             items: items(feed, source),
-            repaired: Some(format!("{} (parser said: {first})", fixed.changes.join(", "))),
+            repaired: Some(format!(
+                "{} (parser said: {first})",
+                fixed.changes.join(", ")
+            )),
         }),
-        Err(e) => Err(format!("not a readable feed: {first}; after repairing ({}) still: {e}", fixed.changes.join(", "))),
+        Err(e) => Err(format!(
+            "not a readable feed: {first}; after repairing ({}) still: {e}",
+            fixed.changes.join(", ")
+        )),
     }
 }
 
@@ -54,12 +67,21 @@ fn items(feed: feed_rs::model::Feed, source: &str) -> Vec<Item> {
                 .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
                 .or(e.links.first())
                 .map(|l| l.href.trim().to_string());
-            let title = e.title.map(|t| html_to_text(&t.content)).unwrap_or_default();
+            let title = e
+                .title
+                .map(|t| html_to_text(&t.content))
+                .unwrap_or_default();
             let summary = e.summary.map(|t| html_to_text(&t.content));
             let content = e.content.and_then(|c| c.body).map(|b| html_to_text(&b));
             // Prefer the longer of summary and content: some feeds put a teaser in one.
             let text = match (summary, content) {
-                (Some(s), Some(c)) => if c.len() > s.len() { c } else { s },
+                (Some(s), Some(c)) => {
+                    if c.len() > s.len() {
+                        c
+                    } else {
+                        s
+                    }
+                }
                 (Some(s), None) => s,
                 (None, Some(c)) => c,
                 (None, None) => String::new(),
@@ -72,7 +94,11 @@ fn items(feed: feed_rs::model::Feed, source: &str) -> Vec<Item> {
                 title,
                 text,
                 published_at: e.published.or(e.updated),
-                author: e.authors.first().and_then(|a| a.name.clone()).filter(|n| !n.trim().is_empty()),
+                author: e
+                    .authors
+                    .first()
+                    .and_then(|a| a.name.clone())
+                    .filter(|n| !n.trim().is_empty()),
                 reach: None,
                 lang_hint: e.language.or_else(|| feed_lang.clone()),
             }

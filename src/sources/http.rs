@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+};
 use reqwest::StatusCode;
 
 use super::SourceError;
@@ -63,7 +65,12 @@ impl Http {
     }
 
     /// Conditional GET; reads at most `max_body` bytes.
-    pub async fn get(&self, url: &str, etag: Option<&str>, last_modified: Option<&str>) -> Result<Response, SourceError> {
+    pub async fn get(
+        &self,
+        url: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> Result<Response, SourceError> {
         let mut req = self.client.get(url);
         if let Some(e) = etag {
             req = req.header(IF_NONE_MATCH, e);
@@ -78,14 +85,18 @@ impl Http {
             return Ok(Response {
                 body: None,
                 etag: header(&headers, ETAG).or_else(|| etag.map(str::to_string)),
-                last_modified: header(&headers, LAST_MODIFIED).or_else(|| last_modified.map(str::to_string)),
+                last_modified: header(&headers, LAST_MODIFIED)
+                    .or_else(|| last_modified.map(str::to_string)),
                 content_type: None,
             });
         }
-        if status == StatusCode::TOO_MANY_REQUESTS || (status == StatusCode::SERVICE_UNAVAILABLE && headers.contains_key(RETRY_AFTER)) {
+        if status == StatusCode::TOO_MANY_REQUESTS
+            || (status == StatusCode::SERVICE_UNAVAILABLE && headers.contains_key(RETRY_AFTER))
+        {
             return Err(SourceError::RateLimited {
                 status: status.as_u16(),
-                retry_after: header(&headers, RETRY_AFTER).and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
+                retry_after: header(&headers, RETRY_AFTER)
+                    .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
             });
         }
         if !status.is_success() {
@@ -96,13 +107,17 @@ impl Http {
         }
         if let Some(len) = resp.content_length() {
             if len > self.max_body {
-                return Err(SourceError::TooLarge { limit: self.max_body });
+                return Err(SourceError::TooLarge {
+                    limit: self.max_body,
+                });
             }
         }
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
-                return Err(SourceError::TooLarge { limit: self.max_body });
+                return Err(SourceError::TooLarge {
+                    limit: self.max_body,
+                });
             }
             body.extend_from_slice(&chunk);
         }
@@ -132,7 +147,9 @@ impl Http {
 }
 
 fn header(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
-    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// Parses `Retry-After`: delay in seconds or an HTTP date.
@@ -152,9 +169,18 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_dates() {
         let now = httpdate::parse_http_date("Wed, 21 Oct 2026 07:28:00 GMT").unwrap();
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:29:00 GMT", now), Some(Duration::from_secs(60)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2026 07:29:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2026 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 

@@ -8,9 +8,9 @@ pub mod rss;
 
 use std::time::Duration;
 
+use crate::model::Item;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use crate::model::Item;
 
 /// `[[sources]]` entry, by `kind`.
 #[derive(Debug, Clone)]
@@ -42,28 +42,49 @@ impl SourceConfig {
         value: toml::Value,
         err: &mut dyn FnMut(String, String, Option<&str>),
     ) -> Option<SourceConfig> {
-        let kind = value.get("kind").and_then(|k| k.as_str()).map(str::to_string);
+        let kind = value
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .map(str::to_string);
         let hint = format!("known kinds: {}", KINDS.join(", "));
         match kind.as_deref() {
             Some("rss") => {
                 let mut table = value.as_table().cloned().unwrap_or_default();
                 table.remove("kind");
-                match serde_path_to_error::deserialize::<_, rss::RssConfig>(toml::Value::Table(table)) {
+                match serde_path_to_error::deserialize::<_, rss::RssConfig>(toml::Value::Table(
+                    table,
+                )) {
                     Ok(mut c) => {
                         let ok = c.validate(path, err);
                         ok.then_some(SourceConfig::Rss(c))
                     }
                     Err(e) => {
                         let inner = e.path().to_string();
-                        let p = if inner == "." { path.to_string() } else { format!("{path}.{inner}") };
+                        let p = if inner == "." {
+                            path.to_string()
+                        } else {
+                            format!("{path}.{inner}")
+                        };
                         let msg = e.into_inner().to_string();
-                        err(p, msg.split("\nin `").next().unwrap_or(&msg).trim().to_string(), None);
+                        err(
+                            p,
+                            msg.split("\nin `")
+                                .next()
+                                .unwrap_or(&msg)
+                                .trim()
+                                .to_string(),
+                            None,
+                        );
                         None
                     }
                 }
             }
             Some(other) => {
-                err(format!("{path}.kind"), format!("unknown kind {other:?}"), Some(&hint));
+                err(
+                    format!("{path}.kind"),
+                    format!("unknown kind {other:?}"),
+                    Some(&hint),
+                );
                 None
             }
             None => {

@@ -20,12 +20,19 @@ pub fn not_a_feed(bytes: &[u8]) -> Option<String> {
     if trimmed.is_empty() {
         return Some("empty document: the server sent no feed".into());
     }
-    let is_html = trimmed.starts_with("<!doctype html") || trimmed.starts_with("<html") || (trimmed.contains("<html") && !trimmed.contains("<rss") && !trimmed.contains("<feed") && !trimmed.contains("<rdf"));
+    let is_html = trimmed.starts_with("<!doctype html")
+        || trimmed.starts_with("<html")
+        || (trimmed.contains("<html")
+            && !trimmed.contains("<rss")
+            && !trimmed.contains("<feed")
+            && !trimmed.contains("<rdf"));
     if is_html {
         let all = String::from_utf8_lossy(bytes);
         let alt = discover_feed_link(&all);
         return Some(match alt {
-            Some(href) => format!("got an HTML page, not a feed; the page advertises a feed at {href}: use that URL"),
+            Some(href) => format!(
+                "got an HTML page, not a feed; the page advertises a feed at {href}: use that URL"
+            ),
             None => "got an HTML page, not a feed: check the source URL".into(),
         });
     }
@@ -33,7 +40,9 @@ pub fn not_a_feed(bytes: &[u8]) -> Option<String> {
 }
 
 fn discover_feed_link(html: &str) -> Option<String> {
-    let re = regex::Regex::new(r#"(?is)<link\b[^>]*type=["']application/(?:rss|atom)\+xml["'][^>]*>"#).ok()?;
+    let re =
+        regex::Regex::new(r#"(?is)<link\b[^>]*type=["']application/(?:rss|atom)\+xml["'][^>]*>"#)
+            .ok()?;
     let tag = re.find(html)?.as_str();
     let href = regex::Regex::new(r#"(?is)href=["']([^"']+)["']"#).ok()?;
     href.captures(tag).map(|c| c[1].to_string())
@@ -62,14 +71,18 @@ pub fn repair(bytes: &[u8]) -> Repaired {
         changes.push("closed a truncated document after its last complete item".to_string());
         s = closed;
     }
-    let version = regex::Regex::new(r#"(<rss\b[^>]*\bversion=["'])([^"']*)(["'])"#).expect("static regex");
+    let version =
+        regex::Regex::new(r#"(<rss\b[^>]*\bversion=["'])([^"']*)(["'])"#).expect("static regex");
     if let Some(c) = version.captures(&s) {
         if !matches!(&c[2], "0.91" | "0.92" | "2.0") {
             changes.push(format!("replaced unknown RSS version {:?} by 2.0", &c[2]));
             s = version.replace(&s, "${1}2.0${3}").into_owned();
         }
     }
-    Repaired { bytes: s.into_bytes(), changes }
+    Repaired {
+        bytes: s.into_bytes(),
+        changes,
+    }
 }
 
 fn is_xml_illegal(c: char) -> bool {
@@ -85,7 +98,9 @@ fn decode<'a>(bytes: &'a [u8], changes: &mut Vec<String>) -> Cow<'a, str> {
         .expect("static regex")
         .captures(&head)
         .map(|c| c[1].to_string());
-    let declared_enc = declared.as_deref().and_then(|d| encoding_rs::Encoding::for_label(d.as_bytes()));
+    let declared_enc = declared
+        .as_deref()
+        .and_then(|d| encoding_rs::Encoding::for_label(d.as_bytes()));
     let out: Cow<str> = match (std::str::from_utf8(bytes), declared_enc) {
         (Ok(s), None) => Cow::Borrowed(s),
         (Ok(s), Some(enc)) if enc == encoding_rs::UTF_8 => Cow::Borrowed(s),
@@ -95,7 +110,10 @@ fn decode<'a>(bytes: &'a [u8], changes: &mut Vec<String>) -> Cow<'a, str> {
         }
         (Ok(s), Some(enc)) => {
             // Valid UTF-8 but declared otherwise: trust the bytes, the declaration is the liar.
-            changes.push(format!("document is UTF-8 although it declares {}", enc.name()));
+            changes.push(format!(
+                "document is UTF-8 although it declares {}",
+                enc.name()
+            ));
             Cow::Borrowed(s)
         }
         (Err(_), Some(enc)) if enc != encoding_rs::UTF_8 => {
@@ -109,8 +127,13 @@ fn decode<'a>(bytes: &'a [u8], changes: &mut Vec<String>) -> Cow<'a, str> {
             Cow::Owned(s.into_owned())
         }
     };
-    if declared.is_some() && !matches!(out, Cow::Borrowed(_)) || declared.as_deref().is_some_and(|d| d != "utf-8" && d != "utf8") {
-        let re = regex::Regex::new(r#"(?i)(<\?xml[^>]*encoding=["'])([^"']+)(["'])"#).expect("static regex");
+    if declared.is_some() && !matches!(out, Cow::Borrowed(_))
+        || declared
+            .as_deref()
+            .is_some_and(|d| d != "utf-8" && d != "utf8")
+    {
+        let re = regex::Regex::new(r#"(?i)(<\?xml[^>]*encoding=["'])([^"']+)(["'])"#)
+            .expect("static regex");
         return Cow::Owned(re.replace(&out, "${1}UTF-8${3}").into_owned());
     }
     out
@@ -127,7 +150,14 @@ fn fix_ampersands(s: &str) -> (String, usize, usize) {
         let end = after.find(';').filter(|&e| e <= 32);
         let name = end.map(|e| &after[..e]);
         match name {
-            Some(n) if n.starts_with('#') && n.len() > 1 && (n[1..].chars().all(|c| c.is_ascii_digit()) || (n[1..].starts_with(['x', 'X']) && n.len() > 2 && n[2..].chars().all(|c| c.is_ascii_hexdigit()))) => {
+            Some(n)
+                if n.starts_with('#')
+                    && n.len() > 1
+                    && (n[1..].chars().all(|c| c.is_ascii_digit())
+                        || (n[1..].starts_with(['x', 'X'])
+                            && n.len() > 2
+                            && n[2..].chars().all(|c| c.is_ascii_hexdigit()))) =>
+            {
                 out.push('&');
                 out.push_str(n);
                 out.push(';');
@@ -198,8 +228,12 @@ mod tests {
 
     #[test]
     fn ampersands_and_entities() {
-        let (s, bare, named) = fix_ampersands("Tom & Jerry &amp; co &eacute;t&eacute; &#233; &#xE9; &bogus; &");
-        assert_eq!(s, "Tom &amp; Jerry &amp; co &#233;t&#233; &#233; &#xE9; &amp;bogus; &amp;");
+        let (s, bare, named) =
+            fix_ampersands("Tom & Jerry &amp; co &eacute;t&eacute; &#233; &#xE9; &bogus; &");
+        assert_eq!(
+            s,
+            "Tom &amp; Jerry &amp; co &#233;t&#233; &#233; &#xE9; &amp;bogus; &amp;"
+        );
         assert_eq!((bare, named), (3, 2));
     }
 

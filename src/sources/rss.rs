@@ -30,7 +30,11 @@ pub struct RssConfig {
 
 impl RssConfig {
     /// Checks the URL and interval; returns false if anything is wrong.
-    pub fn validate(&mut self, path: &str, err: &mut dyn FnMut(String, String, Option<&str>)) -> bool {
+    pub fn validate(
+        &mut self,
+        path: &str,
+        err: &mut dyn FnMut(String, String, Option<&str>),
+    ) -> bool {
         let mut ok = true;
         if self.name.trim().is_empty() {
             err(format!("{path}.name"), "is empty".into(), None);
@@ -38,7 +42,8 @@ impl RssConfig {
         }
         let url_ok = match self.url.strip_prefix("file://") {
             Some(p) => !p.is_empty(),
-            None => url::Url::parse(&self.url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some()),
+            None => url::Url::parse(&self.url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some()),
         };
         if !url_ok {
             err(
@@ -97,7 +102,9 @@ impl RssSource {
             .await
             .map_err(|e| SourceError::Transport(format!("cannot read {}: {e}", path.display())))?;
         if meta.len() > self.http.max_body() {
-            return Err(SourceError::TooLarge { limit: self.http.max_body() });
+            return Err(SourceError::TooLarge {
+                limit: self.http.max_body(),
+            });
         }
         tokio::fs::read(path)
             .await
@@ -112,14 +119,24 @@ impl Source for RssSource {
     }
 
     fn host(&self) -> Option<String> {
-        url::Url::parse(&self.cfg.url).ok().and_then(|u| u.host_str().map(str::to_string)).filter(|_| self.file.is_none())
+        url::Url::parse(&self.cfg.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .filter(|_| self.file.is_none())
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
         let (body, etag, last_modified) = match &self.file {
             Some(path) => (self.read_file(path).await?, None, None),
             None => {
-                let r = self.http.get(&self.cfg.url, state.etag.as_deref(), state.last_modified.as_deref()).await?;
+                let r = self
+                    .http
+                    .get(
+                        &self.cfg.url,
+                        state.etag.as_deref(),
+                        state.last_modified.as_deref(),
+                    )
+                    .await?;
                 match r.body {
                     None => {
                         return Ok(Poll {

@@ -91,7 +91,10 @@ pub fn from_ms(v: i64) -> DateTime<Utc> {
 }
 
 fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const LOCK_RETRIES: u32 = 5;
@@ -101,7 +104,10 @@ const BATCH: usize = 900;
 
 fn is_locked(e: &sqlx::Error) -> bool {
     let s = e.to_string();
-    s.contains("database is locked") || s.contains("SQLITE_BUSY") || s.contains("could not serialize") || s.contains("deadlock detected")
+    s.contains("database is locked")
+        || s.contains("SQLITE_BUSY")
+        || s.contains("could not serialize")
+        || s.contains("deadlock detected")
 }
 
 fn is_locked_migrate(e: &sqlx::migrate::MigrateError) -> bool {
@@ -115,11 +121,19 @@ impl Store {
     pub async fn open(url: &str, base: &Path) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (backend, real_url) = if url.starts_with("sqlite:") {
-            (Backend::Sqlite, sqlite::url(url, base).map_err(|e| StoreError::Config(format!("cannot create the database folder: {e}")))?)
+            (
+                Backend::Sqlite,
+                sqlite::url(url, base).map_err(|e| {
+                    StoreError::Config(format!("cannot create the database folder: {e}"))
+                })?,
+            )
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
         } else {
-            return Err(StoreError::Config(format!("unsupported storage url {}", crate::config::redact_url(url))));
+            return Err(StoreError::Config(format!(
+                "unsupported storage url {}",
+                crate::config::redact_url(url)
+            )));
         };
         let opts = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
@@ -148,7 +162,12 @@ impl Store {
         loop {
             match migrator.run(&pool).await {
                 Ok(()) => break,
-                Err(e) if backend == Backend::Sqlite && attempt < 10 && e.to_string().contains("already exists") || is_locked_migrate(&e) && attempt < 10 => {
+                Err(e)
+                    if backend == Backend::Sqlite
+                        && attempt < 10
+                        && e.to_string().contains("already exists")
+                        || is_locked_migrate(&e) && attempt < 10 =>
+                {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
                 }
@@ -258,32 +277,50 @@ impl Store {
 
     /// Stores the mentions of one poll in one transaction: each is new, or attached
     /// to the mention that already has one of its keys. All or nothing.
-    pub async fn ingest(&self, mentions: &[NewMention], seen_at: DateTime<Utc>) -> Result<Vec<Ingested>, StoreError> {
+    pub async fn ingest(
+        &self,
+        mentions: &[NewMention],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<Ingested>, StoreError> {
         if mentions.is_empty() {
             return Ok(Vec::new());
         }
         let _g = self.write_guard().await;
         for attempt in 1.. {
-            match self.retry_locked(|| self.ingest_once(mentions, seen_at)).await? {
+            match self
+                .retry_locked(|| self.ingest_once(mentions, seen_at))
+                .await?
+            {
                 Some(done) => return Ok(done),
                 // Another instance stored one of these mentions meanwhile: the next try finds it.
-                None if attempt < 5 => tracing::debug!(attempt, "dedup key taken concurrently, retrying"),
+                None if attempt < 5 => {
+                    tracing::debug!(attempt, "dedup key taken concurrently, retrying")
+                }
                 None => break,
             }
         }
-        Err(StoreError::Config("dedup keys kept conflicting with another instance after 5 tries".into()))
+        Err(StoreError::Config(
+            "dedup keys kept conflicting with another instance after 5 tries".into(),
+        ))
     }
 
     /// One try; `Ok(None)` when a concurrent writer took one of our keys first.
     /// Statements are batched (one key lookup, multi-row inserts): per-statement
     /// round trips, not SQLite itself, are what limits ingestion speed.
-    async fn ingest_once(&self, mentions: &[NewMention], seen_at: DateTime<Utc>) -> Result<Option<Vec<Ingested>>, sqlx::Error> {
+    async fn ingest_once(
+        &self,
+        mentions: &[NewMention],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Option<Vec<Ingested>>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         let now = ms(seen_at);
         let all_keys: Vec<&String> = mentions.iter().flat_map(|m| m.keys.iter()).collect();
         let mut known: HashMap<String, i64> = HashMap::new();
         for chunk in all_keys.chunks(BATCH) {
-            let sql = format!("SELECT key, mention_id FROM mention_keys WHERE key IN ({})", placeholders(1, chunk.len()));
+            let sql = format!(
+                "SELECT key, mention_id FROM mention_keys WHERE key IN ({})",
+                placeholders(1, chunk.len())
+            );
             let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
             for k in chunk {
                 q = q.bind((*k).clone());
@@ -327,15 +364,21 @@ impl Store {
             out.push(Ingested { id, new });
         }
         for chunk in new_keys.chunks(BATCH / 2) {
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
             let sql = format!("INSERT INTO mention_keys (key, mention_id) VALUES {} ON CONFLICT (key) DO NOTHING RETURNING key", values.join(", "));
             let mut q = sqlx::query_scalar::<_, String>(&sql);
             for (k, id, _) in chunk {
                 q = q.bind(k.clone()).bind(*id);
             }
-            let inserted: std::collections::HashSet<String> = q.fetch_all(&mut *tx).await?.into_iter().collect();
+            let inserted: std::collections::HashSet<String> =
+                q.fetch_all(&mut *tx).await?.into_iter().collect();
             // A key of a mention we just created was taken by a concurrent writer: start over.
-            if chunk.iter().any(|(k, _, new)| *new && !inserted.contains(k)) {
+            if chunk
+                .iter()
+                .any(|(k, _, new)| *new && !inserted.contains(k))
+            {
                 tx.rollback().await?;
                 return Ok(None);
             }
@@ -348,7 +391,9 @@ impl Store {
             .into_iter()
             .collect();
         for chunk in pairs.chunks(BATCH / 3) {
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect();
             let sql = format!(
                 "INSERT INTO mention_sources (mention_id, source, seen_at) VALUES {} ON CONFLICT (mention_id, source) DO NOTHING",
                 values.join(", ")
@@ -364,12 +409,18 @@ impl Store {
     }
 
     /// Stored mentions first seen at or after `since`, oldest first.
-    pub async fn mentions(&self, since: Option<DateTime<Utc>>, limit: i64) -> Result<Vec<Mention>, StoreError> {
-        let rows = sqlx::query(&format!("{MENTION_COLUMNS} WHERE first_seen_at >= $1 ORDER BY first_seen_at, id LIMIT $2"))
-            .bind(since.map(ms).unwrap_or(i64::MIN))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+    pub async fn mentions(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{MENTION_COLUMNS} WHERE first_seen_at >= $1 ORDER BY first_seen_at, id LIMIT $2"
+        ))
+        .bind(since.map(ms).unwrap_or(i64::MIN))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         self.with_sources(rows).await
     }
 
@@ -378,7 +429,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!("{MENTION_COLUMNS} WHERE id IN ({})", placeholders(1, ids.len()));
+        let sql = format!(
+            "{MENTION_COLUMNS} WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
         let mut q = sqlx::query(&sql);
         for id in ids {
             q = q.bind(*id);
@@ -390,7 +444,10 @@ impl Store {
     }
 
     async fn with_sources(&self, rows: Vec<AnyRow>) -> Result<Vec<Mention>, StoreError> {
-        let mut out: Vec<Mention> = rows.iter().map(mention_from_row).collect::<Result<_, _>>()?;
+        let mut out: Vec<Mention> = rows
+            .iter()
+            .map(mention_from_row)
+            .collect::<Result<_, _>>()?;
         if out.is_empty() {
             return Ok(out);
         }
@@ -418,7 +475,9 @@ impl Store {
 
     /// Number of stored mentions.
     pub async fn count_mentions(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mentions").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mentions")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Up to `limit` mentions not yet classified, oldest first.
@@ -433,7 +492,11 @@ impl Store {
                 let text: String = r.try_get(2)?;
                 Ok(Pending {
                     id: r.try_get(0)?,
-                    text: if text.is_empty() { title } else { format!("{title}\n{text}") },
+                    text: if text.is_empty() {
+                        title
+                    } else {
+                        format!("{title}\n{text}")
+                    },
                     lang: r.try_get(3)?,
                 })
             })
@@ -441,7 +504,12 @@ impl Store {
     }
 
     /// Saves classification results for a batch, in one transaction.
-    pub async fn save_classifications(&self, results: &[(i64, Output)], model: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn save_classifications(
+        &self,
+        results: &[(i64, Output)],
+        model: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let _g = self.write_guard().await;
         self.retry_locked(|| async {
             let mut tx = self.pool.begin().await?;

@@ -10,13 +10,21 @@ pub fn url(raw: &str, base: &Path) -> std::io::Result<String> {
         return Ok("sqlite::memory:".into());
     }
     let p = Path::new(path);
-    let p = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    };
     if let Some(dir) = p.parent() {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir)?;
         }
     }
-    let query = if query.is_empty() { "mode=rwc".to_string() } else { query.to_string() };
+    let query = if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        query.to_string()
+    };
     Ok(format!("sqlite://{}?{}", p.display(), query))
 }
 
