@@ -15,11 +15,14 @@ pub fn url(raw: &str, base: &Path) -> std::io::Result<String> {
     } else {
         base.join(p)
     };
-    if let Some(dir) = p.parent() {
-        if !dir.as_os_str().is_empty() {
+    // sqlx reads "sqlite://a/../b" badly: resolve the folder to a clean absolute path.
+    let p = match (p.parent(), p.file_name()) {
+        (Some(dir), Some(name)) if !dir.as_os_str().is_empty() => {
             std::fs::create_dir_all(dir)?;
+            std::fs::canonicalize(dir)?.join(name)
         }
-    }
+        _ => std::env::current_dir()?.join(&p),
+    };
     let query = if query.is_empty() {
         "mode=rwc".to_string()
     } else {
