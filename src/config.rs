@@ -146,10 +146,14 @@ pub mod humantime_serde_compat {
     use serde::{Deserialize, Deserializer};
     use std::time::Duration;
 
-    /// Parses a humantime duration string.
+    /// Parses a humantime duration string ("0s" allowed).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let s = String::deserialize(d)?;
-        super::parse_duration(&s).map_err(serde::de::Error::custom)
+        humantime::parse_duration(s.trim()).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "{s:?} is not a duration ({e}); write it like \"90s\", \"15m\" or \"1h\""
+            ))
+        })
     }
 }
 
@@ -246,6 +250,9 @@ pub struct Recipient {
     /// Receives the daily digest.
     #[serde(default)]
     pub digest: bool,
+    /// Local hours without non-critical alerts, e.g. "22:00-07:00".
+    #[serde(default)]
+    pub quiet_hours: Option<String>,
 }
 
 fn default_recipient_lang() -> String {
@@ -357,6 +364,8 @@ pub struct Config {
     pub classifier: ClassifierConfig,
     /// `[[topics]]`
     pub topics: Vec<Topic>,
+    /// `[alerts]`: grouping, throttling, routing.
+    pub alerts: crate::notify::alerts::AlertsConfig,
     /// Compiled `[institution] keywords` and `exclude`.
     pub matcher: Matcher,
 }
@@ -371,6 +380,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "digest",
     "classifier",
     "topics",
+    "alerts",
 ];
 
 struct Collector {
@@ -507,6 +517,23 @@ impl Config {
             ),
         }
         let recipients: Vec<Recipient> = list(&mut c, &root, "recipients");
+        let alerts: crate::notify::alerts::AlertsConfig = get("alerts")
+            .and_then(|v| c.section("alerts", v))
+            .unwrap_or_default();
+        for (i, route) in alerts.routes.iter().enumerate() {
+            for (j, to) in route.to.iter().enumerate() {
+                if !recipients.iter().any(|r| r.email.eq_ignore_ascii_case(to)) {
+                    c.push(
+                        format!("alerts.routes[{i}].to[{j}]"),
+                        format!("{to:?} is not one of the [[recipients]]"),
+                        Some("add a [[recipients]] entry for it (its language decides the e-mail's language)"),
+                    );
+                }
+            }
+        }
+        if alerts.max_per_hour < 1 {
+            c.push("alerts.max_per_hour", "must be at least 1", None);
+        }
         let topics: Vec<Topic> = list(&mut c, &root, "topics");
 
         // Semantic checks, all of them, before deciding.
@@ -580,6 +607,15 @@ impl Config {
                     None,
                 );
             }
+            if let Some(q) = &r.quiet_hours {
+                if crate::notify::route::parse_quiet_hours(q).is_none() {
+                    c.push(
+                        format!("recipients[{i}].quiet_hours"),
+                        format!("{q:?} is not a time range"),
+                        Some("write it as \"22:00-07:00\""),
+                    );
+                }
+            }
             if !["fr", "nl", "en"].contains(&r.language.as_str()) {
                 c.push(
                     format!("recipients[{i}].language"),
@@ -651,6 +687,7 @@ impl Config {
             digest,
             classifier,
             topics,
+            alerts,
             matcher: matcher.expect("checked above"),
         })
     }

@@ -96,10 +96,34 @@ pub struct DayFigures {
     pub sentiment: [usize; 3],
     /// Dead-lettered e-mails.
     pub dead_letters: usize,
-    /// Signals (filled by the signals stage when present).
-    pub signals: Vec<(String, String, String)>,
-    /// Misinformation seen (claim, count, answers per language, link).
-    pub misinfo: Vec<(String, usize, BTreeMap<String, String>, Option<String>)>,
+    /// Signals raised that day.
+    pub signals: Vec<DaySignal>,
+    /// Known false claims seen that day.
+    pub misinfo: Vec<DayClaim>,
+}
+
+/// A signal of the day, language-independent.
+#[derive(Debug, Clone)]
+pub struct DaySignal {
+    /// "info" | "warning" | "critical".
+    pub severity: String,
+    /// Story or topic.
+    pub title: String,
+    /// Why it fired.
+    pub reason: String,
+}
+
+/// A known false claim seen during the day.
+#[derive(Debug, Clone)]
+pub struct DayClaim {
+    /// The claim.
+    pub claim: String,
+    /// Mentions matching it.
+    pub count: usize,
+    /// Approved answer per language.
+    pub answers: BTreeMap<String, String>,
+    /// Reference page.
+    pub link: Option<String>,
 }
 
 /// Gathers the figures of `date` (a local day) and the 7 days before it.
@@ -144,8 +168,8 @@ pub async fn figures(store: &Store, cfg: &Config, date: NaiveDate) -> anyhow::Re
     // Most telling first: negative before the rest, then by audience, then newest.
     mentions.sort_by_key(|m| {
         (
-            !m.sentiment
-                .is_some_and(|s| s.label == SentimentLabel::Negative),
+            m.sentiment
+                .is_none_or(|s| s.label != SentimentLabel::Negative),
             std::cmp::Reverse(m.reach.unwrap_or(0)),
             std::cmp::Reverse(m.first_seen_at),
         )
@@ -283,28 +307,29 @@ pub fn render(
     let signals: Vec<SignalLine> = f
         .signals
         .iter()
-        .map(|(sev, title, reason)| SignalLine {
+        .map(|x| SignalLine {
             severity: t
-                .get(&format!("severity_{sev}"))
+                .get(&format!("severity_{}", x.severity))
                 .cloned()
-                .unwrap_or_else(|| sev.clone()),
-            colour: severity_colour(sev).into(),
-            title: title.clone(),
-            reason: reason.clone(),
+                .unwrap_or_else(|| x.severity.clone()),
+            colour: severity_colour(&x.severity).into(),
+            title: x.title.clone(),
+            reason: x.reason.clone(),
         })
         .collect();
     let misinfo: Vec<MisinfoLine> = f
         .misinfo
         .iter()
-        .map(|(claim, count, answers, link)| MisinfoLine {
-            claim: claim.clone(),
-            count: *count,
-            answer: answers
+        .map(|c| MisinfoLine {
+            claim: c.claim.clone(),
+            count: c.count,
+            answer: c
+                .answers
                 .get(lang)
-                .or_else(|| answers.get("en"))
+                .or_else(|| c.answers.get("en"))
                 .cloned()
                 .unwrap_or_default(),
-            link: link.clone(),
+            link: c.link.clone(),
         })
         .collect();
     let date_long = i18n::long_date(f.date, lang);

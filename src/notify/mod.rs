@@ -1,9 +1,11 @@
 //! Notify: alert e-mails, the daily digest, and the outbox that delivers them once.
 
+pub mod alerts;
 pub mod chart;
 pub mod digest;
 pub mod email;
 pub mod i18n;
 pub mod outbox;
+pub mod route;
 pub mod sender;
 pub mod templates;

@@ -16,6 +16,8 @@ pub fn environment() -> Environment<'static> {
     for (name, src) in [
         ("digest.html", include_str!("templates/digest.html.j2")),
         ("digest.txt", include_str!("templates/digest.txt.j2")),
+        ("alert.html", include_str!("templates/alert.html.j2")),
+        ("alert.txt", include_str!("templates/alert.txt.j2")),
     ] {
         env.add_template(name, src)
             .expect("templates are valid (tested)");

@@ -1,0 +1,430 @@
+//! Alert e-mails, grouped and throttled the way Prometheus Alertmanager does it: wait
+//! `group_wait` to gather the first signals of a group (a story), then send updates at
+//! most every `group_interval`; at most `max_per_hour` alert e-mails per recipient, then
+//! one overflow notice instead of a flood. Decisions and the e-mails they produce are
+//! committed in one transaction, so a restart neither resends nor forgets.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::i18n::{self, Catalog};
+use super::outbox::{enqueue_on, Email};
+use super::route::{in_quiet_hours, parse_quiet_hours, Route, RouteKey, Severity};
+use crate::classify::SentimentLabel;
+use crate::config::{humantime_serde_compat, Config, Recipient};
+use crate::model::Mention;
+use crate::store::{ms, Store};
+
+/// `[alerts]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Wait after a group's first signal before the first e-mail, to gather its siblings.
+    #[serde(default = "d_group_wait", with = "humantime_serde_compat")]
+    pub group_wait: Duration,
+    /// At most one update e-mail per group this often.
+    #[serde(default = "d_group_interval", with = "humantime_serde_compat")]
+    pub group_interval: Duration,
+    /// Alert e-mails per recipient per hour before the overflow notice.
+    #[serde(default = "d_max_per_hour")]
+    pub max_per_hour: i64,
+    /// Lowest severity e-mailed to recipients with `alerts = true` (routes may add more).
+    #[serde(default = "d_min_severity")]
+    pub min_severity: Severity,
+    /// Extra routing rules.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    /// Public URL of the web page, for links to escalations (e.g. "https://vigie.example.org").
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+fn d_group_wait() -> Duration {
+    Duration::from_secs(30)
+}
+fn d_group_interval() -> Duration {
+    Duration::from_secs(300)
+}
+fn d_max_per_hour() -> i64 {
+    10
+}
+fn d_min_severity() -> Severity {
+    Severity::Warning
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            group_wait: d_group_wait(),
+            group_interval: d_group_interval(),
+            max_per_hour: d_max_per_hour(),
+            min_severity: d_min_severity(),
+            routes: Vec::new(),
+            base_url: None,
+        }
+    }
+}
+
+/// A signal, as alerting needs it (plain data from the signals stage).
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertSignal {
+    /// Signal id (increasing).
+    pub id: i64,
+    /// Kind, e.g. "volume_spike", "misinformation", "impersonation".
+    pub kind: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Topic id, if any.
+    pub topic: Option<String>,
+    /// What groups signals into one e-mail thread: the story, else kind and topic.
+    pub group_key: String,
+    /// Story title or short description.
+    pub title: String,
+    /// Why it fired, with its figures.
+    pub reason: String,
+    /// When it fired.
+    pub at: DateTime<Utc>,
+    /// Evidence mention ids, most telling first.
+    pub evidence: Vec<i64>,
+    /// Approved answer per language (from the knowledge base), when there is one.
+    pub answer: BTreeMap<String, String>,
+    /// Reference page for the answer.
+    pub answer_link: Option<String>,
+    /// Escalation id, when one was opened.
+    pub escalation: Option<i64>,
+}
+
+/// What one dispatch round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Dispatched {
+    /// Alert e-mails queued.
+    pub alerts: usize,
+    /// Overflow notices queued.
+    pub overflow: usize,
+    /// Groups waiting (group_wait, group_interval, quiet hours).
+    pub waiting: usize,
+}
+
+/// Recipients of a signal: everyone with `alerts = true` at or above the minimum
+/// severity, plus the routes' recipients; quiet hours hold back all but critical.
+pub fn recipients_for<'a>(
+    cfg: &'a Config,
+    s: &AlertSignal,
+    languages: &[String],
+    sources: &[String],
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<&'a Recipient> {
+    let key = RouteKey {
+        severity: s.severity,
+        topic: s.topic.as_deref(),
+        languages,
+        sources,
+        kind: &s.kind,
+    };
+    let mut out: Vec<&Recipient> = cfg
+        .recipients
+        .iter()
+        .filter(|r| r.alerts && s.severity >= cfg.alerts.min_severity)
+        .collect();
+    for route in cfg.alerts.routes.iter().filter(|r| r.matches(&key)) {
+        for addr in &route.to {
+            if let Some(r) = cfg
+                .recipients
+                .iter()
+                .find(|r| r.email.eq_ignore_ascii_case(addr))
+            {
+                if !out.iter().any(|o| o.email == r.email) {
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out.retain(|r| {
+        s.severity == Severity::Critical
+            || r.quiet_hours
+                .as_deref()
+                .and_then(parse_quiet_hours)
+                .is_none_or(|w| !in_quiet_hours(now, tz, w))
+    });
+    out
+}
+
+struct GroupState {
+    last_sent_at: DateTime<Utc>,
+    last_signal_id: i64,
+}
+
+/// Looks at recent signals and queues the alert e-mails that are due now.
+pub async fn dispatch(
+    store: &Store,
+    cfg: &Config,
+    signals: &[AlertSignal],
+    now: DateTime<Utc>,
+    domain: &str,
+) -> anyhow::Result<Dispatched> {
+    let mut report = Dispatched::default();
+    if signals.is_empty()
+        || cfg.recipients.iter().all(|r| !r.alerts) && cfg.alerts.routes.is_empty()
+    {
+        return Ok(report);
+    }
+    let tz: Tz = cfg
+        .digest
+        .timezone
+        .parse()
+        .map_err(|e| anyhow::anyhow!("digest.timezone: {e}"))?;
+    let mut ids: Vec<i64> = signals
+        .iter()
+        .flat_map(|s| s.evidence.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mentions: HashMap<i64, Mention> = store
+        .mentions_by_id(&ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+
+    // recipient -> group -> signals
+    let mut plan: BTreeMap<String, BTreeMap<String, Vec<&AlertSignal>>> = BTreeMap::new();
+    for s in signals {
+        let ev: Vec<&Mention> = s.evidence.iter().filter_map(|i| mentions.get(i)).collect();
+        let langs: Vec<String> = ev.iter().map(|m| m.lang.clone()).collect();
+        let sources: Vec<String> = ev.iter().flat_map(|m| m.sources.clone()).collect();
+        for r in recipients_for(cfg, s, &langs, &sources, now, tz) {
+            plan.entry(r.email.clone())
+                .or_default()
+                .entry(s.group_key.clone())
+                .or_default()
+                .push(s);
+        }
+    }
+    let catalog = Catalog::builtin();
+    let _g = store.write_guard().await;
+    for (email, groups) in plan {
+        let r = cfg
+            .recipients
+            .iter()
+            .find(|r| r.email == email)
+            .expect("planned from the config");
+        let mut tx = store.pool().begin().await?;
+        let hour_ago = ms(now - chrono::Duration::hours(1));
+        let mut sent_last_hour: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND to_email = $1 AND created_at > $2")
+            .bind(email.clone())
+            .bind(hour_ago)
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut held = 0;
+        for (group, sigs) in groups {
+            let row = sqlx::query("SELECT last_sent_at, last_signal_id FROM alert_groups WHERE recipient = $1 AND group_key = $2")
+                .bind(email.clone())
+                .bind(group.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let state = match row {
+                Some(row) => Some(GroupState {
+                    last_sent_at: crate::store::from_ms(row.try_get(0)?),
+                    last_signal_id: row.try_get(1)?,
+                }),
+                None => None,
+            };
+            let newest = sigs.iter().map(|s| s.id).max().unwrap_or(0);
+            let first_at = sigs.iter().map(|s| s.at).min().unwrap_or(now);
+            let due = match &state {
+                None => now - first_at >= chrono::Duration::from_std(cfg.alerts.group_wait)?,
+                Some(st) if newest > st.last_signal_id => {
+                    now - st.last_sent_at >= chrono::Duration::from_std(cfg.alerts.group_interval)?
+                }
+                Some(_) => false,
+            };
+            if !due {
+                if state.as_ref().is_none_or(|st| newest > st.last_signal_id) {
+                    report.waiting += 1;
+                }
+                continue;
+            }
+            if sent_last_hour >= cfg.alerts.max_per_hour {
+                held += 1;
+                continue;
+            }
+            let fresh: Vec<&AlertSignal> = match &state {
+                Some(st) => sigs
+                    .iter()
+                    .copied()
+                    .filter(|s| s.id > st.last_signal_id)
+                    .collect(),
+                None => sigs.clone(),
+            };
+            let email_msg = render(cfg, r, &fresh, state.is_some(), &mentions, &catalog, tz)?;
+            enqueue_on(&mut tx, &email_msg, domain, now).await?;
+            sqlx::query(
+                "INSERT INTO alert_groups (recipient, group_key, last_sent_at, last_signal_id, sent_count) VALUES ($1, $2, $3, $4, 1) \
+                 ON CONFLICT (recipient, group_key) DO UPDATE SET last_sent_at = excluded.last_sent_at, last_signal_id = excluded.last_signal_id, \
+                 sent_count = alert_groups.sent_count + 1",
+            )
+            .bind(email.clone())
+            .bind(group.clone())
+            .bind(ms(now))
+            .bind(newest)
+            .execute(&mut *tx)
+            .await?;
+            sent_last_hour += 1;
+            report.alerts += 1;
+        }
+        if held > 0 {
+            // One notice per recipient and clock hour; the held groups go out when the hour allows.
+            let bucket = now.format("%Y-%m-%dT%H").to_string();
+            let t = catalog.strings(&r.language);
+            let line = catalog.t(&r.language, "more_alerts", &[("n", &held.to_string())]);
+            let notice = Email {
+                kind: "overflow".into(),
+                dedup_key: Some(format!("overflow:{bucket}:{}", email.to_lowercase())),
+                to_name: r.name.clone(),
+                to_email: r.email.clone(),
+                subject: format!("[vigie] {}", line),
+                text: format!("{line}\n\n--\n{}", t["footer"]),
+                html: format!(
+                    "<p>{}</p><p style=\"font-size:11px;color:#6b7280\">{}</p>",
+                    html_escape::encode_text(&line),
+                    html_escape::encode_text(&t["footer"])
+                ),
+                inline_png: None,
+            };
+            if enqueue_on(&mut tx, &notice, domain, now).await?.is_some() {
+                report.overflow += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+#[derive(Serialize)]
+struct Post {
+    title: String,
+    url: Option<String>,
+    source: String,
+    lang: String,
+    sentiment: String,
+    reach: Option<String>,
+}
+
+fn render(
+    cfg: &Config,
+    r: &Recipient,
+    sigs: &[&AlertSignal],
+    update: bool,
+    mentions: &HashMap<i64, Mention>,
+    catalog: &Catalog,
+    tz: Tz,
+) -> anyhow::Result<Email> {
+    let lang = r.language.as_str();
+    let t = catalog.strings(lang);
+    let top = sigs
+        .iter()
+        .max_by_key(|s| (s.severity, s.id))
+        .expect("at least one signal");
+    let severity = t
+        .get(&format!("severity_{}", top.severity.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    let topic = top.topic.as_ref().map(|id| {
+        cfg.topics
+            .iter()
+            .find(|tp| &tp.id == id)
+            .and_then(|tp| tp.labels.get(lang).cloned())
+            .unwrap_or_else(|| id.clone())
+    });
+    let mut evidence: Vec<i64> = Vec::new();
+    for s in sigs {
+        for id in &s.evidence {
+            if !evidence.contains(id) {
+                evidence.push(*id);
+            }
+        }
+    }
+    let word = |m: &Mention| match m.sentiment.map(|s| s.label) {
+        Some(SentimentLabel::Negative) => t["negative"].clone(),
+        Some(SentimentLabel::Positive) => t["positive"].clone(),
+        _ => t["neutral"].clone(),
+    };
+    let posts: Vec<Post> = evidence
+        .iter()
+        .filter_map(|id| mentions.get(id))
+        .take(5)
+        .map(|m| Post {
+            title: crate::text::truncate(
+                if m.title.is_empty() {
+                    &m.text
+                } else {
+                    &m.title
+                },
+                160,
+            ),
+            url: m.url.clone(),
+            source: m.source.clone(),
+            lang: m.lang.clone(),
+            sentiment: word(m),
+            reach: m.reach.map(|n| i18n::number(n, lang)),
+        })
+        .collect();
+    let answer = sigs
+        .iter()
+        .find_map(|s| s.answer.get(lang).or_else(|| s.answer.get("en")).cloned());
+    let answer_link = sigs.iter().find_map(|s| s.answer_link.clone());
+    let reasons: Vec<String> = sigs
+        .iter()
+        .map(|s| s.reason.clone())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(Vec::new(), |mut acc, r| {
+            if !acc.contains(&r) {
+                acc.push(r);
+            }
+            acc
+        });
+    let escalation_url = match (&cfg.alerts.base_url, sigs.iter().find_map(|s| s.escalation)) {
+        (Some(base), Some(id)) => Some(format!("{}/escalations/{id}", base.trim_end_matches('/'))),
+        _ => None,
+    };
+    let colour = match top.severity {
+        Severity::Critical => "#b91c1c",
+        Severity::Warning => "#b45309",
+        Severity::Info => "#1d4ed8",
+    };
+    let subject = format!(
+        "[{}]{} {}{}",
+        severity.to_uppercase(),
+        topic
+            .as_ref()
+            .map(|t| format!(" {t} ·"))
+            .unwrap_or_default(),
+        if update { "↻ " } else { "" },
+        crate::text::truncate(&top.title, 120)
+    );
+    let ctx = minijinja::context! {
+        lang, t, subject => subject.clone(), severity, topic, colour,
+        title => top.title.clone(),
+        when => i18n::date_time(top.at, tz, lang),
+        institution => cfg.institution.name.clone(),
+        reasons, answer, answer_link, posts, escalation_url,
+    };
+    let env = super::templates::environment();
+    Ok(Email {
+        kind: "alert".into(),
+        dedup_key: None,
+        to_name: r.name.clone(),
+        to_email: r.email.clone(),
+        subject,
+        text: env.get_template("alert.txt")?.render(&ctx)?,
+        html: env.get_template("alert.html")?.render(&ctx)?,
+        inline_png: None,
+    })
+}
