@@ -24,32 +24,77 @@ fn the_demo_runs_offline_and_finds_the_bundled_mentions() {
     copy_dir(&root.join("config"), &dir.path().join("config"));
     let cfg = dir.path().join("config/demo.toml");
     let cfg_s = cfg.to_str().unwrap();
-    let out = common::vigie_cmd().args(["check-config", cfg_s]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = common::vigie_cmd().args(["run", "--config", cfg_s, "--once"]).output().unwrap();
+    let out = common::vigie_cmd()
+        .args(["check-config", cfg_s])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = common::vigie_cmd()
+        .args(["run", "--config", cfg_s, "--once"])
+        .output()
+        .unwrap();
     let logs = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{logs}");
     // Two broken feeds repaired, the HTML page reported with its advertised feed.
     assert_eq!(logs.matches("malformed feed repaired").count(), 2, "{logs}");
     assert!(logs.contains("got an HTML page, not a feed"), "{logs}");
-    let out = common::vigie_cmd().args(["mentions", "--config", cfg_s, "--json"]).output().unwrap();
-    let mentions: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = common::vigie_cmd()
+        .args(["mentions", "--config", cfg_s, "--json"])
+        .output()
+        .unwrap();
+    let mentions: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(mentions.len(), 17, "{mentions:#?}");
     // The regional feed's copy of a Standaard story is the same mention.
-    let storing = mentions.iter().find(|m| m["url"] == "https://standaard.example.org/economie/mytax-storing").unwrap();
-    let mut sources: Vec<&str> = storing["sources"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let storing = mentions
+        .iter()
+        .find(|m| m["url"] == "https://standaard.example.org/economie/mytax-storing")
+        .unwrap();
+    let mut sources: Vec<&str> = storing["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
     sources.sort();
     assert_eq!(sources, ["regio-nl", "standaard-nl"]);
     // Excluded and unrelated items are not mentions.
-    assert!(mentions.iter().all(|m| !m["title"].as_str().unwrap().contains("France") && !m["title"].as_str().unwrap().contains("Football")));
+    assert!(mentions
+        .iter()
+        .all(|m| !m["title"].as_str().unwrap().contains("France")
+            && !m["title"].as_str().unwrap().contains("Football")));
     for lang in ["fr", "nl", "en", "de"] {
-        assert!(mentions.iter().any(|m| m["lang"] == lang), "no {lang} mention");
+        assert!(
+            mentions.iter().any(|m| m["lang"] == lang),
+            "no {lang} mention"
+        );
     }
-    assert!(mentions.iter().all(|m| m["sentiment"].is_object()), "every mention classified");
+    assert!(
+        mentions.iter().all(|m| m["sentiment"].is_object()),
+        "every mention classified"
+    );
     // E-mails land as files (the scheduled digest depends on the hour: send one explicitly).
-    let out = common::vigie_cmd().args(["digest", "--config", cfg_s, "--send"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = common::vigie_cmd()
+        .args(["digest", "--config", cfg_s, "--send"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let outbox = dir.path().join("var/outbox");
     let emls = std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0);
-    assert!(emls >= 3, "expected the digest for 3 recipients in {}", outbox.display());
+    assert!(
+        emls >= 3,
+        "expected the digest for 3 recipients in {}",
+        outbox.display()
+    );
 }
