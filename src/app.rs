@@ -1,5 +1,6 @@
 //! What each CLI command does, as library functions so tests and benchmarks call the same code.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -278,4 +279,175 @@ pub async fn outbox(
     }
     store.close().await;
     Ok(())
+}
+
+/// One line of `vigie classify` output.
+#[derive(Debug, serde::Serialize)]
+pub struct Classified {
+    /// The input's id.
+    pub id: String,
+    /// ISO 639-1 or "und".
+    pub lang: String,
+    /// 0..=1
+    pub lang_confidence: f64,
+    /// Sentiment.
+    pub sentiment: crate::classify::Sentiment,
+    /// Topics, best first.
+    pub topics: Vec<crate::classify::TopicScore>,
+}
+
+/// `vigie classify`: JSON lines `{"id", "text", "lang"?}` in, one result line per input
+/// out, in order. A malformed line gives `{"id", "error"}` and the rest goes on.
+pub async fn classify(
+    cfg: &Config,
+    input: impl std::io::BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let worker = start_classifier(cfg)?;
+    let langs = crate::classify::language::LanguageId::new(&cfg.institution.languages);
+    let batch = cfg.classifier.batch_size.max(1);
+    let mut pending: Vec<
+        Result<
+            (
+                crate::classify::Input,
+                crate::classify::language::Identified,
+            ),
+            (String, String),
+        >,
+    > = Vec::new();
+    let mut n = 0;
+    let mut lines = input.lines();
+    loop {
+        let line = lines.next();
+        let end = line.is_none();
+        if let Some(line) = line {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            pending.push(match serde_json::from_str::<crate::classify::Input>(&line) {
+                Ok(i) => {
+                    let id = langs.identify(&i.text, i.lang.as_deref());
+                    Ok((crate::classify::Input { lang: Some(id.lang.clone()).filter(|l| l != "und"), ..i }, id))
+                }
+                Err(e) => {
+                    let id = serde_json::from_str::<serde_json::Value>(&line)
+                        .ok()
+                        .and_then(|v| v.get("id").map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())))
+                        .unwrap_or_default();
+                    Err((id, format!("invalid input line: {e}; expected {{\"id\": \"...\", \"text\": \"...\"}}")))
+                }
+            });
+        }
+        if pending.len() >= batch || (end && !pending.is_empty()) {
+            let inputs: Vec<crate::classify::Input> = pending
+                .iter()
+                .filter_map(|p| p.as_ref().ok().map(|(i, _)| i.clone()))
+                .collect();
+            let mut outs = worker.classify(inputs).await?.into_iter();
+            for p in pending.drain(..) {
+                match p {
+                    Ok((i, lang)) => {
+                        let o = outs
+                            .next()
+                            .ok_or_else(|| anyhow::anyhow!("backend returned too few results"))?;
+                        let c = Classified {
+                            id: i.id,
+                            lang: lang.lang,
+                            lang_confidence: lang.confidence,
+                            sentiment: o.sentiment,
+                            topics: o.topics,
+                        };
+                        writeln!(out, "{}", serde_json::to_string(&c)?)?;
+                    }
+                    Err((id, error)) => {
+                        writeln!(out, "{}", serde_json::json!({"id": id, "error": error}))?
+                    }
+                }
+                n += 1;
+            }
+            out.flush()?;
+        }
+        if end {
+            return Ok(n);
+        }
+    }
+}
+
+/// `vigie eval`: scores the configured backend on a gold file.
+pub async fn eval(
+    cfg: &Config,
+    data: &std::path::Path,
+) -> anyhow::Result<crate::classify::eval::Report> {
+    use crate::classify::eval::{block, topic_micro_f1, Gold, Report};
+    use crate::classify::SentimentLabel;
+    let text = std::fs::read_to_string(data)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", data.display()))?;
+    let mut golds = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        golds.push(
+            serde_json::from_str::<Gold>(line)
+                .map_err(|e| anyhow::anyhow!("{}:{}: {e}", data.display(), i + 1))?,
+        );
+    }
+    let worker = start_classifier(cfg)?;
+    let langs = crate::classify::language::LanguageId::new(&cfg.institution.languages);
+    let identified: Vec<_> = golds
+        .iter()
+        .map(|g| langs.identify(&g.text, None))
+        .collect();
+    let mut preds = Vec::with_capacity(golds.len());
+    for chunk in golds
+        .iter()
+        .zip(&identified)
+        .collect::<Vec<_>>()
+        .chunks(cfg.classifier.batch_size.max(1) * 4)
+    {
+        let inputs = chunk
+            .iter()
+            .map(|(g, id)| crate::classify::Input {
+                id: g.id.clone().unwrap_or_default(),
+                text: g.text.clone(),
+                lang: Some(id.lang.clone()).filter(|l| l != "und"),
+            })
+            .collect();
+        preds.extend(worker.classify(inputs).await?);
+    }
+    let mut per_lang: BTreeMap<String, Vec<(SentimentLabel, SentimentLabel)>> = BTreeMap::new();
+    let mut all = Vec::new();
+    let (mut lang_n, mut lang_ok) = (0usize, 0usize);
+    let mut topic_pairs = Vec::new();
+    for ((g, id), p) in golds.iter().zip(&identified).zip(&preds) {
+        if let Some(gs) = g.sentiment.as_deref() {
+            let gl = SentimentLabel::parse(gs)
+                .ok_or_else(|| anyhow::anyhow!("unknown gold sentiment {gs:?}"))?;
+            let key = g.lang.clone().unwrap_or_else(|| id.lang.clone());
+            per_lang
+                .entry(key)
+                .or_default()
+                .push((gl, p.sentiment.label));
+            all.push((gl, p.sentiment.label));
+        }
+        if let Some(gl) = &g.lang {
+            lang_n += 1;
+            lang_ok += usize::from(gl == &id.lang);
+        }
+        if let Some(gt) = &g.topics {
+            topic_pairs.push((gt.clone(), p.topics.iter().map(|t| t.id.clone()).collect()));
+        }
+    }
+    Ok(Report {
+        overall: (!all.is_empty()).then(|| block(&all)),
+        per_language: per_lang
+            .iter()
+            .map(|(k, v)| (k.clone(), block(v)))
+            .collect(),
+        language: (lang_n > 0).then(|| (lang_n, lang_ok as f64 / lang_n as f64)),
+        topics: (!topic_pairs.is_empty())
+            .then(|| (topic_pairs.len(), topic_micro_f1(&topic_pairs))),
+    })
 }

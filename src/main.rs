@@ -58,6 +58,24 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         limit: i64,
     },
+    /// Classify JSON lines from stdin ({"id", "text", "lang"?}); one JSON line out per input.
+    Classify {
+        /// Config file (TOML).
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Score the configured classifier on a gold JSON-lines file (sentiment, lang, topics).
+    Eval {
+        /// Config file (TOML).
+        #[arg(long)]
+        config: PathBuf,
+        /// Gold data: JSON lines with "text" and any of "sentiment", "lang", "topics".
+        #[arg(long)]
+        data: PathBuf,
+        /// JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Render the daily digest (--stdout) or send it now (--send).
     Digest {
         /// Config file (TOML).
@@ -120,6 +138,12 @@ enum BenchWhat {
         /// The feedparser benchmark script.
         #[arg(long, default_value = "benches/feedparser_bench.py")]
         script: PathBuf,
+    },
+    /// Lexicon backend throughput on short posts.
+    Lexicon {
+        /// Texts to classify.
+        #[arg(long, default_value_t = 200_000)]
+        texts: usize,
     },
     /// Resident memory of an idle daemon with many sources configured.
     Idle {
@@ -219,6 +243,9 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                         .await
                         .map_err(fail)?,
                 ),
+                BenchWhat::Lexicon { texts } => {
+                    serde_json::to_string_pretty(&vigie::bench::lexicon(texts))
+                }
                 BenchWhat::Idle { sources, settle } => {
                     let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
                     serde_json::to_string_pretty(
@@ -228,6 +255,28 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 }
             };
             println!("{}", report.map_err(|e| fail(e.into()))?);
+            Ok(())
+        }
+        Command::Classify { config } => {
+            let cfg = load(&config)?;
+            let stdin = std::io::stdin().lock();
+            let mut out = std::io::stdout().lock();
+            vigie::app::classify(&cfg, stdin, &mut out)
+                .await
+                .map(|_| ())
+                .map_err(fail)
+        }
+        Command::Eval { config, data, json } => {
+            let cfg = load(&config)?;
+            let report = vigie::app::eval(&cfg, &data).await.map_err(fail)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(|e| fail(e.into()))?
+                );
+            } else {
+                print!("{}", vigie::classify::eval::render(&report));
+            }
             Ok(())
         }
         Command::Digest {

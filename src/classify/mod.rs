@@ -6,6 +6,7 @@
 //! (see `stage.rs`), never on the async runtime.
 
 pub mod backend;
+pub mod eval;
 pub mod language;
 pub mod lexicon;
 pub mod stage;
