@@ -41,11 +41,11 @@ fn serve(stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
         if cmd.starts_with("EHLO") {
             say("250-sink.test")?;
             say("250 8BITMIME")?;
-        } else if cmd.starts_with("HELO") || cmd.starts_with("NOOP") || cmd.starts_with("MAIL FROM")
+        } else if cmd.starts_with("HELO")
+            || cmd.starts_with("NOOP")
+            || cmd.starts_with("MAIL FROM")
+            || cmd.starts_with("RSET")
         {
-            rcpt_ok = false;
-            say("250 OK")?;
-        } else if cmd.starts_with("RSET") {
             rcpt_ok = false;
             say("250 OK")?;
         } else if cmd.starts_with("RCPT TO") {
