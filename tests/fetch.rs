@@ -268,3 +268,24 @@ async fn server_errors_back_off_and_the_daemon_keeps_running() {
     assert!(logs.contains("HTTP 500"), "{logs}");
     assert_eq!(mentions(&env).await.len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_bodies_are_asked_for_and_decoded() {
+    use std::io::Write;
+    let server = MockServer::start().await;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(rss("gz", 3).as_bytes()).unwrap();
+    let body = gz.finish().unwrap();
+    Mock::given(path("/gz"))
+        .and(wiremock::matchers::header_regex("accept-encoding", "gzip"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-encoding", "gzip")
+                .set_body_raw(body, "application/rss+xml"),
+        )
+        .mount(&server)
+        .await;
+    let env = Env::new(&[src("gz", format!("{}/gz", server.uri()))], "");
+    run_once(&env).await;
+    assert_eq!(mentions(&env).await.len(), 3);
+}
