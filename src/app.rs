@@ -245,7 +245,19 @@ pub async fn digest(
         let lang = lang.unwrap_or("en");
         let rd = digest::render(&figures, cfg, lang, &catalog)?;
         match format {
-            DigestFormat::Html => writeln!(out, "{}", rd.html)?,
+            // Standalone preview: the chart inlined as a data: URI instead of a MIME part.
+            DigestFormat::Html => {
+                let html = match &rd.png {
+                    Some(png) => {
+                        use base64::Engine;
+                        let b64 = base64::engine::general_purpose::STANDARD.encode(png);
+                        rd.html
+                            .replace("cid:chart", &format!("data:image/png;base64,{b64}"))
+                    }
+                    None => rd.html.clone(),
+                };
+                writeln!(out, "{html}")?
+            }
             DigestFormat::Text => writeln!(out, "Subject: {}\n\n{}", rd.subject, rd.text)?,
         }
     }
