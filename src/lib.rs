@@ -9,6 +9,7 @@ pub mod classify;
 pub mod config;
 pub mod daemon;
 pub mod dedup;
+pub mod escalation;
 pub mod matching;
 pub mod model;
 pub mod notify;
