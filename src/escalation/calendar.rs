@@ -191,7 +191,8 @@ mod tests {
 
     #[test]
     fn belgian_holidays_2026_and_2027() {
-        let table: &[(i32, &[(u32, u32, &str)])] = &[
+        type Holiday = (u32, u32, &'static str);
+        let table: &[(i32, &[Holiday])] = &[
             (
                 2026,
                 &[
