@@ -2,3 +2,4 @@
 //! For now its clock: the working-day calendar that due times are computed on.
 
 pub mod calendar;
+pub mod formal;
