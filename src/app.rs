@@ -84,7 +84,12 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
         worker,
         cfg.classifier.batch_size,
         cfg.classifier.max_wait,
-    );
+    )
+    .with_escalations(crate::classify::stage::After {
+        detector: crate::escalation::formal::Detector::new(),
+        escalation: cfg.escalation.clone(),
+        tz: cfg.tz(),
+    });
     purge(&cfg, &store).await;
     if once {
         let reports = watcher.poll_all_once(&shutdown).await?;
@@ -462,4 +467,132 @@ pub async fn eval(
         topics: (!topic_pairs.is_empty())
             .then(|| (topic_pairs.len(), topic_micro_f1(&topic_pairs))),
     })
+}
+
+/// `vigie escalations`: the list, as JSON lines or a table.
+pub async fn escalations(
+    cfg: &Config,
+    state: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    use crate::escalation::state::State;
+    let state = match state {
+        Some(s) => Some(State::parse(s).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown state {s:?}: new, acknowledged, assigned, answered, closed or dismissed"
+            )
+        })?),
+        None => None,
+    };
+    let store = open_store(cfg).await?;
+    let tz = cfg.tz();
+    for e in store.escalations(state, Utc::now()).await? {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&e)?)?;
+        } else {
+            writeln!(
+                out,
+                "{:>5}  {:<12} {:<8} due {}{}  {:<24} {}{}",
+                e.id,
+                e.state.as_str(),
+                e.severity,
+                e.due_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+                if e.overdue { " OVERDUE" } else { "" },
+                e.assignee.as_deref().unwrap_or("-"),
+                if e.formal_request { "[formal] " } else { "" },
+                e.reason
+            )?;
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// `vigie escalations ack|assign|answer|close|dismiss ID --by EMAIL`.
+pub async fn escalation_act(
+    cfg: &Config,
+    id: i64,
+    action: crate::escalation::state::Action,
+    by: &str,
+    to: Option<&str>,
+    note: Option<&str>,
+) -> anyhow::Result<crate::escalation::state::State> {
+    let store = open_store(cfg).await?;
+    let r = store.act(id, action, by, to, note, Utc::now()).await;
+    store.close().await;
+    Ok(r?)
+}
+
+/// `vigie escalations export --format csv`.
+pub async fn escalations_csv(cfg: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
+    let store = open_store(cfg).await?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "id",
+        "state",
+        "severity",
+        "topic",
+        "reason",
+        "opened_at",
+        "due_at",
+        "overdue",
+        "assignee",
+        "formal_request",
+        "formal_elements",
+        "ack_due_at",
+        "receipt_due_at",
+        "decision_due_at",
+        "silence_accept_at",
+        "mention_ids",
+        "history",
+    ])?;
+    let t = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339()).unwrap_or_default();
+    for e in store.escalations(None, Utc::now()).await? {
+        let history = store
+            .escalation_events(e.id)
+            .await?
+            .iter()
+            .map(|ev| {
+                format!(
+                    "{} {} {}→{}{}",
+                    ev.at.to_rfc3339(),
+                    ev.actor,
+                    ev.from.as_deref().unwrap_or("-"),
+                    ev.to,
+                    ev.note
+                        .as_deref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" | ");
+        w.write_record([
+            e.id.to_string(),
+            e.state.as_str().to_string(),
+            e.severity.clone(),
+            e.topic.clone().unwrap_or_default(),
+            e.reason.clone(),
+            e.opened_at.to_rfc3339(),
+            e.due_at.to_rfc3339(),
+            e.overdue.to_string(),
+            e.assignee.clone().unwrap_or_default(),
+            e.formal_request.to_string(),
+            e.formal_elements.join(";"),
+            t(e.ack_due_at),
+            t(e.receipt_due_at),
+            t(e.decision_due_at),
+            t(e.silence_accept_at),
+            e.mention_ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(";"),
+            history,
+        ])?;
+    }
+    w.flush()?;
+    store.close().await;
+    Ok(())
 }

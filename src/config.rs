@@ -366,6 +366,8 @@ pub struct Config {
     pub topics: Vec<Topic>,
     /// `[alerts]`: grouping, throttling, routing.
     pub alerts: crate::notify::alerts::AlertsConfig,
+    /// `[escalation]`: working-day clocks and legal deadlines.
+    pub escalation: crate::escalation::store::EscalationConfig,
     /// Compiled `[institution] keywords` and `exclude`.
     pub matcher: Matcher,
 }
@@ -381,6 +383,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "classifier",
     "topics",
     "alerts",
+    "escalation",
 ];
 
 struct Collector {
@@ -530,6 +533,12 @@ impl Config {
                     );
                 }
             }
+        }
+        let escalation: crate::escalation::store::EscalationConfig = get("escalation")
+            .and_then(|v| c.section("escalation", v))
+            .unwrap_or_default();
+        for (path, msg) in escalation.problems() {
+            c.push(path, msg, None);
         }
         if alerts.max_per_hour < 1 {
             c.push("alerts.max_per_hour", "must be at least 1", None);
@@ -688,6 +697,7 @@ impl Config {
             classifier,
             topics,
             alerts,
+            escalation,
             matcher: matcher.expect("checked above"),
         })
     }
@@ -695,6 +705,14 @@ impl Config {
     /// Folder of the config file, against which relative paths are resolved.
     pub fn base_dir(&self) -> PathBuf {
         base_dir_of(&self.file)
+    }
+
+    /// The configured time zone (`[digest] timezone`, validated).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.digest
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Europe::Brussels)
     }
 
     /// Resolves a path written in the config.

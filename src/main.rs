@@ -1,5 +1,6 @@
 //! The `vigie` command line: parses arguments, loads the config, calls into the library.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -76,6 +77,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The escalation list: list it, change an escalation's state, or export it.
+    Escalations {
+        /// Config file (TOML).
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        /// Only this state: new, acknowledged, assigned, answered, closed, dismissed.
+        #[arg(long)]
+        state: Option<String>,
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<EscalationCmd>,
+    },
     /// Render the daily digest (--stdout) or send it now (--send).
     Digest {
         /// Config file (TOML).
@@ -114,6 +129,41 @@ enum Command {
         #[command(subcommand)]
         what: BenchWhat,
     },
+}
+
+#[derive(Subcommand)]
+enum EscalationCmd {
+    /// Acknowledge: someone has seen it.
+    Ack(ActArgs),
+    /// Assign it (to --to, or to yourself).
+    Assign(ActArgs),
+    /// Record that it was answered.
+    Answer(ActArgs),
+    /// Close it after the answer.
+    Close(ActArgs),
+    /// Dismiss it (not ours to answer; --note gives the reason).
+    Dismiss(ActArgs),
+    /// Export the whole list with its history.
+    Export {
+        /// Only csv for now.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct ActArgs {
+    /// Escalation id.
+    id: i64,
+    /// Who does it (e-mail address).
+    #[arg(long)]
+    by: String,
+    /// Assign to this person (assign only; default: --by).
+    #[arg(long)]
+    to: Option<String>,
+    /// A note for the history.
+    #[arg(long)]
+    note: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -255,6 +305,58 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 }
             };
             println!("{}", report.map_err(|e| fail(e.into()))?);
+            Ok(())
+        }
+        Command::Escalations {
+            config,
+            state,
+            json,
+            action,
+        } => {
+            let config = config.ok_or_else(|| {
+                say("error: --config FILE is required");
+                ExitCode::from(2)
+            })?;
+            let cfg = load(&config)?;
+            let mut out = std::io::stdout().lock();
+            use vigie::escalation::state::Action;
+            let act = |a: Action, x: ActArgs| (a, x);
+            let (action, args) = match action {
+                None => {
+                    return vigie::app::escalations(&cfg, state.as_deref(), json, &mut out)
+                        .await
+                        .map_err(fail)
+                }
+                Some(EscalationCmd::Export { format }) => {
+                    if format != "csv" {
+                        return Err(fail(anyhow::anyhow!(
+                            "unknown export format {format:?}: use csv"
+                        )));
+                    }
+                    return vigie::app::escalations_csv(&cfg, &mut out)
+                        .await
+                        .map_err(fail);
+                }
+                Some(EscalationCmd::Ack(x)) => act(Action::Ack, x),
+                Some(EscalationCmd::Assign(x)) => act(Action::Assign, x),
+                Some(EscalationCmd::Answer(x)) => act(Action::Answer, x),
+                Some(EscalationCmd::Close(x)) => act(Action::Close, x),
+                Some(EscalationCmd::Dismiss(x)) => act(Action::Dismiss, x),
+            };
+            let new = vigie::app::escalation_act(
+                &cfg,
+                args.id,
+                action,
+                &args.by,
+                args.to.as_deref(),
+                args.note.as_deref(),
+            )
+            .await
+            .map_err(|e| {
+                say(&format!("error: {e:#}"));
+                ExitCode::from(1)
+            })?;
+            let _ = writeln!(out, "escalation {}: {}", args.id, new.as_str());
             Ok(())
         }
         Command::Classify { config } => {

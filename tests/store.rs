@@ -142,6 +142,49 @@ async fn exercise(store: Store) {
     assert_eq!(m[0].topics, Some(out.topics));
     assert_eq!(m[0].model.as_deref(), Some("lexicon-1"));
 
+    // Escalations: open once per key, move along, history kept.
+    use vigie::escalation::state::{Action, State};
+    use vigie::escalation::store::{EscalationConfig, Opening};
+    let opening = Opening {
+        severity: "warning".into(),
+        topic: Some("refunds".into()),
+        reason: "test".into(),
+        mention_ids: vec![pending[0].id],
+        formal: None,
+        dedup_key: Some("k1".into()),
+    };
+    let tz = chrono_tz::Europe::Brussels;
+    let id = store
+        .open_escalation(&opening, &EscalationConfig::default(), tz, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(store
+        .open_escalation(&opening, &EscalationConfig::default(), tz, now)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store
+            .act(id, Action::Assign, "a@example.org", None, None, now)
+            .await
+            .unwrap(),
+        State::Assigned
+    );
+    assert!(store
+        .act(id, Action::Close, "a@example.org", None, None, now)
+        .await
+        .is_err());
+    let list = store.escalations(None, now).await.unwrap();
+    assert_eq!(list[0].assignee.as_deref(), Some("a@example.org"));
+    assert_eq!(
+        list[0].due_at,
+        "2026-11-25T09:00:00Z"
+            .parse::<chrono::DateTime<Utc>>()
+            .unwrap()
+    );
+    assert_eq!(store.escalation_events(id).await.unwrap().len(), 2);
+
     // Retention: personal data older than the cut is purged, the rest stays.
     let purged = store
         .purge_personal_data(now + chrono::Duration::seconds(1))

@@ -107,12 +107,23 @@ impl Worker {
     }
 }
 
+/// What happens to classified mentions next (escalations for formal requests).
+pub struct After {
+    /// Formal-request detector.
+    pub detector: crate::escalation::formal::Detector,
+    /// Clocks.
+    pub escalation: crate::escalation::store::EscalationConfig,
+    /// Time zone of the clocks.
+    pub tz: chrono_tz::Tz,
+}
+
 /// Drives the worker over unclassified mentions in the store.
 pub struct Stage {
     store: Store,
     worker: Worker,
     batch_size: usize,
     max_wait: Duration,
+    after: Option<After>,
 }
 
 impl Stage {
@@ -123,7 +134,51 @@ impl Stage {
             worker,
             batch_size: batch_size.max(1),
             max_wait,
+            after: None,
         }
+    }
+
+    /// Also open escalations for possible formal requests among classified mentions.
+    pub fn with_escalations(mut self, after: After) -> Stage {
+        self.after = Some(after);
+        self
+    }
+
+    async fn escalate(
+        &self,
+        texts: &[(i64, String)],
+        results: &[(i64, Output)],
+    ) -> anyhow::Result<()> {
+        let Some(after) = &self.after else {
+            return Ok(());
+        };
+        for (id, text) in texts {
+            let ident = after.detector.identify(text);
+            if !ident.is_formal_request() {
+                continue;
+            }
+            let topic = results
+                .iter()
+                .find(|(i, _)| i == id)
+                .and_then(|(_, o)| o.topics.first().map(|t| t.id.clone()));
+            let opening = crate::escalation::store::Opening {
+                severity: "warning".into(),
+                topic,
+                reason: "possible formal request (name, postal address and e-mail given)".into(),
+                mention_ids: vec![*id],
+                formal: Some(ident.clone()),
+                dedup_key: Some(format!("formal:mention:{id}")),
+            };
+            if let Some(e) = self
+                .store
+                .open_escalation(&opening, &after.escalation, after.tz, chrono::Utc::now())
+                .await?
+            {
+                // Never the personal data itself in the logs.
+                info!(escalation = e, mention = id, elements = ?ident.found(), "possible formal request: escalation opened");
+            }
+        }
+        Ok(())
     }
 
     /// Classifies every pending mention; returns how many were done.
@@ -139,6 +194,8 @@ impl Stage {
             let mut pending = pending;
             pending.sort_by_key(|p| p.text.len());
             let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+            let texts: Vec<(i64, String)> =
+                pending.iter().map(|p| (p.id, p.text.clone())).collect();
             let inputs = pending
                 .into_iter()
                 .map(|p| Input {
@@ -160,6 +217,7 @@ impl Stage {
             self.store
                 .save_classifications(&results, self.worker.model_id(), chrono::Utc::now())
                 .await?;
+            self.escalate(&texts, &results).await?;
             info!(
                 batch = n,
                 ms = started.elapsed().as_millis() as u64,

@@ -1,5 +1,9 @@
 //! The escalation list: what needs an answer, who has it, by when.
-//! For now its clock: the working-day calendar that due times are computed on.
+//! Escalations are opened for possible formal requests (and, with the signals stage, for
+//! critical and warning signals), carry due times on a working-day calendar, and keep an
+//! append-only history of who did what.
 
 pub mod calendar;
 pub mod formal;
+pub mod state;
+pub mod store;
