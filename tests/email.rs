@@ -63,16 +63,7 @@ fn send_digest(env: &Env) -> String {
 
 fn outbox(env: &Env) -> Vec<serde_json::Value> {
     let out = env.vigie(&["outbox", "--config", env.config.to_str().unwrap(), "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::json_lines(&out)
 }
 
 fn wait_for(mut f: impl FnMut() -> bool, secs: u64) -> bool {

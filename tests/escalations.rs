@@ -32,16 +32,7 @@ fn list(env: &Env, extra: &[&str]) -> Vec<serde_json::Value> {
     ];
     args.extend_from_slice(extra);
     let out = env.vigie(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::json_lines(&out)
 }
 
 fn act(env: &Env, args: &[&str]) -> std::process::Output {

@@ -31,16 +31,7 @@ async fn mentions(env: &Env) -> Vec<serde_json::Value> {
             .args(["mentions", "--config", cfg.to_str().unwrap(), "--json"])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        common::json_lines(&out)
     })
     .await
     .unwrap()

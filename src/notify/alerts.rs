@@ -14,8 +14,8 @@ use sqlx::Row;
 
 use super::i18n::{self, Catalog};
 use super::outbox::{enqueue_on, Email};
+use super::post::Post;
 use super::route::{in_quiet_hours, parse_quiet_hours, Route, RouteKey, Severity};
-use crate::classify::SentimentLabel;
 use crate::config::{humantime_serde_compat, Config, Recipient};
 use crate::model::Mention;
 use crate::store::{ms, Store};
@@ -306,16 +306,6 @@ pub async fn dispatch(
     Ok(report)
 }
 
-#[derive(Serialize)]
-struct Post {
-    title: String,
-    url: Option<String>,
-    source: String,
-    lang: String,
-    sentiment: String,
-    reach: Option<String>,
-}
-
 fn render(
     cfg: &Config,
     r: &Recipient,
@@ -350,30 +340,11 @@ fn render(
             }
         }
     }
-    let word = |m: &Mention| match m.sentiment.map(|s| s.label) {
-        Some(SentimentLabel::Negative) => t["negative"].clone(),
-        Some(SentimentLabel::Positive) => t["positive"].clone(),
-        _ => t["neutral"].clone(),
-    };
     let posts: Vec<Post> = evidence
         .iter()
         .filter_map(|id| mentions.get(id))
         .take(5)
-        .map(|m| Post {
-            title: crate::text::truncate(
-                if m.title.is_empty() {
-                    &m.text
-                } else {
-                    &m.title
-                },
-                160,
-            ),
-            url: m.url.clone(),
-            source: m.source.clone(),
-            lang: m.lang.clone(),
-            sentiment: word(m),
-            reach: m.reach.map(|n| i18n::number(n, lang)),
-        })
+        .map(|m| Post::of(m, lang, t))
         .collect();
     let answer = sigs
         .iter()

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::i18n::{self, Catalog};
 use super::outbox::Email;
+use super::post::Post;
 use crate::classify::SentimentLabel;
 use crate::config::Config;
 use crate::model::Mention;
@@ -45,16 +46,6 @@ pub fn local_day(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
 struct Count {
     name: String,
     count: String,
-}
-
-#[derive(Debug, Serialize, Clone)]
-struct TopMention {
-    title: String,
-    url: Option<String>,
-    source: String,
-    lang: String,
-    sentiment: String,
-    reach: Option<String>,
 }
 
 /// A signal line for the digest (filled from the signals stage).
@@ -274,30 +265,11 @@ pub fn render(
             }
         })
         .collect();
-    let sentiment_word = |m: &Mention| match m.sentiment.map(|s| s.label) {
-        Some(SentimentLabel::Negative) => t["negative"].clone(),
-        Some(SentimentLabel::Positive) => t["positive"].clone(),
-        _ => t["neutral"].clone(),
-    };
-    let top: Vec<TopMention> = f
+    let top: Vec<Post> = f
         .mentions
         .iter()
         .take(8)
-        .map(|m| TopMention {
-            title: crate::text::truncate(
-                if m.title.is_empty() {
-                    &m.text
-                } else {
-                    &m.title
-                },
-                160,
-            ),
-            url: m.url.clone(),
-            source: m.source.clone(),
-            lang: m.lang.clone(),
-            sentiment: sentiment_word(m),
-            reach: m.reach.map(|r| i18n::number(r, lang)),
-        })
+        .map(|m| Post::of(m, lang, t))
         .collect();
     let severity_colour = |s: &str| match s {
         "critical" => "#b91c1c",

@@ -6,6 +6,7 @@ pub mod digest;
 pub mod email;
 pub mod i18n;
 pub mod outbox;
+pub mod post;
 pub mod route;
 pub mod sender;
 pub mod templates;

@@ -80,17 +80,21 @@ impl Env {
             self.config.to_str().unwrap(),
             "--json",
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("JSON line"))
-            .collect()
+        json_lines(&out)
     }
+}
+
+/// Parses a successful command's stdout as JSON lines (panics with its stderr otherwise).
+pub fn json_lines(out: &Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
 }
 
 pub fn vigie_cmd() -> Command {

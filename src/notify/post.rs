@@ -1,0 +1,47 @@
+//! One mention as an e-mail line: title (or the start of the text), link, source,
+//! language, tone in the reader's language, audience.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::i18n;
+use crate::classify::SentimentLabel;
+use crate::model::Mention;
+
+/// A mention as shown in alerts and the digest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Post {
+    title: String,
+    url: Option<String>,
+    source: String,
+    lang: String,
+    sentiment: String,
+    reach: Option<String>,
+}
+
+impl Post {
+    /// Renders `m` for a reader of `lang`, with `t` the reader's strings.
+    pub fn of(m: &Mention, lang: &str, t: &BTreeMap<String, String>) -> Post {
+        let word = match m.sentiment.map(|s| s.label) {
+            Some(SentimentLabel::Negative) => "negative",
+            Some(SentimentLabel::Positive) => "positive",
+            _ => "neutral",
+        };
+        Post {
+            title: crate::text::truncate(
+                if m.title.is_empty() {
+                    &m.text
+                } else {
+                    &m.title
+                },
+                160,
+            ),
+            url: m.url.clone(),
+            source: m.source.clone(),
+            lang: m.lang.clone(),
+            sentiment: t.get(word).cloned().unwrap_or_else(|| word.to_string()),
+            reach: m.reach.map(|n| i18n::number(n, lang)),
+        }
+    }
+}
