@@ -97,11 +97,14 @@ impl Watcher {
         let now = Utc::now();
         let mut set = JoinSet::new();
         let sem = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
-        let host_locks: HashMap<String, Arc<tokio::sync::Mutex<()>>> = self
+        // One lock per host: its sources are polled one after the other, and the lock holds
+        // the time until which the host asked us to wait (429/503 Retry-After).
+        type HostLock = Arc<tokio::sync::Mutex<Option<DateTime<Utc>>>>;
+        let host_locks: HashMap<String, HostLock> = self
             .sources
             .iter()
             .filter_map(|(s, _)| s.host())
-            .map(|h| (h, Arc::new(tokio::sync::Mutex::new(()))))
+            .map(|h| (h, Arc::new(tokio::sync::Mutex::new(None))))
             .collect();
         for (src, every) in &self.sources {
             let state = self.shared.store.source_state(src.name()).await?;
@@ -114,14 +117,21 @@ impl Watcher {
             let shutdown = shutdown.clone();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
-                let _host = match &host_lock {
+                let mut host_wait = match &host_lock {
                     Some(l) => Some(l.lock().await),
                     None => None,
                 };
                 if shutdown.is_cancelled() {
                     return (src.name().to_string(), None);
                 }
-                let (report, _) = poll_source(&shared, src.as_ref(), every, state).await;
+                if let Some(until) = host_wait.as_deref().copied().flatten().filter(|t| *t > Utc::now()) {
+                    warn!(source = src.name(), until = %until, "skipped: its host asked us to wait");
+                    return (src.name().to_string(), None);
+                }
+                let (report, new_state) = poll_source(&shared, src.as_ref(), every, state).await;
+                if let (Some(w), Some(until)) = (host_wait.as_deref_mut(), new_state.retry_after) {
+                    *w = Some(until);
+                }
                 (src.name().to_string(), Some(report))
             });
         }
