@@ -13,9 +13,11 @@ use tracing::{error, info};
 use crate::classify::stage::{Stage, Worker};
 use crate::config::{Config, ConfigErrors};
 use crate::daemon::Watcher;
+use crate::notify::alerts::{self, AlertSignal};
 use crate::notify::digest;
 use crate::notify::email::Mailer;
 use crate::notify::sender::{self, SenderConfig};
+use crate::signals::crisis::Vocabulary;
 use crate::store::Store;
 
 /// Loads the config or returns every problem in it.
@@ -58,8 +60,31 @@ fn mail(cfg: &Config) -> anyhow::Result<Option<Mail>> {
 }
 
 /// One round of the e-mail work: queue what is due (the daily digest), send what is queued.
-async fn mail_round(cfg: &Config, store: &Store, mail: &Mail) -> anyhow::Result<()> {
-    digest::enqueue_due(store, cfg, Utc::now(), &mail.mailer.domain()).await?;
+async fn mail_round(
+    cfg: &Config,
+    store: &Store,
+    mail: Option<&Mail>,
+    vocab: &Vocabulary,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    crate::signals::store::detect(store, vocab, cfg.signals.window, now).await?;
+    let Some(mail) = mail else { return Ok(()) };
+    let recent: Vec<AlertSignal> = store
+        .signals(Some(now - chrono::Duration::hours(24)))
+        .await?
+        .into_iter()
+        .filter_map(alert_signal)
+        .collect();
+    let d = alerts::dispatch(store, cfg, &recent, now, &mail.mailer.domain()).await?;
+    if d.alerts + d.overflow > 0 {
+        info!(
+            alerts = d.alerts,
+            overflow = d.overflow,
+            waiting = d.waiting,
+            "alert e-mails queued"
+        );
+    }
+    digest::enqueue_due(store, cfg, now, &mail.mailer.domain()).await?;
     let pass = sender::send_due(store, &mail.mailer, &mail.sender).await?;
     if pass != sender::Pass::default() {
         info!(
@@ -72,10 +97,30 @@ async fn mail_round(cfg: &Config, store: &Store, mail: &Mail) -> anyhow::Result<
     Ok(())
 }
 
+/// A stored signal as alerting sees it.
+fn alert_signal(s: crate::signals::Signal) -> Option<AlertSignal> {
+    Some(AlertSignal {
+        id: s.id,
+        kind: s.kind,
+        severity: crate::notify::route::Severity::parse(&s.severity)?,
+        topic: s.topic,
+        group_key: s.group_key,
+        title: s.title,
+        reason: s.reason,
+        at: s.at,
+        evidence: s.evidence,
+        answer: BTreeMap::new(),
+        answer_link: None,
+        escalation: None,
+    })
+}
+
 /// `vigie run`: the daemon, or one round of everything with `once`.
 pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let store = open_store(&cfg).await?;
     let mail = mail(&cfg)?;
+    let vocab =
+        Vocabulary::new(&cfg.signals).map_err(|e| anyhow::anyhow!("signals.crisis_terms: {e}"))?;
     let worker = start_classifier(&cfg)?;
     let wake = Arc::new(Notify::new());
     let watcher = Watcher::new(&cfg, store.clone(), wake.clone())?;
@@ -95,9 +140,7 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
         let reports = watcher.poll_all_once(&shutdown).await?;
         let failed = reports.values().filter(|r| r.error.is_some()).count();
         let classified = stage.drain().await?;
-        if let Some(m) = &mail {
-            mail_round(&cfg, &store, m).await?;
-        }
+        mail_round(&cfg, &store, mail.as_ref(), &vocab).await?;
         info!(
             sources = reports.len(),
             failed, classified, "one round done"
@@ -120,12 +163,12 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
             }
         })
     };
-    let mail_task = mail.map(|m| {
+    let mail_task = {
         let (cfg, store, shutdown) = (cfg.clone(), store.clone(), shutdown.clone());
         tokio::spawn(async move {
             loop {
-                if let Err(e) = mail_round(&cfg, &store, &m).await {
-                    error!(error = %e, "e-mail round failed; will retry");
+                if let Err(e) = mail_round(&cfg, &store, mail.as_ref(), &vocab).await {
+                    error!(error = %e, "signals and e-mail round failed; will retry");
                 }
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
@@ -133,14 +176,12 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
                 }
             }
         })
-    });
+    };
     let result = watcher.run(shutdown.clone()).await;
     shutdown.cancel();
     let _ = stage_task.await;
     let _ = purge_task.await;
-    if let Some(t) = mail_task {
-        let _ = t.await;
-    }
+    let _ = mail_task.await;
     store.close().await;
     info!("stopped");
     result
@@ -593,6 +634,33 @@ pub async fn escalations_csv(cfg: &Config, out: &mut dyn Write) -> anyhow::Resul
         ])?;
     }
     w.flush()?;
+    store.close().await;
+    Ok(())
+}
+
+/// `vigie signals`: signals raised, as JSON lines or a table.
+pub async fn signals(
+    cfg: &Config,
+    since: Option<DateTime<Utc>>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let store = open_store(cfg).await?;
+    for s in store.signals(since).await? {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&s)?)?;
+        } else {
+            writeln!(
+                out,
+                "{:>5}  {}  {:<8} {:<18} {}",
+                s.id,
+                s.at.format("%Y-%m-%d %H:%M"),
+                s.severity,
+                s.kind,
+                s.reason
+            )?;
+        }
+    }
     store.close().await;
     Ok(())
 }

@@ -366,6 +366,8 @@ pub struct Config {
     pub topics: Vec<Topic>,
     /// `[alerts]`: grouping, throttling, routing.
     pub alerts: crate::notify::alerts::AlertsConfig,
+    /// `[signals]`: crisis detection.
+    pub signals: crate::signals::crisis::SignalsConfig,
     /// `[escalation]`: working-day clocks and legal deadlines.
     pub escalation: crate::escalation::store::EscalationConfig,
     /// Compiled `[institution] keywords` and `exclude`.
@@ -384,6 +386,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "topics",
     "alerts",
     "escalation",
+    "signals",
 ];
 
 struct Collector {
@@ -533,6 +536,28 @@ impl Config {
                     );
                 }
             }
+        }
+        let signals: crate::signals::crisis::SignalsConfig = get("signals")
+            .and_then(|v| c.section("signals", v))
+            .unwrap_or_default();
+        if let Err(errs) = Matcher::new(&signals.crisis_terms, &[]) {
+            for (p, e) in errs {
+                c.push(
+                    format!(
+                        "signals.crisis_terms[{}]",
+                        p.trim_start_matches("keywords[").trim_end_matches(']')
+                    ),
+                    e.to_string(),
+                    None,
+                );
+            }
+        }
+        if signals.min_count < 1 || signals.critical_count < signals.min_count {
+            c.push(
+                "signals.critical_count",
+                "must be at least min_count (and min_count at least 1)",
+                None,
+            );
         }
         let escalation: crate::escalation::store::EscalationConfig = get("escalation")
             .and_then(|v| c.section("escalation", v))
@@ -697,6 +722,7 @@ impl Config {
             classifier,
             topics,
             alerts,
+            signals,
             escalation,
             matcher: matcher.expect("checked above"),
         })

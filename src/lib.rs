@@ -14,6 +14,7 @@ pub mod matching;
 pub mod model;
 pub mod notify;
 pub mod pipeline;
+pub mod signals;
 pub mod sources;
 pub mod store;
 pub mod text;

@@ -77,6 +77,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Signals raised (crisis vocabulary, ...).
+    Signals {
+        /// Config file (TOML).
+        #[arg(long)]
+        config: PathBuf,
+        /// Only signals raised at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<DateTime<Utc>>,
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// The escalation list: list it, change an escalation's state, or export it.
     Escalations {
         /// Config file (TOML).
@@ -306,6 +318,17 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
             };
             println!("{}", report.map_err(|e| fail(e.into()))?);
             Ok(())
+        }
+        Command::Signals {
+            config,
+            since,
+            json,
+        } => {
+            let cfg = load(&config)?;
+            let mut out = std::io::stdout().lock();
+            vigie::app::signals(&cfg, since, json, &mut out)
+                .await
+                .map_err(fail)
         }
         Command::Escalations {
             config,

@@ -166,13 +166,24 @@ pub async fn figures(store: &Store, cfg: &Config, date: NaiveDate) -> anyhow::Re
         )
     });
     let dead_letters = store.outbox(Some("dead"), 1000).await?.len();
+    let signals = store
+        .signals(Some(day_start))
+        .await?
+        .into_iter()
+        .filter(|s| s.at < day_end)
+        .map(|s| DaySignal {
+            severity: s.severity,
+            title: s.title,
+            reason: s.reason,
+        })
+        .collect();
     Ok(DayFigures {
         date,
         daily,
         mentions,
         sentiment,
         dead_letters,
-        signals: Vec::new(),
+        signals,
         misinfo: Vec::new(),
     })
 }

@@ -1,0 +1,280 @@
+//! Crisis vocabulary over a sliding window.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::Signal;
+use crate::config::humantime_serde_compat;
+use crate::matching::Matcher;
+use crate::model::Mention;
+
+/// `[signals]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalsConfig {
+    /// Crisis vocabulary (keyword queries, same syntax as `[institution] keywords`).
+    #[serde(default = "default_terms")]
+    pub crisis_terms: Vec<String>,
+    /// Sliding window.
+    #[serde(default = "d_window", with = "humantime_serde_compat")]
+    pub window: Duration,
+    /// Mentions in the window before anything is raised (3 posts are never a crisis).
+    #[serde(default = "d_min")]
+    pub min_count: usize,
+    /// Mentions in the window for a critical signal.
+    #[serde(default = "d_critical")]
+    pub critical_count: usize,
+}
+
+fn default_terms() -> Vec<String> {
+    [
+        // fr
+        "panne",
+        "inaccessible",
+        "bug",
+        "fraude",
+        "arnaque",
+        "hameçonnage",
+        "phishing",
+        "fuite de données",
+        "piratage",
+        "grève",
+        "scandale",
+        // nl
+        "storing",
+        "\"ligt plat\"",
+        "onbereikbaar",
+        "oplichting",
+        "oplichters",
+        "fraude",
+        "datalek",
+        "hack",
+        "staking",
+        // en
+        "outage",
+        "down",
+        "scam",
+        "fraud",
+        "\"data leak\"",
+        "breach",
+        "hacked",
+        "strike",
+        // de
+        "Störung",
+        "gestört",
+        "Ausfall",
+        "Betrug",
+        "Betrüger",
+        "Datenleck",
+        "Streik",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+fn d_window() -> Duration {
+    Duration::from_secs(3600)
+}
+fn d_min() -> usize {
+    5
+}
+fn d_critical() -> usize {
+    20
+}
+
+impl Default for SignalsConfig {
+    fn default() -> Self {
+        SignalsConfig {
+            crisis_terms: default_terms(),
+            window: d_window(),
+            min_count: d_min(),
+            critical_count: d_critical(),
+        }
+    }
+}
+
+/// State of an episode (one per group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Episode {
+    /// Count when the last signal was raised.
+    pub raised_count: usize,
+    /// Still going on.
+    pub open: bool,
+}
+
+/// The detector.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    matcher: Matcher,
+    cfg: SignalsConfig,
+}
+
+impl Vocabulary {
+    /// Compiles the vocabulary (validated with the config).
+    pub fn new(cfg: &SignalsConfig) -> Result<Vocabulary, String> {
+        let matcher = Matcher::new(&cfg.crisis_terms, &[]).map_err(|e| format!("{e:?}"))?;
+        Ok(Vocabulary {
+            matcher,
+            cfg: cfg.clone(),
+        })
+    }
+
+    /// Looks at the mentions of the window ending at `now` and says what to raise (if
+    /// anything) and the episode's new state.
+    pub fn evaluate(
+        &self,
+        mentions: &[Mention],
+        now: DateTime<Utc>,
+        episode: Option<Episode>,
+    ) -> (Option<Signal>, Option<Episode>) {
+        let since =
+            now - chrono::Duration::from_std(self.cfg.window).unwrap_or(chrono::Duration::hours(1));
+        let mut hits: Vec<(&Mention, Vec<String>)> = mentions
+            .iter()
+            .filter(|m| m.first_seen_at > since && m.first_seen_at <= now)
+            .filter_map(|m| {
+                self.matcher
+                    .check(&format!("{}\n{}", m.title, m.text))
+                    .map(|t| (m, t))
+            })
+            .collect();
+        let n = hits.len();
+        let open = episode.is_some_and(|e| e.open);
+        if n < self.cfg.min_count {
+            // The episode ends when the count falls back under half the threshold.
+            let still = open && n * 2 >= self.cfg.min_count;
+            return (None, episode.map(|e| Episode { open: still, ..e }));
+        }
+        if open && n < episode.map_or(0, |e| e.raised_count) * 2 {
+            return (None, episode);
+        }
+        hits.sort_by_key(|(m, _)| std::cmp::Reverse((m.first_seen_at, m.id)));
+        let mut terms: Vec<String> = hits.iter().flat_map(|(_, t)| t.clone()).collect();
+        terms.sort();
+        terms.dedup();
+        let negative = hits
+            .iter()
+            .filter(|(m, _)| {
+                m.sentiment
+                    .is_some_and(|s| s.label == crate::classify::SentimentLabel::Negative)
+            })
+            .count();
+        let mut langs: Vec<&str> = hits.iter().map(|(m, _)| m.lang.as_str()).collect();
+        langs.sort();
+        langs.dedup();
+        let severity = if n >= self.cfg.critical_count {
+            "critical"
+        } else {
+            "warning"
+        };
+        let minutes = self.cfg.window.as_secs() / 60;
+        let reason = format!(
+            "{n} mentions with crisis words in the last {minutes} min (threshold {}{}); {negative} negative; words: {}; languages: {}",
+            self.cfg.min_count,
+            if open { format!(", doubled since the last alert at {}", episode.map_or(0, |e| e.raised_count)) } else { String::new() },
+            terms.join(", "),
+            langs.join(", ")
+        );
+        let topic = most_common_topic(hits.iter().map(|(m, _)| *m));
+        let signal = Signal {
+            id: 0,
+            kind: "crisis_vocabulary".into(),
+            severity: severity.into(),
+            topic: topic.clone(),
+            group_key: format!("crisis:{}", topic.as_deref().unwrap_or("all")),
+            title: hits[0].0.title.clone(),
+            reason,
+            at: now,
+            evidence: hits.iter().take(20).map(|(m, _)| m.id).collect(),
+        };
+        (
+            Some(signal),
+            Some(Episode {
+                raised_count: n,
+                open: true,
+            }),
+        )
+    }
+}
+
+fn most_common_topic<'a>(ms: impl Iterator<Item = &'a Mention>) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for m in ms {
+        if let Some(t) = m.topics.as_ref().and_then(|t| t.first()) {
+            *counts.entry(t.id.clone()).or_default() += 1;
+        }
+    }
+    counts.into_iter().max_by_key(|(_, c)| *c).map(|(t, _)| t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mention(id: i64, at: DateTime<Utc>, title: &str) -> Mention {
+        Mention {
+            id,
+            source: "s".into(),
+            sources: vec!["s".into()],
+            url: None,
+            title: title.into(),
+            text: String::new(),
+            author: None,
+            reach: None,
+            published_at: None,
+            first_seen_at: at,
+            lang: "fr".into(),
+            lang_confidence: 1.0,
+            matched: vec![],
+            sentiment: None,
+            topics: None,
+            model: None,
+        }
+    }
+
+    #[test]
+    fn three_posts_are_never_a_crisis_and_episodes_are_raised_once_then_on_doubling() {
+        let v = Vocabulary::new(&SignalsConfig::default()).unwrap();
+        let t0: DateTime<Utc> = "2026-11-24T08:00:00Z".parse().unwrap();
+        let mut ms: Vec<Mention> = (0..3).map(|i| mention(i, t0, "MyTax en panne")).collect();
+        ms.push(mention(99, t0, "Résultats du budget"));
+        let (s, e) = v.evaluate(&ms, t0 + chrono::Duration::minutes(1), None);
+        assert!(s.is_none() && e.is_none());
+        ms.extend((3..6).map(|i| mention(i, t0, "MyTax ligt plat, storing")));
+        let (s, e) = v.evaluate(&ms, t0 + chrono::Duration::minutes(2), None);
+        let s = s.expect("6 posts raise a warning");
+        assert_eq!(s.severity, "warning");
+        assert!(
+            s.reason
+                .starts_with("6 mentions with crisis words in the last 60 min"),
+            "{}",
+            s.reason
+        );
+        assert!(
+            s.reason.contains("panne") && s.reason.contains("storing"),
+            "{}",
+            s.reason
+        );
+        assert_eq!(
+            e,
+            Some(Episode {
+                raised_count: 6,
+                open: true
+            })
+        );
+        // Same episode, not doubled: nothing new.
+        ms.extend((6..10).map(|i| mention(i, t0, "panne")));
+        let (s2, e2) = v.evaluate(&ms, t0 + chrono::Duration::minutes(3), e);
+        assert!(s2.is_none());
+        // Doubled (and past the critical count): raised again.
+        ms.extend((10..25).map(|i| mention(i, t0, "panne")));
+        let (s3, _) = v.evaluate(&ms, t0 + chrono::Duration::minutes(4), e2);
+        assert_eq!(s3.unwrap().severity, "critical");
+        // Two hours later the window is empty: the episode is over.
+        let (s4, e4) = v.evaluate(&ms, t0 + chrono::Duration::hours(2), e2);
+        assert!(s4.is_none());
+        assert_eq!(e4.map(|e| e.open), Some(false));
+    }
+}

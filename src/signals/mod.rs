@@ -1,0 +1,33 @@
+//! Signals: what the crisis cell must know about now. This first detector watches the
+//! crisis vocabulary (outage, panne, storing, phishing, oplichting, strike, data leak, ...)
+//! over a sliding window: a minimum count so that three posts are never a crisis, one
+//! signal per episode, raised again only when the episode doubles.
+
+pub mod crisis;
+pub mod store;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A signal, as stored and as `vigie signals --json` prints it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Signal {
+    /// Id (0 before it is stored).
+    pub id: i64,
+    /// "crisis_vocabulary", ...
+    pub kind: String,
+    /// "info" | "warning" | "critical".
+    pub severity: String,
+    /// Topic id, when the signal is about one.
+    pub topic: Option<String>,
+    /// Groups signals of one episode into one e-mail thread.
+    pub group_key: String,
+    /// Short title (the most telling post).
+    pub title: String,
+    /// Why it fired, with its figures.
+    pub reason: String,
+    /// When it fired.
+    pub at: DateTime<Utc>,
+    /// Evidence mention ids, most recent first.
+    pub evidence: Vec<i64>,
+}
