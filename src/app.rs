@@ -124,6 +124,7 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
     let worker = start_classifier(&cfg)?;
     let wake = Arc::new(Notify::new());
     let watcher = Watcher::new(&cfg, store.clone(), wake.clone())?;
+    let classified = Arc::new(Notify::new());
     let stage = Stage::new(
         store.clone(),
         worker,
@@ -134,7 +135,8 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
         detector: crate::escalation::formal::Detector::new(),
         escalation: cfg.escalation.clone(),
         tz: cfg.tz(),
-    });
+    })
+    .notify_classified(classified.clone());
     purge(&cfg, &store).await;
     if once {
         let reports = watcher.poll_all_once(&shutdown).await?;
@@ -164,14 +166,21 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
         })
     };
     let mail_task = {
-        let (cfg, store, shutdown) = (cfg.clone(), store.clone(), shutdown.clone());
+        let (cfg, store, shutdown, classified) = (
+            cfg.clone(),
+            store.clone(),
+            shutdown.clone(),
+            classified.clone(),
+        );
         tokio::spawn(async move {
             loop {
                 if let Err(e) = mail_round(&cfg, &store, mail.as_ref(), &vocab).await {
                     error!(error = %e, "signals and e-mail round failed; will retry");
                 }
+                // New classified mentions start a round at once: alerts go out in seconds.
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
+                    _ = classified.notified() => {}
                     _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
                 }
             }

@@ -124,6 +124,7 @@ pub struct Stage {
     batch_size: usize,
     max_wait: Duration,
     after: Option<After>,
+    classified: Option<Arc<Notify>>,
 }
 
 impl Stage {
@@ -135,7 +136,14 @@ impl Stage {
             batch_size: batch_size.max(1),
             max_wait,
             after: None,
+            classified: None,
         }
+    }
+
+    /// Wakes `n` after each classified batch (the signals and alert round listens).
+    pub fn notify_classified(mut self, n: Arc<Notify>) -> Stage {
+        self.classified = Some(n);
+        self
     }
 
     /// Also open escalations for possible formal requests among classified mentions.
@@ -218,6 +226,9 @@ impl Stage {
                 .save_classifications(&results, self.worker.model_id(), chrono::Utc::now())
                 .await?;
             self.escalate(&texts, &results).await?;
+            if let Some(n) = &self.classified {
+                n.notify_one();
+            }
             info!(
                 batch = n,
                 ms = started.elapsed().as_millis() as u64,
