@@ -112,6 +112,7 @@ fn alert_signal(s: crate::signals::Signal) -> Option<AlertSignal> {
         answer: BTreeMap::new(),
         answer_link: None,
         escalation: None,
+        figures: s.figures,
     })
 }
 

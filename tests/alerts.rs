@@ -77,6 +77,7 @@ fn signal(id: i64, at: DateTime<Utc>, severity: Severity, kind: &str, group: &st
         ]),
         answer_link: Some("https://impots-belastingen.example/phishing".into()),
         escalation: Some(7),
+        figures: BTreeMap::new(),
     }
 }
 

@@ -76,6 +76,8 @@ fn six_angry_posts_raise_one_signal_and_one_alert_email() {
     let m = &msgs[0];
     assert_eq!(smtp::header(m, "X-Vigie-Kind"), Some("alert"));
     assert!(m.contains("Pourquoi"), "French alert:\n{m}");
+    // The reason is said in French too.
+    assert!(m.contains("mots de crise"), "French reason:\n{m}");
     assert!(
         m.contains("https://posts.example.org/"),
         "links to the posts:\n{m}"

@@ -8,7 +8,8 @@ CREATE TABLE signals (
     title     TEXT NOT NULL,
     reason    TEXT NOT NULL,
     at        BIGINT NOT NULL,
-    evidence  TEXT NOT NULL
+    evidence  TEXT NOT NULL,
+    figures   TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX signals_at ON signals (at);
 

@@ -97,6 +97,8 @@ pub struct AlertSignal {
     pub answer_link: Option<String>,
     /// Escalation id, when one was opened.
     pub escalation: Option<i64>,
+    /// Figures behind the reason, to say it in the reader's language.
+    pub figures: BTreeMap<String, String>,
 }
 
 /// What one dispatch round did.
@@ -289,11 +291,11 @@ pub async fn dispatch(
                 to_name: r.name.clone(),
                 to_email: r.email.clone(),
                 subject: format!("[vigie] {}", line),
-                text: format!("{line}\n\n--\n{}", t["footer"]),
+                text: format!("{line}\n\n--\n{}", t["alert_footer"]),
                 html: format!(
                     "<p>{}</p><p style=\"font-size:11px;color:#6b7280\">{}</p>",
                     html_escape::encode_text(&line),
-                    html_escape::encode_text(&t["footer"])
+                    html_escape::encode_text(&t["alert_footer"])
                 ),
                 inline_png: None,
             };
@@ -352,9 +354,7 @@ fn render(
     let answer_link = sigs.iter().find_map(|s| s.answer_link.clone());
     let reasons: Vec<String> = sigs
         .iter()
-        .map(|s| s.reason.clone())
-        .collect::<Vec<_>>()
-        .into_iter()
+        .map(|s| i18n::reason(catalog, lang, &s.kind, &s.figures, &s.reason))
         .fold(Vec::new(), |mut acc, r| {
             if !acc.contains(&r) {
                 acc.push(r);

@@ -100,8 +100,12 @@ pub struct DaySignal {
     pub severity: String,
     /// Story or topic.
     pub title: String,
-    /// Why it fired.
+    /// Why it fired (English).
     pub reason: String,
+    /// Signal kind, for the localised reason.
+    pub kind: String,
+    /// Figures behind the reason.
+    pub figures: BTreeMap<String, String>,
 }
 
 /// A known false claim seen during the day.
@@ -175,6 +179,8 @@ pub async fn figures(store: &Store, cfg: &Config, date: NaiveDate) -> anyhow::Re
             severity: s.severity,
             title: s.title,
             reason: s.reason,
+            kind: s.kind,
+            figures: s.figures,
         })
         .collect();
     Ok(DayFigures {
@@ -297,7 +303,7 @@ pub fn render(
                 .unwrap_or_else(|| x.severity.clone()),
             colour: severity_colour(&x.severity).into(),
             title: x.title.clone(),
-            reason: x.reason.clone(),
+            reason: i18n::reason(catalog, lang, &x.kind, &x.figures, &x.reason),
         })
         .collect();
     let misinfo: Vec<MisinfoLine> = f

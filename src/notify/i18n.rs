@@ -12,6 +12,26 @@ pub struct Catalog {
     langs: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// A signal's reason in the reader's language: the catalogue's `reason_<kind>` filled
+/// with the signal's figures, or the stored (English) reason when there is no such entry.
+pub fn reason(
+    catalog: &Catalog,
+    lang: &str,
+    kind: &str,
+    figures: &BTreeMap<String, String>,
+    fallback: &str,
+) -> String {
+    let key = format!("reason_{kind}");
+    if figures.is_empty() || !catalog.strings(lang).contains_key(&key) {
+        return fallback.to_string();
+    }
+    let args: Vec<(&str, &str)> = figures
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    catalog.t(lang, &key, &args)
+}
+
 /// Languages e-mails exist in.
 pub const LANGUAGES: &[&str] = &["fr", "nl", "en"];
 

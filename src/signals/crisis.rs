@@ -178,6 +178,13 @@ impl Vocabulary {
             langs.join(", ")
         );
         let topic = most_common_topic(hits.iter().map(|(m, _)| *m));
+        let mut figures = std::collections::BTreeMap::new();
+        figures.insert("n".to_string(), n.to_string());
+        figures.insert("minutes".to_string(), minutes.to_string());
+        figures.insert("threshold".to_string(), self.cfg.min_count.to_string());
+        figures.insert("negative".to_string(), negative.to_string());
+        figures.insert("words".to_string(), terms.join(", "));
+        figures.insert("languages".to_string(), langs.join(", "));
         let signal = Signal {
             id: 0,
             kind: "crisis_vocabulary".into(),
@@ -188,6 +195,7 @@ impl Vocabulary {
             reason,
             at: now,
             evidence: hits.iter().take(20).map(|(m, _)| m.id).collect(),
+            figures,
         };
         (
             Some(signal),

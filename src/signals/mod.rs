@@ -30,4 +30,7 @@ pub struct Signal {
     pub at: DateTime<Utc>,
     /// Evidence mention ids, most recent first.
     pub evidence: Vec<i64>,
+    /// The figures behind `reason`, so e-mails can say it in the reader's language
+    /// (`reason_<kind>` in the string catalogue).
+    pub figures: std::collections::BTreeMap<String, String>,
 }

@@ -13,7 +13,7 @@ impl Store {
         let _g = self.write_guard().await;
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO signals (kind, severity, topic, group_key, title, reason, at, evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO signals (kind, severity, topic, group_key, title, reason, at, evidence, figures) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(s.kind.clone())
         .bind(s.severity.clone())
@@ -23,6 +23,7 @@ impl Store {
         .bind(s.reason.clone())
         .bind(ms(s.at))
         .bind(serde_json::to_string(&s.evidence).unwrap_or_else(|_| "[]".into()))
+        .bind(serde_json::to_string(&s.figures).unwrap_or_else(|_| "{}".into()))
         .fetch_one(&mut *tx)
         .await?;
         upsert_episode(&mut tx, &s.group_key, episode, s.at).await?;
@@ -62,13 +63,14 @@ impl Store {
 
     /// Signals raised at or after `since`, oldest first.
     pub async fn signals(&self, since: Option<DateTime<Utc>>) -> Result<Vec<Signal>, StoreError> {
-        let rows = sqlx::query("SELECT id, kind, severity, topic, group_key, title, reason, at, evidence FROM signals WHERE at >= $1 ORDER BY at, id")
+        let rows = sqlx::query("SELECT id, kind, severity, topic, group_key, title, reason, at, evidence, figures FROM signals WHERE at >= $1 ORDER BY at, id")
             .bind(since.map(ms).unwrap_or(i64::MIN))
             .fetch_all(self.pool())
             .await?;
         rows.iter()
             .map(|r| {
                 let ev: String = r.try_get(8)?;
+                let fig: String = r.try_get(9)?;
                 Ok(Signal {
                     id: r.try_get(0)?,
                     kind: r.try_get(1)?,
@@ -80,6 +82,10 @@ impl Store {
                     at: from_ms(r.try_get(7)?),
                     evidence: serde_json::from_str(&ev).map_err(|e| StoreError::Corrupt {
                         what: "signals.evidence",
+                        message: e.to_string(),
+                    })?,
+                    figures: serde_json::from_str(&fig).map_err(|e| StoreError::Corrupt {
+                        what: "signals.figures",
                         message: e.to_string(),
                     })?,
                 })
