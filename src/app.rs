@@ -275,17 +275,7 @@ pub async fn digest(
             .ok_or_else(|| anyhow::anyhow!("[smtp] is not configured: nowhere to send"))?;
         let mut n = 0;
         for r in cfg.recipients.iter().filter(|r| r.digest) {
-            let rd = digest::render(&figures, cfg, &r.language, &catalog)?;
-            let email = crate::notify::outbox::Email {
-                kind: "digest".into(),
-                dedup_key: None,
-                to_name: r.name.clone(),
-                to_email: r.email.clone(),
-                subject: rd.subject,
-                text: rd.text,
-                html: rd.html,
-                inline_png: rd.png,
-            };
+            let email = digest::email_for(&figures, cfg, r, &catalog, None)?;
             store
                 .enqueue(&email, &m.mailer.domain(), Utc::now())
                 .await?;

@@ -372,6 +372,27 @@ pub fn render(
     })
 }
 
+/// The digest e-mail for one recipient, in their language.
+pub fn email_for(
+    f: &DayFigures,
+    cfg: &Config,
+    r: &crate::config::Recipient,
+    catalog: &Catalog,
+    dedup_key: Option<String>,
+) -> anyhow::Result<Email> {
+    let rd = render(f, cfg, &r.language, catalog)?;
+    Ok(Email {
+        kind: "digest".into(),
+        dedup_key,
+        to_name: r.name.clone(),
+        to_email: r.email.clone(),
+        subject: rd.subject,
+        text: rd.text,
+        html: rd.html,
+        inline_png: rd.png,
+    })
+}
+
 /// Queues today's digest for every recipient who wants one, once per day: the outbox's
 /// dedup key (`digest:DATE:ADDRESS`) makes a second call, or a restart, a no-op.
 pub async fn enqueue_due(
@@ -408,17 +429,7 @@ pub async fn enqueue_due(
     let figures = figures(store, cfg, today - Duration::days(1)).await?;
     let mut queued = 0;
     for (r, key) in pending {
-        let rd = render(&figures, cfg, &r.language, &catalog)?;
-        let email = Email {
-            kind: "digest".into(),
-            dedup_key: Some(key),
-            to_name: r.name.clone(),
-            to_email: r.email.clone(),
-            subject: rd.subject,
-            text: rd.text,
-            html: rd.html,
-            inline_png: rd.png,
-        };
+        let email = email_for(&figures, cfg, r, &catalog, Some(key))?;
         if store.enqueue(&email, domain, now).await?.is_some() {
             queued += 1;
         }
