@@ -258,3 +258,34 @@ fn file_transport_writes_eml_files() {
     let eml = std::fs::read_to_string(&files[0]).unwrap();
     assert!(eml.contains("Daily digest") && eml.contains("a@example.org"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_digest_is_queued_once_at_its_local_time_even_across_restarts() {
+    let env = mail_env(smtp::free_port());
+    // Scheduled digest on for this test.
+    let cfg_text = std::fs::read_to_string(&env.config).unwrap().replace(
+        "enabled = false",
+        "enabled = true\nat = \"08:00\"\ntimezone = \"Europe/Brussels\"",
+    );
+    std::fs::write(&env.config, cfg_text).unwrap();
+    let cfg = vigie::config::Config::load(&env.config).unwrap();
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    // 2026-10-25: the clocks go back; 08:00 local is 07:00 UTC.
+    for (now, want) in [
+        ("2026-10-25T06:59:00Z", 0),
+        ("2026-10-25T07:00:00Z", 2),
+        ("2026-10-25T07:05:00Z", 0),
+        ("2026-10-25T15:00:00Z", 0),
+        ("2026-10-26T07:00:00Z", 2),
+    ] {
+        // A fresh Store each time: a restart of the daemon.
+        let store = vigie::store::Store::open(&cfg.storage.url, &cfg.base_dir())
+            .await
+            .unwrap();
+        let n = vigie::notify::digest::enqueue_due(&store, &cfg, at(now), "example.org")
+            .await
+            .unwrap();
+        assert_eq!(n, want, "at {now}");
+        store.close().await;
+    }
+}

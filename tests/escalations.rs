@@ -162,3 +162,31 @@ fn people_move_it_along_and_the_history_shows_who_did_what() {
         assert!(row.contains(needle), "{needle} not in {row}");
     }
 }
+
+#[test]
+fn the_digest_lists_open_escalations_and_formal_requests() {
+    let env = setup();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let out = env.vigie(&[
+        "digest",
+        "--config",
+        env.config.to_str().unwrap(),
+        "--date",
+        &today,
+        "--stdout",
+        "--format",
+        "text",
+        "--language",
+        "fr",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Liste d'escalade: Ouvertes 1, En retard 0, Demandes formelles 1"),
+        "{text}"
+    );
+}

@@ -87,6 +87,10 @@ pub struct DayFigures {
     pub sentiment: [usize; 3],
     /// Dead-lettered e-mails.
     pub dead_letters: usize,
+    /// Open escalations at the time of the digest: (total, overdue, formal requests).
+    pub escalations: (usize, usize, usize),
+    /// Overdue escalations: (id, reason, due) — most overdue first.
+    pub overdue: Vec<(i64, String, DateTime<Utc>)>,
     /// Signals raised that day.
     pub signals: Vec<DaySignal>,
     /// Known false claims seen that day.
@@ -170,6 +174,23 @@ pub async fn figures(store: &Store, cfg: &Config, date: NaiveDate) -> anyhow::Re
         )
     });
     let dead_letters = store.outbox(Some("dead"), 1000).await?.len();
+    let open: Vec<_> = store
+        .escalations(None, chrono::Utc::now())
+        .await?
+        .into_iter()
+        .filter(|e| e.state.is_open())
+        .collect();
+    let mut overdue: Vec<(i64, String, DateTime<Utc>)> = open
+        .iter()
+        .filter(|e| e.overdue)
+        .map(|e| (e.id, e.reason.clone(), e.due_at))
+        .collect();
+    overdue.sort_by_key(|o| o.2);
+    let escalations = (
+        open.len(),
+        overdue.len(),
+        open.iter().filter(|e| e.formal_request).count(),
+    );
     let signals = store
         .signals(Some(day_start))
         .await?
@@ -189,6 +210,8 @@ pub async fn figures(store: &Store, cfg: &Config, date: NaiveDate) -> anyhow::Re
         mentions,
         sentiment,
         dead_letters,
+        escalations,
+        overdue,
         signals,
         misinfo: Vec::new(),
     })
@@ -360,6 +383,8 @@ pub fn render(
         languages => top_counts(f.mentions.iter().map(|m| m.lang.as_str()), lang, 5),
         sources => top_counts(f.mentions.iter().map(|m| m.source.as_str()), lang, 6),
         signals, misinfo, dead => f.dead_letters,
+        open_escalations => f.escalations.0, overdue_count => f.escalations.1, formal_count => f.escalations.2,
+        overdue => f.overdue.iter().take(10).map(|(id, reason, due)| minijinja::context! { id, reason, due => i18n::date_time(*due, cfg.tz(), lang) }).collect::<Vec<_>>(),
     };
     let env = super::templates::environment();
     let html = env.get_template("digest.html")?.render(&ctx)?;
