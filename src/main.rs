@@ -33,7 +33,7 @@ enum Command {
     /// Run the daemon (or one round with --once).
     Run {
         /// Config file (TOML).
-        #[arg(long)]
+        #[arg(long, env = "VIGIE_CONFIG")]
         config: PathBuf,
         /// Poll every source once, process everything due, and exit.
         #[arg(long)]
@@ -47,7 +47,7 @@ enum Command {
     /// List stored mentions.
     Mentions {
         /// Config file (TOML).
-        #[arg(long)]
+        #[arg(long, env = "VIGIE_CONFIG")]
         config: PathBuf,
         /// Only mentions first seen at or after this time (RFC 3339).
         #[arg(long)]
@@ -62,13 +62,13 @@ enum Command {
     /// Classify JSON lines from stdin ({"id", "text", "lang"?}); one JSON line out per input.
     Classify {
         /// Config file (TOML).
-        #[arg(long)]
+        #[arg(long, env = "VIGIE_CONFIG")]
         config: PathBuf,
     },
     /// Score the configured classifier on a gold JSON-lines file (sentiment, lang, topics).
     Eval {
         /// Config file (TOML).
-        #[arg(long)]
+        #[arg(long, env = "VIGIE_CONFIG")]
         config: PathBuf,
         /// Gold data: JSON lines with "text" and any of "sentiment", "lang", "topics".
         #[arg(long)]
@@ -80,7 +80,7 @@ enum Command {
     /// Signals raised (crisis vocabulary, ...).
     Signals {
         /// Config file (TOML).
-        #[arg(long)]
+        #[arg(long, env = "VIGIE_CONFIG")]
         config: PathBuf,
         /// Only signals raised at or after this time (RFC 3339).
         #[arg(long)]
@@ -92,7 +92,7 @@ enum Command {
     /// The escalation list: list it, change an escalation's state, or export it.
     Escalations {
         /// Config file (TOML).
-        #[arg(long, global = true)]
+        #[arg(long, global = true, env = "VIGIE_CONFIG")]
         config: Option<PathBuf>,
         /// Only this state: new, acknowledged, assigned, answered, closed, dismissed.
         #[arg(long)]
@@ -106,7 +106,7 @@ enum Command {
     /// Render the daily digest (--stdout) or send it now (--send).
     Digest {
         /// Config file (TOML).
-        #[arg(long)]
+        #[arg(long, env = "VIGIE_CONFIG")]
         config: PathBuf,
         /// The day the digest reports on (default: yesterday, local time).
         #[arg(long)]
@@ -127,7 +127,7 @@ enum Command {
     /// List the e-mail outbox: queued, sent, dead-lettered.
     Outbox {
         /// Config file (TOML).
-        #[arg(long)]
+        #[arg(long, env = "VIGIE_CONFIG")]
         config: PathBuf,
         /// Only this state: pending, sending, sent, dead.
         #[arg(long)]
@@ -337,7 +337,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
             action,
         } => {
             let config = config.ok_or_else(|| {
-                say("error: --config FILE is required");
+                say("error: --config FILE (or the VIGIE_CONFIG environment variable) is required");
                 ExitCode::from(2)
             })?;
             let cfg = load(&config)?;
