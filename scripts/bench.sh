@@ -18,3 +18,14 @@ echo "== fetch to alert e-mail"
 cargo bench --bench alert_latency
 echo "== idle daemon with 200 sources"
 ./target/release/vigie bench idle --sources 200 --settle 10
+echo "== bert backend vs Python transformers (same model folder, same texts, 2 threads)"
+eval "$(bash scripts/libtorch.sh --env)"
+eval "$(bash scripts/test-models.sh --env)"
+cargo build --release -q --features bert
+DATA="${VIGIE_SHARED_DATA:-../shared/data}/sentiment-dev/en.jsonl"
+for batch in 1 32; do
+  ./target/release/vigie bench bert --models "$VIGIE_TEST_MODELS" --model all-minilm-l6-v2 \
+    --data "$DATA" --texts 512 --batch "$batch" --threads 2
+  "$VIGIE_PYTHON" benches/transformers_bench.py --models "$VIGIE_TEST_MODELS" --model all-minilm-l6-v2 \
+    --data "$DATA" --texts 512 --batch "$batch" --threads 2
+done

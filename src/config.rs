@@ -311,9 +311,23 @@ pub struct ClassifierConfig {
     /// Folder holding the models (relative to the config file).
     #[serde(default = "default_models_dir")]
     pub models_dir: String,
-    /// Model names per task, as in `vigie models list`.
+    /// Model names per task, as in `vigie models list`: `sentiment`, `topics` (NLI) and
+    /// `embeddings` (bert backend).
     #[serde(default)]
     pub models: BTreeMap<String, String>,
+    /// Zero-shot topics: minimum entailment score for a topic to be kept (bert backend).
+    #[serde(default = "default_topic_threshold")]
+    pub topic_threshold: f32,
+    /// Zero-shot topics: the NLI hypothesis, `{}` standing for the topic's description.
+    #[serde(default = "default_hypothesis")]
+    pub hypothesis: String,
+}
+
+fn default_topic_threshold() -> f32 {
+    0.5
+}
+fn default_hypothesis() -> String {
+    "This text is about {}.".into()
 }
 
 fn default_backend() -> String {
@@ -337,6 +351,8 @@ impl Default for ClassifierConfig {
             max_wait: default_max_wait(),
             models_dir: default_models_dir(),
             models: BTreeMap::new(),
+            topic_threshold: default_topic_threshold(),
+            hypothesis: default_hypothesis(),
         }
     }
 }
@@ -688,6 +704,36 @@ impl Config {
         }
         if classifier.batch_size == 0 {
             c.push("classifier.batch_size", "must be at least 1", None);
+        }
+        if !(0.0..=1.0).contains(&classifier.topic_threshold) {
+            c.push(
+                "classifier.topic_threshold",
+                "must be between 0 and 1",
+                None,
+            );
+        }
+        if !classifier.hypothesis.contains("{}") {
+            c.push(
+                "classifier.hypothesis",
+                "must contain {} where the topic goes",
+                Some("e.g. \"This text is about {}.\""),
+            );
+        }
+        for (task, _) in &classifier.models {
+            if !["sentiment", "topics", "embeddings"].contains(&task.as_str()) {
+                c.push(
+                    format!("classifier.models.{task}"),
+                    "unknown task",
+                    Some("use sentiment, topics or embeddings"),
+                );
+            }
+        }
+        if classifier.backend == "bert" && !classifier.models.contains_key("sentiment") {
+            c.push(
+                "classifier.models.sentiment",
+                "is required with backend = \"bert\"",
+                Some("see `vigie models list`"),
+            );
         }
         let mut topic_ids = std::collections::HashSet::new();
         for (i, t) in topics.iter().enumerate() {

@@ -136,6 +136,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Transformer models for the bert backend: list the manifests, fetch the weights.
+    Models {
+        /// Config file: its `[classifier] models_dir` is used (default: ./models).
+        #[arg(long, global = true, env = "VIGIE_CONFIG")]
+        config: Option<PathBuf>,
+        /// The models folder (overrides the config's).
+        #[arg(long, global = true)]
+        dir: Option<PathBuf>,
+        #[command(subcommand)]
+        action: ModelsCmd,
+    },
     /// Measure throughput and memory (figures for BENCHMARKS.md), as JSON.
     Bench {
         #[command(subcommand)]
@@ -160,6 +171,22 @@ enum EscalationCmd {
         /// Only csv for now.
         #[arg(long, default_value = "csv")]
         format: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsCmd {
+    /// Every manifest, whether its files are here, and what is missing.
+    List {
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a model's files from the hub (VIGIE_HUB_URL for a mirror), checking sha256,
+    /// resuming interrupted downloads.
+    Fetch {
+        /// Model name, as in `vigie models list`.
+        name: String,
     },
 }
 
@@ -200,6 +227,29 @@ enum BenchWhat {
         /// The feedparser benchmark script.
         #[arg(long, default_value = "benches/feedparser_bench.py")]
         script: PathBuf,
+    },
+    /// Bert backend throughput and peak memory on texts from a JSON-lines file
+    /// (compare: benches/transformers_bench.py, same arguments).
+    #[cfg(feature = "bert")]
+    Bert {
+        /// Models folder.
+        #[arg(long, default_value = "models")]
+        models: PathBuf,
+        /// Model name.
+        #[arg(long, default_value = "all-minilm-l6-v2")]
+        model: String,
+        /// JSON lines with a "text" field.
+        #[arg(long)]
+        data: PathBuf,
+        /// How many texts.
+        #[arg(long, default_value_t = 512)]
+        texts: usize,
+        /// Texts per batch.
+        #[arg(long, default_value_t = 32)]
+        batch: usize,
+        /// Intra-op threads.
+        #[arg(long, default_value_t = 2)]
+        threads: i32,
     },
     /// Lexicon backend throughput on short posts.
     Lexicon {
@@ -305,6 +355,21 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                         .await
                         .map_err(fail)?,
                 ),
+                #[cfg(feature = "bert")]
+                BenchWhat::Bert {
+                    models,
+                    model,
+                    data,
+                    texts,
+                    batch,
+                    threads,
+                } => {
+                    let texts = vigie::bench::read_texts(&data, texts).map_err(fail)?;
+                    serde_json::to_string_pretty(
+                        &vigie::bench::bert(&models, &model, &texts, batch, threads)
+                            .map_err(fail)?,
+                    )
+                }
                 BenchWhat::Lexicon { texts } => {
                     serde_json::to_string_pretty(&vigie::bench::lexicon(texts))
                 }
@@ -381,6 +446,52 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
             })?;
             let _ = writeln!(out, "escalation {}: {}", args.id, new.as_str());
             Ok(())
+        }
+        Command::Models {
+            config,
+            dir,
+            action,
+        } => {
+            let dir = match (dir, config) {
+                (Some(d), _) => d,
+                (None, Some(c)) => {
+                    let cfg = load(&c)?;
+                    vigie::classify::backend::models_dir(&cfg)
+                }
+                (None, None) => PathBuf::from("models"),
+            };
+            use vigie::classify::models;
+            match action {
+                ModelsCmd::List { json } => {
+                    let rows = models::list(&dir).map_err(fail)?;
+                    for r in rows {
+                        if json {
+                            println!("{}", serde_json::to_string(&r).map_err(|e| fail(e.into()))?);
+                        } else {
+                            println!(
+                                "{:<34} {:<10} {:<10} {:<55} {}",
+                                r.name,
+                                format!("{:?}", r.task).to_lowercase(),
+                                if r.installed { "installed" } else { "missing" },
+                                r.hub_id,
+                                r.languages.join(",")
+                            );
+                        }
+                    }
+                    Ok(())
+                }
+                ModelsCmd::Fetch { name } => {
+                    let got = models::fetch(&dir, &name, &models::hub_url())
+                        .await
+                        .map_err(fail)?;
+                    println!(
+                        "{name}: {} file(s) downloaded into {}",
+                        got.len(),
+                        dir.join(&name).display()
+                    );
+                    Ok(())
+                }
+            }
         }
         Command::Classify { config } => {
             let cfg = load(&config)?;

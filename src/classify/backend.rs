@@ -7,6 +7,20 @@ use crate::config::Config;
 pub fn build(cfg: &Config) -> anyhow::Result<Box<dyn Classifier>> {
     match cfg.classifier.backend.as_str() {
         "lexicon" => Ok(Box::new(super::lexicon::LexiconClassifier::new())),
+        #[cfg(feature = "bert")]
+        "bert" => {
+            let dir = models_dir(cfg);
+            Ok(Box::new(super::bert::BertClassifier::load(
+                &dir,
+                &cfg.classifier,
+                &cfg.topics,
+            )?))
+        }
         other => anyhow::bail!("classifier backend {other:?} is not available in this build"),
     }
+}
+
+/// `[classifier] models_dir`, relative to the config file.
+pub fn models_dir(cfg: &Config) -> std::path::PathBuf {
+    cfg.base_dir().join(&cfg.classifier.models_dir)
 }

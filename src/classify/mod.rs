@@ -6,9 +6,12 @@
 //! (see `stage.rs`), never on the async runtime.
 
 pub mod backend;
+#[cfg(feature = "bert")]
+pub mod bert;
 pub mod eval;
 pub mod language;
 pub mod lexicon;
+pub mod models;
 pub mod stage;
 pub use backend::build;
 
