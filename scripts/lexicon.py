@@ -42,6 +42,33 @@ def pattern_xml(path):
     return {k: sum(v) / len(v) for k, v in words.items()}
 
 
+def bing_liu():
+    """Hu & Liu's opinion lexicon as shipped in Debian's r-cran-tidytext (MIT), read with R."""
+    tsv = os.path.join(CACHE, "bing.tsv")
+    if not os.path.exists(tsv):
+        if not glob.glob(os.path.join(CACHE, "r-cran-tidytext_*.deb")):
+            subprocess.check_call(["apt-get", "download", "r-cran-tidytext"], cwd=CACHE)
+        out = os.path.join(CACHE, "tidytext")
+        if not os.path.isdir(out):
+            deb = glob.glob(os.path.join(CACHE, "r-cran-tidytext_*.deb"))[0]
+            subprocess.check_call(["dpkg-deb", "-x", deb, out])
+        rdata = os.path.join(out, "usr/lib/R/site-library/tidytext/data/Rdata")
+        # base R only (apt-get install r-base-core): the lazy-load database holds `sentiments`.
+        subprocess.check_call([
+            "Rscript", "-e",
+            f'e <- new.env(); lazyLoad("{rdata}", envir = e); '
+            f'write.table(get("sentiments", e), "{tsv}", sep = "\\t", quote = FALSE, row.names = FALSE)',
+        ])
+    words = {}
+    with open(tsv, encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            w, label = line.rstrip("\n").split("\t")
+            if re.match(r"^[a-z][a-z'-]*$", w):
+                words[w] = label
+    return words
+
+
 def write(lang, words):
     path = os.path.join(ROOT, "models", "lexicon", f"{lang}.tsv")
     with open(path, "w", encoding="utf-8") as f:
@@ -64,6 +91,13 @@ def main():
             parts = line.split("\t")
             if len(parts) >= 2 and re.match(r"^[a-z][a-z'-]*$", parts[0]):
                 en[parts[0]] = float(parts[1]) / 4.0
+    # Then Hu & Liu's opinion lexicon (customer reviews; positive/negative only) for words
+    # neither has, at the median strength of the entries above (not tuned on any data).
+    strengths = sorted(abs(v) for v in en.values() if abs(v) >= 0.05)
+    median = strengths[len(strengths) // 2]
+    for word, label in bing_liu().items():
+        if word not in en:
+            en[word] = median if label == "positive" else -median
     write("en", en)
     with zipfile.ZipFile(glob.glob(os.path.join(CACHE, "textblob_de-*.whl"))[0]) as z:
         tmp = os.path.join(CACHE, "de-sentiment.xml")

@@ -23,6 +23,15 @@ const NEGATORS: &[&str] = &[
     "not", "no", "never", "nothing", "without", "nor", "isnt", "dont", "doesnt", "didnt", "wasnt",
     "cant", "cannot", "wont", "hardly", // de
     "nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals", "nichts", "ohne",
+    // "lack of information", "manque de clarté", "gebrek aan", "Mangel an"
+    "lack", "lacks", "lacking", "lacked", "manque", "gebrek", "mangel",
+];
+
+/// Concessive openers: the clause they open is granted, not asserted ("although it is
+/// fast, ..."), so its words count half, until the clause ends.
+const CONCESSIVE: &[&str] = &[
+    "although", "though", "despite", "bien", "malgre", "quoique", "hoewel", "ondanks", "obwohl",
+    "trotz", "obgleich",
 ];
 
 /// Words that strengthen (factor > 1) or soften (< 1) the next opinion word.
@@ -227,6 +236,7 @@ impl LexiconSentiment {
         }
         const SUFFIXES: &[&str] = &[
             "s", "es", "e", "en", "er", "ly", "ed", "ment", "ement", "te", "ten", "st", "ste",
+            "ness", "ing", "ingly", "edly", "heid", "keit", "ite",
         ];
         for suf in SUFFIXES {
             if let Some(stem) = w.strip_suffix(suf).filter(|s| s.chars().count() >= 4) {
@@ -252,7 +262,19 @@ impl LexiconSentiment {
         let toks = tokens(text);
         let mut scores: Vec<f32> = Vec::new();
         let mut weight = 1.0f32;
+        let mut conceded = false;
         for (i, w) in toks.iter().enumerate() {
+            if w == "|" {
+                conceded = false;
+                continue;
+            }
+            // "bien que" is concessive, "bien" alone is not.
+            if CONCESSIVE.contains(&w.as_str())
+                && (w != "bien" || toks.get(i + 1).is_some_and(|n| n == "que" || n == "qu"))
+            {
+                conceded = true;
+                continue;
+            }
             if BUT.contains(&w.as_str()) {
                 // What came before a "but" counts half as much as what follows.
                 for s in scores.iter_mut() {
@@ -287,7 +309,7 @@ impl LexiconSentiment {
             {
                 p *= -0.6;
             }
-            scores.push(p * weight);
+            scores.push(p * weight * if conceded { 0.5 } else { 1.0 });
         }
         let lower = text.to_lowercase();
         for (e, p) in EMOJI {
