@@ -17,7 +17,8 @@ use crate::notify::alerts::{self, AlertSignal};
 use crate::notify::digest;
 use crate::notify::email::Mailer;
 use crate::notify::sender::{self, SenderConfig};
-use crate::signals::crisis::Vocabulary;
+use crate::signals::engine::Engine;
+use crate::signals::store::Detection;
 use crate::store::Store;
 
 /// Loads the config or returns every problem in it.
@@ -64,10 +65,10 @@ async fn mail_round(
     cfg: &Config,
     store: &Store,
     mail: Option<&Mail>,
-    vocab: &Vocabulary,
+    detection: &mut Detection,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
-    crate::signals::store::detect(store, vocab, cfg.signals.window, now).await?;
+    detection.round(store, now).await?;
     let Some(mail) = mail else { return Ok(()) };
     let recent: Vec<AlertSignal> = store
         .signals(Some(now - chrono::Duration::hours(24)))
@@ -109,8 +110,14 @@ fn alert_signal(s: crate::signals::Signal) -> Option<AlertSignal> {
         reason: s.reason,
         at: s.at,
         evidence: s.evidence,
-        answer: BTreeMap::new(),
-        answer_link: None,
+        // Known claims carry the approved answers (and the reference page) in their figures.
+        answer: s
+            .figures
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("answer_")?.to_string(), v.clone())))
+            .filter(|(k, _)| k != "lang")
+            .collect(),
+        answer_link: s.figures.get("url").cloned(),
         escalation: None,
         figures: s.figures,
     })
@@ -120,8 +127,12 @@ fn alert_signal(s: crate::signals::Signal) -> Option<AlertSignal> {
 pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let store = open_store(&cfg).await?;
     let mail = mail(&cfg)?;
-    let vocab =
-        Vocabulary::new(&cfg.signals).map_err(|e| anyhow::anyhow!("signals.crisis_terms: {e}"))?;
+    let engine = Engine::new(
+        &cfg.signals,
+        cfg.tz(),
+        crate::signals::replay::load_knowledge(&cfg)?,
+    )?;
+    let mut detection = Detection::start(&store, engine, &cfg.signals).await?;
     let worker = start_classifier(&cfg)?;
     let wake = Arc::new(Notify::new());
     let watcher = Watcher::new(&cfg, store.clone(), wake.clone())?;
@@ -143,7 +154,7 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
         let reports = watcher.poll_all_once(&shutdown).await?;
         let failed = reports.values().filter(|r| r.error.is_some()).count();
         let classified = stage.drain().await?;
-        mail_round(&cfg, &store, mail.as_ref(), &vocab).await?;
+        mail_round(&cfg, &store, mail.as_ref(), &mut detection).await?;
         info!(
             sources = reports.len(),
             failed, classified, "one round done"
@@ -175,7 +186,7 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
         );
         tokio::spawn(async move {
             loop {
-                if let Err(e) = mail_round(&cfg, &store, mail.as_ref(), &vocab).await {
+                if let Err(e) = mail_round(&cfg, &store, mail.as_ref(), &mut detection).await {
                     error!(error = %e, "signals and e-mail round failed; will retry");
                 }
                 // New classified mentions start a round at once: alerts go out in seconds.
@@ -658,6 +669,118 @@ pub async fn signals(
                 s.severity,
                 s.kind,
                 s.reason
+            )?;
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// `vigie replay`: recorded mentions through the pipeline on simulated time.
+pub async fn replay(
+    cfg: &Config,
+    input: &std::path::Path,
+    store_url: Option<&str>,
+    step: std::time::Duration,
+    out: &mut dyn Write,
+) -> anyhow::Result<crate::signals::replay::ReplayReport> {
+    let (records, skipped) = crate::signals::replay::read(input)?;
+    let tmp = tempfile::tempdir()?;
+    let store = match store_url {
+        Some(u) => Store::open(u, &cfg.base_dir()).await?,
+        None => Store::open("sqlite://replay.db", tmp.path()).await?,
+    };
+    let report = crate::signals::replay::replay(cfg, records, skipped, &store, step, out).await?;
+    store.close().await;
+    Ok(report)
+}
+
+/// One story as `vigie stories --json` prints it.
+#[derive(Debug, serde::Serialize)]
+pub struct StoryLine {
+    /// Story id (its first mention's id).
+    pub id: i64,
+    /// Title of its first mention.
+    pub title: String,
+    /// First and last mention.
+    pub first_seen_at: DateTime<Utc>,
+    /// Last mention.
+    pub last_seen_at: DateTime<Utc>,
+    /// Mentions in it.
+    pub mention_count: usize,
+    /// Languages, most frequent first.
+    pub languages: Vec<String>,
+    /// Sources.
+    pub sources: Vec<String>,
+    /// Mentions per sentiment label.
+    pub sentiment: BTreeMap<String, usize>,
+    /// Sum of the authors' reach, where known.
+    pub reach: i64,
+    /// Mention ids.
+    pub mention_ids: Vec<i64>,
+}
+
+/// `vigie stories`: stories with mentions since `since`, largest first.
+pub async fn stories(
+    cfg: &Config,
+    since: Option<DateTime<Utc>>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let store = open_store(cfg).await?;
+    let list = store.mentions(since, 1_000_000).await?;
+    let mut by: BTreeMap<i64, Vec<&crate::model::Mention>> = BTreeMap::new();
+    for m in &list {
+        if let Some(s) = m.story {
+            by.entry(s).or_default().push(m);
+        }
+    }
+    let mut lines: Vec<StoryLine> = by
+        .into_iter()
+        .map(|(id, ms)| {
+            let mut langs: BTreeMap<String, usize> = BTreeMap::new();
+            let mut sentiment = BTreeMap::new();
+            let mut sources: Vec<String> = Vec::new();
+            for m in &ms {
+                *langs.entry(m.lang.clone()).or_default() += 1;
+                if let Some(s) = m.sentiment {
+                    *sentiment.entry(s.label.as_str().to_string()).or_default() += 1;
+                }
+                for s in &m.sources {
+                    if !sources.contains(s) {
+                        sources.push(s.clone());
+                    }
+                }
+            }
+            let mut languages: Vec<(String, usize)> = langs.into_iter().collect();
+            languages.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+            let first = ms.iter().min_by_key(|m| (m.first_seen_at, m.id)).unwrap();
+            StoryLine {
+                id,
+                title: first.title.clone(),
+                first_seen_at: first.first_seen_at,
+                last_seen_at: ms.iter().map(|m| m.first_seen_at).max().unwrap(),
+                mention_count: ms.len(),
+                languages: languages.into_iter().map(|(l, _)| l).collect(),
+                sources,
+                sentiment,
+                reach: ms.iter().filter_map(|m| m.reach).sum(),
+                mention_ids: ms.iter().map(|m| m.id).collect(),
+            }
+        })
+        .collect();
+    lines.sort_by_key(|l| (std::cmp::Reverse(l.mention_count), l.id));
+    for l in &lines {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(l)?)?;
+        } else {
+            writeln!(
+                out,
+                "{:>6}  {:>4} mentions  {:<8} {}",
+                l.id,
+                l.mention_count,
+                l.languages.join(","),
+                l.title.chars().take(80).collect::<String>()
             )?;
         }
     }

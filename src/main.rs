@@ -136,6 +136,35 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Recorded mentions (JSON lines) through the whole pipeline on simulated time, into a
+    /// fresh store; prints the signals as JSON lines (kind, severity, at, story, reason,
+    /// evidence) and a summary on stderr.
+    Replay {
+        /// Config file (TOML): classifier, topics, signals thresholds.
+        #[arg(long, env = "VIGIE_CONFIG")]
+        config: PathBuf,
+        /// JSON lines: id, text, published_at, and optionally source, author, reach, lang, url, title.
+        #[arg(long)]
+        input: PathBuf,
+        /// Keep the result in this store (sqlite:// or postgres:// URL) instead of a temporary one.
+        #[arg(long)]
+        store: Option<String>,
+        /// Simulated time between two detection rounds.
+        #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+        step: std::time::Duration,
+    },
+    /// Stories: near-duplicates, reposts and posts sharing a link, grouped.
+    Stories {
+        /// Config file (TOML).
+        #[arg(long, env = "VIGIE_CONFIG")]
+        config: PathBuf,
+        /// Only stories with mentions first seen at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<DateTime<Utc>>,
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Transformer models for the bert backend: list the manifests, fetch the weights.
     Models {
         /// Config file: its `[classifier] models_dir` is used (default: ./models).
@@ -446,6 +475,31 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
             })?;
             let _ = writeln!(out, "escalation {}: {}", args.id, new.as_str());
             Ok(())
+        }
+        Command::Replay {
+            config,
+            input,
+            store,
+            step,
+        } => {
+            let cfg = load(&config)?;
+            let mut out = std::io::stdout().lock();
+            let report = vigie::app::replay(&cfg, &input, store.as_deref(), step, &mut out)
+                .await
+                .map_err(fail)?;
+            say(&serde_json::to_string(&report).map_err(|e| fail(e.into()))?);
+            Ok(())
+        }
+        Command::Stories {
+            config,
+            since,
+            json,
+        } => {
+            let cfg = load(&config)?;
+            let mut out = std::io::stdout().lock();
+            vigie::app::stories(&cfg, since, json, &mut out)
+                .await
+                .map_err(fail)
         }
         Command::Models {
             config,

@@ -91,4 +91,7 @@ pub struct Mention {
     pub topics: Option<Vec<TopicScore>>,
     /// Model that produced the classification.
     pub model: Option<String>,
+    /// The story it belongs to (the id of the story's first mention), once signals ran.
+    #[serde(default)]
+    pub story: Option<i64>,
 }

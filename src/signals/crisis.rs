@@ -26,6 +26,65 @@ pub struct SignalsConfig {
     /// Mentions in the window for a critical signal.
     #[serde(default = "d_critical")]
     pub critical_count: usize,
+    /// Volume spikes: the window compared with the same window on earlier days.
+    #[serde(default = "d_spike_window", with = "humantime_serde_compat")]
+    pub spike_window: Duration,
+    /// Days of history in the baseline.
+    #[serde(default = "d_baseline_days")]
+    pub baseline_days: u32,
+    /// A window this unlikely under its baseline (Poisson tail) is a warning...
+    #[serde(default = "d_warning_p")]
+    pub warning_p: f64,
+    /// ... and this unlikely (with at least `critical_count` mentions) critical.
+    #[serde(default = "d_critical_p")]
+    pub critical_p: f64,
+    /// Negative surge: the window's negative share must exceed the last 7 days' by this.
+    #[serde(default = "d_negative_margin")]
+    pub negative_margin: f64,
+    /// A mention from an account with at least this reach (followers) is signalled.
+    #[serde(default = "d_high_reach")]
+    pub high_reach: i64,
+    /// Media and journalists: authors, @handles or site domains whose mentions are signalled.
+    #[serde(default)]
+    pub media: Vec<String>,
+    /// The institution's own domains; look-alikes are flagged as impersonation.
+    #[serde(default)]
+    pub official_domains: Vec<String>,
+    /// Knowledge base of false claims and approved answers: a TOML file or a folder
+    /// (relative to the config file).
+    #[serde(default)]
+    pub knowledge: Option<String>,
+    /// Stories: near-duplicates differ in at most this many of 64 SimHash bits.
+    #[serde(default = "d_story_distance")]
+    pub story_distance: u32,
+    /// Stories: a post joins a story seen within this time.
+    #[serde(default = "d_story_horizon", with = "humantime_serde_compat")]
+    pub story_horizon: Duration,
+}
+
+fn d_spike_window() -> Duration {
+    Duration::from_secs(30 * 60)
+}
+fn d_baseline_days() -> u32 {
+    28
+}
+fn d_warning_p() -> f64 {
+    1e-5
+}
+fn d_critical_p() -> f64 {
+    1e-9
+}
+fn d_negative_margin() -> f64 {
+    0.2
+}
+fn d_high_reach() -> i64 {
+    50_000
+}
+fn d_story_distance() -> u32 {
+    8
+}
+fn d_story_horizon() -> Duration {
+    Duration::from_secs(3 * 24 * 3600)
 }
 
 fn default_terms() -> Vec<String> {
@@ -91,6 +150,17 @@ impl Default for SignalsConfig {
             window: d_window(),
             min_count: d_min(),
             critical_count: d_critical(),
+            spike_window: d_spike_window(),
+            baseline_days: d_baseline_days(),
+            warning_p: d_warning_p(),
+            critical_p: d_critical_p(),
+            negative_margin: d_negative_margin(),
+            high_reach: d_high_reach(),
+            media: Vec::new(),
+            official_domains: Vec::new(),
+            knowledge: None,
+            story_distance: d_story_distance(),
+            story_horizon: d_story_horizon(),
         }
     }
 }
@@ -239,6 +309,7 @@ mod tests {
             sentiment: None,
             topics: None,
             model: None,
+            story: None,
         }
     }
 

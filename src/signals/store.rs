@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::crisis::{Episode, Vocabulary};
+use super::crisis::{Episode, SignalsConfig};
+use super::engine::Engine;
 use super::Signal;
 use crate::store::{from_ms, ms, Store, StoreError};
 
@@ -113,33 +114,169 @@ async fn upsert_episode(
     Ok(())
 }
 
-/// One detection round at `now`: evaluates the crisis vocabulary over the window and
-/// stores what it raises. Returns the new signals.
-pub async fn detect(
-    store: &Store,
-    vocab: &Vocabulary,
-    window: std::time::Duration,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<Signal>> {
-    let since = now - chrono::Duration::from_std(window)?;
-    let mentions = store.mentions(Some(since), 100_000).await?;
-    // One group today ("crisis:<topic>"): find its key from a dry evaluation first.
-    let (probe, _) = vocab.evaluate(&mentions, now, None);
-    let key = probe
-        .as_ref()
-        .map(|s| s.group_key.clone())
-        .unwrap_or_else(|| "crisis:all".into());
-    let episode = store.episode(&key).await?;
-    let (signal, next) = vocab.evaluate(&mentions, now, episode);
-    let mut out = Vec::new();
-    match (signal, next) {
-        (Some(mut s), Some(e)) => {
-            s.id = store.save_signal(&s, e).await?;
+/// The engine as the daemon runs it: warmed from the store, then fed with each newly
+/// classified mention; what it raises and decides is stored.
+pub struct Detection {
+    /// The detectors.
+    pub engine: Engine,
+    /// Last mention id taken in.
+    pub cursor: i64,
+}
+
+impl Detection {
+    /// Builds the engine and warms it with the store's recent history.
+    pub async fn start(
+        store: &Store,
+        engine: Engine,
+        cfg: &SignalsConfig,
+    ) -> anyhow::Result<Detection> {
+        let mut engine = engine;
+        let now = Utc::now();
+        let since = now - chrono::Duration::days(cfg.baseline_days as i64 + 1);
+        let rows = sqlx::query(
+            "SELECT id, first_seen_at, topics, sentiment FROM mentions WHERE first_seen_at >= $1 AND classified_at IS NOT NULL ORDER BY id",
+        )
+        .bind(ms(since))
+        .fetch_all(store.pool())
+        .await?;
+        let mut cursor = 0;
+        for r in &rows {
+            let topics: Option<String> = r.try_get(2)?;
+            let topics: Vec<crate::classify::TopicScore> = topics
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            let sentiment: Option<String> = r.try_get(3)?;
+            engine.warm(
+                from_ms(r.try_get(1)?),
+                &topics.into_iter().map(|t| t.id).collect::<Vec<_>>(),
+                sentiment.as_deref() == Some("negative"),
+            );
+            cursor = cursor.max(r.try_get::<i64, _>(0)?);
+        }
+        let horizon = now - chrono::Duration::from_std(cfg.story_horizon)?;
+        let rows = sqlx::query(
+            "SELECT story_id, simhash, url, title, text, first_seen_at FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL ORDER BY id",
+        )
+        .bind(ms(horizon))
+        .fetch_all(store.pool())
+        .await?;
+        for r in &rows {
+            let title: String = r.try_get(3)?;
+            let text: String = r.try_get(4)?;
+            let url: Option<String> = r.try_get(2)?;
+            engine.warm_story(
+                r.try_get(0)?,
+                r.try_get::<i64, _>(1)? as u64,
+                url.as_deref(),
+                &format!("{title}\n{text}"),
+                from_ms(r.try_get(5)?),
+            );
+        }
+        // Mentions classified but never seen by the engine (the daemon stopped before its
+        // signals round): take them in now rather than count them twice.
+        let pending: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(id) FROM mentions WHERE classified_at IS NOT NULL AND story_id IS NULL",
+        )
+        .fetch_one(store.pool())
+        .await?;
+        if let Some(p) = pending {
+            cursor = cursor.min(p - 1);
+        }
+        for r in sqlx::query("SELECT group_key, raised_count, open FROM signal_episodes")
+            .fetch_all(store.pool())
+            .await?
+        {
+            engine.episodes.insert(
+                r.try_get(0)?,
+                Episode {
+                    raised_count: r.try_get::<i64, _>(1)? as usize,
+                    open: r.try_get::<i64, _>(2)? != 0,
+                },
+            );
+        }
+        Ok(Detection { engine, cursor })
+    }
+
+    /// One round at `now`: takes in the newly classified mentions (stories, per-mention
+    /// signals), evaluates the windows, stores signals and episodes. Returns the new signals.
+    pub async fn round(
+        &mut self,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<Signal>> {
+        let mut raised = Vec::new();
+        loop {
+            let batch = store.classified_after(self.cursor, 1000).await?;
+            if batch.is_empty() {
+                break;
+            }
+            let mut stories = Vec::with_capacity(batch.len());
+            for m in &batch {
+                let (story, hash) = self.engine.story(m);
+                stories.push((m.id, story, hash));
+                raised.extend(self.engine.observe(m));
+                self.cursor = self.cursor.max(m.id);
+            }
+            store.set_stories(&stories).await?;
+        }
+        raised.extend(self.engine.tick(now));
+        let mut out = Vec::new();
+        for mut s in raised {
+            let ep = self
+                .engine
+                .episodes
+                .get(&s.group_key)
+                .copied()
+                .unwrap_or(Episode {
+                    raised_count: 1,
+                    open: true,
+                });
+            self.engine.dirty.remove(&s.group_key);
+            s.id = store.save_signal(&s, ep).await?;
             tracing::warn!(signal = s.id, kind = %s.kind, severity = %s.severity, reason = %s.reason, "signal raised");
             out.push(s);
         }
-        (None, Some(e)) if Some(e) != episode => store.save_episode(&key, e, now).await?,
-        _ => {}
+        let dirty: Vec<String> = self.engine.dirty.drain().collect();
+        for key in dirty {
+            if let Some(e) = self.engine.episodes.get(&key).copied() {
+                store.save_episode(&key, e, now).await?;
+            }
+        }
+        Ok(out)
     }
-    Ok(out)
+}
+
+impl Store {
+    /// Classified mentions with an id above `cursor`, in id order.
+    pub async fn classified_after(
+        &self,
+        cursor: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::model::Mention>, StoreError> {
+        self.mentions_where(
+            "WHERE id > $1 AND classified_at IS NOT NULL ORDER BY id LIMIT $2",
+            cursor,
+            limit,
+        )
+        .await
+    }
+
+    /// Records each mention's story and fingerprint, in one transaction.
+    pub async fn set_stories(&self, rows: &[(i64, i64, u64)]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let _g = self.write_guard().await;
+        let mut tx = self.pool().begin().await?;
+        for (id, story, hash) in rows {
+            sqlx::query("UPDATE mentions SET story_id = $1, simhash = $2 WHERE id = $3")
+                .bind(*story)
+                .bind(*hash as i64)
+                .bind(*id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -424,6 +424,21 @@ impl Store {
         self.with_sources(rows).await
     }
 
+    /// Mentions selected by a `WHERE ... ORDER BY ... LIMIT $2` clause with `$1` bound to `a`.
+    pub async fn mentions_where(
+        &self,
+        clause: &str,
+        a: i64,
+        limit: i64,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let rows = sqlx::query(&format!("{MENTION_COLUMNS} {clause}"))
+            .bind(a)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        self.with_sources(rows).await
+    }
+
     /// Mentions by id, in the order given (unknown ids are skipped).
     pub async fn mentions_by_id(&self, ids: &[i64]) -> Result<Vec<Mention>, StoreError> {
         if ids.is_empty() {
@@ -545,7 +560,7 @@ impl Store {
 }
 
 const MENTION_COLUMNS: &str = "SELECT id, source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
-     sentiment, sentiment_score, topics, model FROM mentions";
+     sentiment, sentiment_score, topics, model, story_id FROM mentions";
 
 fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
@@ -588,5 +603,6 @@ fn mention_from_row(r: &AnyRow) -> Result<Mention, StoreError> {
         sentiment,
         topics,
         model: r.try_get(15)?,
+        story: r.try_get(16)?,
     })
 }

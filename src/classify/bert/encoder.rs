@@ -204,29 +204,24 @@ impl Encoder {
 
     /// Class probabilities (softmax over the model's labels) for each text.
     pub fn classify(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ClassifyError> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
         let inputs = self.encode(texts);
-        self.logits(&inputs)
+        by_length(&inputs, |chunk| self.logits(chunk))
     }
 
     /// Class probabilities for (premise, hypothesis) pairs.
     pub fn classify_pairs(&self, pairs: &[(&str, &str)]) -> Result<Vec<Vec<f32>>, ClassifyError> {
-        if pairs.is_empty() {
-            return Ok(Vec::new());
-        }
         let inputs = self.encode_pairs(pairs);
-        self.logits(&inputs)
+        by_length(&inputs, |chunk| self.logits(chunk))
     }
 
     /// Sentence embeddings: mean of the last hidden states over real tokens.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ClassifyError> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
         let inputs = self.encode(texts);
-        let (ids, mask, types) = self.tensors(&inputs);
+        by_length(&inputs, |chunk| self.pooled(chunk))
+    }
+
+    fn pooled(&self, inputs: &[TokenizedInput]) -> Result<Vec<Vec<f32>>, ClassifyError> {
+        let (ids, mask, types) = self.tensors(inputs);
         let name = &self.manifest.name;
         let hidden = tch::no_grad(|| {
             let out = match &self.net {
@@ -263,6 +258,27 @@ impl Encoder {
     }
 }
 
+/// Texts per forward pass once sorted by length: small enough that a batch's texts pad
+/// to nearly the same length, large enough to keep the matrix products efficient.
+const SUB_BATCH: usize = 8;
+
+/// Runs `f` on sub-batches of similar token length and returns the results in input order.
+fn by_length(
+    inputs: &[TokenizedInput],
+    f: impl Fn(&[TokenizedInput]) -> Result<Vec<Vec<f32>>, ClassifyError>,
+) -> Result<Vec<Vec<f32>>, ClassifyError> {
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| inputs[i].token_ids.len());
+    let mut out = vec![Vec::new(); inputs.len()];
+    for chunk in order.chunks(SUB_BATCH) {
+        let batch: Vec<TokenizedInput> = chunk.iter().map(|&i| inputs[i].clone()).collect();
+        for (&i, r) in chunk.iter().zip(f(&batch)?) {
+            out[i] = r;
+        }
+    }
+    Ok(out)
+}
+
 fn tokenizer_lower_case(folder: &Path) -> Option<bool> {
     let text = std::fs::read_to_string(folder.join("tokenizer_config.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
@@ -283,14 +299,13 @@ fn weights_file(folder: &Path) -> PathBuf {
 /// ("bert.embeddings...") or without it ("embeddings..."): a variable missing under its
 /// own name is looked up with `prefix` added.
 pub fn load_weights(vs: &mut nn::VarStore, path: &Path, prefix: &str) -> Result<(), String> {
-    let named: HashMap<String, Tensor> = if path.extension().is_some_and(|e| e == "safetensors") {
-        Tensor::read_safetensors(path)
-    } else {
-        Tensor::load_multi(path)
+    if path.extension().is_some_and(|e| e == "safetensors") {
+        return load_safetensors(vs, path, prefix);
     }
-    .map_err(|e| format!("{}: {e}", path.display()))?
-    .into_iter()
-    .collect();
+    let named: HashMap<String, Tensor> = Tensor::load_multi(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .into_iter()
+        .collect();
     let mut missing = Vec::new();
     let mut vars = vs.variables();
     tch::no_grad(|| {
@@ -311,6 +326,83 @@ pub fn load_weights(vs: &mut nn::VarStore, path: &Path, prefix: &str) -> Result<
             }
         }
     });
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        missing.sort();
+        Err(format!(
+            "{} does not fit the model ({} tensors missing or mis-shaped, e.g. {})",
+            path.display(),
+            missing.len(),
+            missing
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// Reads a safetensors file one tensor at a time, straight into the variables: the peak
+/// memory is the model plus its largest tensor, not two or three copies of the model.
+fn load_safetensors(vs: &mut nn::VarStore, path: &Path, prefix: &str) -> Result<(), String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let ctx = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let mut f = std::fs::File::open(path).map_err(|e| ctx(&e))?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).map_err(|e| ctx(&e))?;
+    let len = u64::from_le_bytes(len);
+    if len > 100 << 20 {
+        return Err(ctx(&"header too large: not a safetensors file"));
+    }
+    let mut header = vec![0u8; len as usize];
+    f.read_exact(&mut header).map_err(|e| ctx(&e))?;
+    let header: HashMap<String, serde_json::Value> =
+        serde_json::from_slice(&header).map_err(|e| ctx(&e))?;
+    let base = 8 + len;
+    let mut missing = Vec::new();
+    let mut vars = vs.variables();
+    let mut buf = Vec::new();
+    for (name, var) in vars.iter_mut() {
+        let entry = header
+            .get(name)
+            .or_else(|| header.get(&format!("{prefix}{name}")));
+        let Some(entry) = entry else {
+            missing.push(name.clone());
+            continue;
+        };
+        let kind = match entry["dtype"].as_str() {
+            Some("F32") => Kind::Float,
+            Some("F16") => Kind::Half,
+            Some("BF16") => Kind::BFloat16,
+            Some("F64") => Kind::Double,
+            Some("I64") => Kind::Int64,
+            other => return Err(ctx(&format!("{name}: unsupported dtype {other:?}"))),
+        };
+        let shape: Vec<i64> = entry["shape"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+            .unwrap_or_default();
+        if shape != var.size() {
+            missing.push(format!(
+                "{name} (shape {shape:?} in the file, {:?} expected)",
+                var.size()
+            ));
+            continue;
+        }
+        let (Some(start), Some(end)) = (
+            entry["data_offsets"][0].as_u64(),
+            entry["data_offsets"][1].as_u64(),
+        ) else {
+            return Err(ctx(&format!("{name}: no data_offsets")));
+        };
+        buf.resize((end - start) as usize, 0);
+        f.seek(SeekFrom::Start(base + start)).map_err(|e| ctx(&e))?;
+        f.read_exact(&mut buf).map_err(|e| ctx(&e))?;
+        let t = Tensor::f_from_data_size(&buf, &shape, kind).map_err(|e| ctx(&e))?;
+        tch::no_grad(|| var.copy_(&t.to_kind(var.kind())));
+    }
     if missing.is_empty() {
         Ok(())
     } else {
