@@ -719,7 +719,7 @@ impl Config {
                 Some("e.g. \"This text is about {}.\""),
             );
         }
-        for (task, _) in &classifier.models {
+        for task in classifier.models.keys() {
             if !["sentiment", "topics", "embeddings"].contains(&task.as_str()) {
                 c.push(
                     format!("classifier.models.{task}"),

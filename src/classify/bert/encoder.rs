@@ -22,8 +22,8 @@ use crate::classify::models::{Architecture, Manifest, Task};
 use crate::classify::ClassifyError;
 
 enum Tok {
-    Bert(BertTokenizer),
-    XlmR(XLMRobertaTokenizer),
+    Bert(Box<BertTokenizer>),
+    XlmR(Box<XLMRobertaTokenizer>),
 }
 
 enum Net {
@@ -85,7 +85,7 @@ impl Encoder {
                 let t = BertTokenizer::from_file(folder.join("vocab.txt"), lower, lower)
                     .map_err(|e| err(name, format!("vocab.txt: {e}")))?;
                 let pad = t.vocab().token_to_id("[PAD]");
-                (Tok::Bert(t), pad)
+                (Tok::Bert(Box::new(t)), pad)
             }
             Architecture::XlmRoberta => {
                 let t = XLMRobertaTokenizer::from_file(
@@ -94,7 +94,7 @@ impl Encoder {
                 )
                 .map_err(|e| err(name, format!("sentencepiece.bpe.model: {e}")))?;
                 let pad = t.vocab().token_to_id("<pad>");
-                (Tok::XlmR(t), pad)
+                (Tok::XlmR(Box::new(t)), pad)
             }
         };
 
@@ -252,7 +252,7 @@ impl Encoder {
             let norm = pooled
                 .norm_scalaropt_dim(2, [1i64].as_slice(), true)
                 .clamp_min(1e-12);
-            pooled = pooled / norm;
+            pooled /= norm;
         }
         Vec::<Vec<f32>>::try_from(&pooled).map_err(|e| err(name, e))
     }
