@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -68,7 +69,23 @@ async fn mail_round(
     detection: &mut Detection,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
-    detection.round(store, now).await?;
+    for s in detection.round(store, now).await? {
+        let Some(opening) = crate::escalation::open::for_signal(&s) else {
+            continue;
+        };
+        match store
+            .open_or_reopen(&opening, &cfg.escalation, cfg.tz(), now)
+            .await?
+        {
+            crate::escalation::open::Opened::New(id) => {
+                info!(escalation = id, signal = s.id, kind = %s.kind, "escalation opened for a signal")
+            }
+            crate::escalation::open::Opened::Reopened(id) => {
+                info!(escalation = id, signal = s.id, kind = %s.kind, "escalation re-opened: the story flared up again")
+            }
+            crate::escalation::open::Opened::Joined(_) => {}
+        }
+    }
     let Some(mail) = mail else { return Ok(()) };
     let recent: Vec<AlertSignal> = store
         .signals(Some(now - chrono::Duration::hours(24)))
@@ -149,6 +166,17 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
         tz: cfg.tz(),
     })
     .notify_classified(classified.clone());
+    // Bind before anything runs, so a port in use stops the start with a clear error.
+    let web = match &cfg.web {
+        Some(w) if !once => {
+            let listener = tokio::net::TcpListener::bind(&w.listen)
+                .await
+                .with_context(|| format!("web.listen: cannot listen on {}", w.listen))?;
+            info!(listen = %listener.local_addr()?, "escalation page");
+            Some((listener, crate::web::AppState::new(&cfg, store.clone())?))
+        }
+        _ => None,
+    };
     purge(&cfg, &store).await;
     if once {
         let reports = watcher.poll_all_once(&shutdown).await?;
@@ -198,8 +226,19 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
             }
         })
     };
+    let web_task = web.map(|(listener, state)| {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::web::serve(listener, state, shutdown).await {
+                error!(error = %e, "escalation page stopped");
+            }
+        })
+    });
     let result = watcher.run(shutdown.clone()).await;
     shutdown.cancel();
+    if let Some(t) = web_task {
+        let _ = t.await;
+    }
     let _ = stage_task.await;
     let _ = purge_task.await;
     let _ = mail_task.await;
@@ -561,7 +600,8 @@ pub async fn escalations(
     Ok(())
 }
 
-/// `vigie escalations ack|assign|answer|close|dismiss ID --by EMAIL`.
+/// `vigie escalations ack|assign|answer|close|dismiss ID --by EMAIL`; an answer with its
+/// text or link is recorded as proof of what was said.
 pub async fn escalation_act(
     cfg: &Config,
     id: i64,
@@ -569,11 +609,105 @@ pub async fn escalation_act(
     by: &str,
     to: Option<&str>,
     note: Option<&str>,
+    answer: Option<crate::escalation::answer::Answer>,
 ) -> anyhow::Result<crate::escalation::state::State> {
     let store = open_store(cfg).await?;
-    let r = store.act(id, action, by, to, note, Utc::now()).await;
+    let r = match answer {
+        Some(a) => store.answer_escalation(id, &a).await,
+        None => store.act(id, action, by, to, note, Utc::now()).await,
+    };
     store.close().await;
     Ok(r?)
+}
+
+/// `vigie escalations stats`: time to first answer per week, channel and language.
+pub async fn escalation_stats(
+    cfg: &Config,
+    weeks: i64,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let store = open_store(cfg).await?;
+    let now = Utc::now();
+    let figures = store
+        .response_times(now - chrono::Duration::weeks(weeks.max(1)), now)
+        .await;
+    store.close().await;
+    for f in figures? {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&f)?)?;
+        } else {
+            let m = |v: Option<f64>| {
+                v.map(|v| format!("{v:.0} min"))
+                    .unwrap_or_else(|| "-".into())
+            };
+            writeln!(
+                out,
+                "{:<9} {:<16} opened {:>5}  answered {:>5}  median {:>9}  p90 {:>9}  within rule {}",
+                f.by,
+                f.key,
+                f.opened,
+                f.answered,
+                m(f.median_minutes),
+                m(f.p90_minutes),
+                f.within_rule
+                    .map(|w| format!("{:.0}%", w * 100.0))
+                    .unwrap_or_else(|| "-".into())
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `vigie user add`: adds or updates a user of the escalation page.
+pub async fn user_add(
+    cfg: &Config,
+    email: &str,
+    role: &str,
+    language: &str,
+    password: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let role = crate::web::users::Role::parse(role)
+        .ok_or_else(|| anyhow::anyhow!("--role {role:?}: use viewer, responder or admin"))?;
+    if !crate::web::view::LANGUAGES.contains(&language) {
+        anyhow::bail!("--language {language:?}: use fr, nl or en");
+    }
+    let store = open_store(cfg).await?;
+    let r = store
+        .put_user(email, role, language, password, Utc::now())
+        .await;
+    store.close().await;
+    let u = r?;
+    writeln!(
+        out,
+        "user {} ({}, {})",
+        u.email,
+        u.role.as_str(),
+        u.language
+    )?;
+    Ok(())
+}
+
+/// `vigie user list`.
+pub async fn user_list(cfg: &Config, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let store = open_store(cfg).await?;
+    let users = store.users().await;
+    store.close().await;
+    for u in users? {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&u)?)?;
+        } else {
+            writeln!(
+                out,
+                "{:<40} {:<10} {}",
+                u.email,
+                u.role.as_str(),
+                u.language
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// `vigie escalations export --format csv`.

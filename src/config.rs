@@ -386,6 +386,8 @@ pub struct Config {
     pub signals: crate::signals::crisis::SignalsConfig,
     /// `[escalation]`: working-day clocks and legal deadlines.
     pub escalation: crate::escalation::store::EscalationConfig,
+    /// `[web]`: the escalation page, when configured.
+    pub web: Option<crate::web::WebConfig>,
     /// Compiled `[institution] keywords` and `exclude`.
     pub matcher: Matcher,
 }
@@ -403,6 +405,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "alerts",
     "escalation",
     "signals",
+    "web",
 ];
 
 struct Collector {
@@ -579,6 +582,10 @@ impl Config {
             .and_then(|v| c.section("escalation", v))
             .unwrap_or_default();
         for (path, msg) in escalation.problems() {
+            c.push(path, msg, None);
+        }
+        let web: Option<crate::web::WebConfig> = get("web").and_then(|v| c.section("web", v));
+        for (path, msg) in web.iter().flat_map(|w| w.problems()) {
             c.push(path, msg, None);
         }
         if alerts.max_per_hour < 1 {
@@ -770,6 +777,7 @@ impl Config {
             alerts,
             signals,
             escalation,
+            web,
             matcher: matcher.expect("checked above"),
         })
     }

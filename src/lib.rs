@@ -18,3 +18,4 @@ pub mod signals;
 pub mod sources;
 pub mod store;
 pub mod text;
+pub mod web;

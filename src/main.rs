@@ -89,6 +89,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Users of the escalation page.
+    User {
+        /// Config file (TOML).
+        #[arg(long, global = true, env = "VIGIE_CONFIG")]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: UserCmd,
+    },
     /// The escalation list: list it, change an escalation's state, or export it.
     Escalations {
         /// Config file (TOML).
@@ -195,6 +203,16 @@ enum EscalationCmd {
     Close(ActArgs),
     /// Dismiss it (not ours to answer; --note gives the reason).
     Dismiss(ActArgs),
+    /// Response times: median and 90th percentile to first answer, share within the rule,
+    /// per week, channel and language.
+    Stats {
+        /// How many weeks back.
+        #[arg(long, default_value_t = 12)]
+        weeks: i64,
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export the whole list with its history.
     Export {
         /// Only csv for now.
@@ -232,6 +250,38 @@ struct ActArgs {
     /// A note for the history.
     #[arg(long)]
     note: Option<String>,
+    /// Answer only: the text of the answer, kept as proof of what was said.
+    #[arg(long)]
+    text: Option<String>,
+    /// Answer only: link to the published answer.
+    #[arg(long)]
+    link: Option<String>,
+    /// Answer only: where it was given (mastodon, e-mail, phone, ...).
+    #[arg(long)]
+    channel: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user, or change an existing one's role, language and password (read from
+    /// stdin, at least 12 characters; their sessions end).
+    Add {
+        /// Login e-mail.
+        #[arg(long)]
+        email: String,
+        /// viewer, responder or admin.
+        #[arg(long)]
+        role: String,
+        /// Page language: fr, nl or en.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+    /// Every user with their role.
+    List {
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -424,6 +474,33 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 .await
                 .map_err(fail)
         }
+        Command::User { config, action } => {
+            let config = config.ok_or_else(|| {
+                say("error: --config FILE (or the VIGIE_CONFIG environment variable) is required");
+                ExitCode::from(2)
+            })?;
+            let cfg = load(&config)?;
+            let mut out = std::io::stdout().lock();
+            match action {
+                UserCmd::Add {
+                    email,
+                    role,
+                    language,
+                } => {
+                    let mut password = String::new();
+                    std::io::stdin().read_line(&mut password).map_err(|e| {
+                        fail(anyhow::anyhow!("cannot read the password from stdin: {e}"))
+                    })?;
+                    let password = password.trim_end_matches(['\r', '\n']).to_string();
+                    vigie::app::user_add(&cfg, &email, &role, &language, &password, &mut out)
+                        .await
+                        .map_err(fail)
+                }
+                UserCmd::List { json } => vigie::app::user_list(&cfg, json, &mut out)
+                    .await
+                    .map_err(fail),
+            }
+        }
         Command::Escalations {
             config,
             state,
@@ -444,6 +521,11 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                         .await
                         .map_err(fail)
                 }
+                Some(EscalationCmd::Stats { weeks, json }) => {
+                    return vigie::app::escalation_stats(&cfg, weeks, json, &mut out)
+                        .await
+                        .map_err(fail)
+                }
                 Some(EscalationCmd::Export { format }) => {
                     if format != "csv" {
                         return Err(fail(anyhow::anyhow!(
@@ -460,6 +542,20 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 Some(EscalationCmd::Close(x)) => act(Action::Close, x),
                 Some(EscalationCmd::Dismiss(x)) => act(Action::Dismiss, x),
             };
+            let answer = (args.text.is_some() || args.link.is_some()).then(|| {
+                vigie::escalation::answer::Answer {
+                    at: chrono::Utc::now(),
+                    by: args.by.clone(),
+                    channel: args.channel.clone(),
+                    body: args.text.clone(),
+                    link: args.link.clone(),
+                }
+            });
+            if answer.is_some() && action != Action::Answer {
+                return Err(fail(anyhow::anyhow!(
+                    "--text and --link go with `vigie escalations answer`"
+                )));
+            }
             let new = vigie::app::escalation_act(
                 &cfg,
                 args.id,
@@ -467,6 +563,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 &args.by,
                 args.to.as_deref(),
                 args.note.as_deref(),
+                answer,
             )
             .await
             .map_err(|e| {

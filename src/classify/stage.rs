@@ -161,14 +161,28 @@ impl Stage {
             return Ok(());
         };
         for (id, text) in texts {
+            let output = results.iter().find(|(i, _)| i == id).map(|(_, o)| o);
+            let topic = output.and_then(|o| o.topics.first().map(|t| t.id.clone()));
             let ident = after.detector.identify(text);
             if !ident.is_formal_request() {
+                let asks = crate::escalation::open::for_mention(
+                    *id,
+                    text,
+                    output.map(|o| &o.sentiment),
+                    topic,
+                    &after.escalation.handles,
+                );
+                if let Some(opening) = asks {
+                    if let Some(e) = self
+                        .store
+                        .open_escalation(&opening, &after.escalation, after.tz, chrono::Utc::now())
+                        .await?
+                    {
+                        info!(escalation = e, mention = id, reason = %opening.reason, "escalation opened");
+                    }
+                }
                 continue;
             }
-            let topic = results
-                .iter()
-                .find(|(i, _)| i == id)
-                .and_then(|(_, o)| o.topics.first().map(|t| t.id.clone()));
             let opening = crate::escalation::store::Opening {
                 severity: "warning".into(),
                 topic,

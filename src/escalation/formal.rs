@@ -119,6 +119,26 @@ impl Detector {
     }
 }
 
+impl Detector {
+    /// The text with the sender's name, address and e-mail masked, for readers who may
+    /// not see personal data.
+    pub fn redact(&self, text: &str) -> String {
+        let id = self.identify(text);
+        let mut out = self
+            .email
+            .replace_all(text, |c: &regex::Captures| mask(&c[0]))
+            .into_owned();
+        for part in [id.name, id.address].into_iter().flatten() {
+            for piece in part.split(", ") {
+                if piece.len() > 2 {
+                    out = out.replace(piece, &mask(piece));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Masks personal data for logs: keeps the first letter of each word or element.
 pub fn mask(s: &str) -> String {
     s.split_whitespace()

@@ -3,7 +3,10 @@
 //! critical and warning signals), carry due times on a working-day calendar, and keep an
 //! append-only history of who did what.
 
+pub mod answer;
 pub mod calendar;
 pub mod formal;
+pub mod list;
+pub mod open;
 pub mod state;
 pub mod store;

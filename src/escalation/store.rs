@@ -35,6 +35,10 @@ pub struct EscalationConfig {
     /// Formal requests: decision within this many months (silence counts as acceptance then).
     #[serde(default = "d_two")]
     pub formal_decision_months: u32,
+    /// The institution's own accounts ("@SPFFinances"): questions and complaints
+    /// addressed to them open escalations.
+    #[serde(default)]
+    pub handles: Vec<String>,
 }
 
 fn d_country() -> String {
@@ -63,6 +67,7 @@ impl Default for EscalationConfig {
             formal_ack_days: 1,
             formal_receipt_days: 10,
             formal_decision_months: 2,
+            handles: Vec::new(),
         }
     }
 }
@@ -262,54 +267,7 @@ impl Store {
     ) -> Result<State, StoreError> {
         let _g = self.write_guard().await;
         let mut tx = self.pool().begin().await?;
-        let current: Option<String> =
-            sqlx::query_scalar("SELECT state FROM escalations WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let current = current.ok_or_else(|| StoreError::Config(format!("no escalation {id}")))?;
-        let from = State::parse(&current).ok_or_else(|| StoreError::Corrupt {
-            what: "escalations.state",
-            message: current.clone(),
-        })?;
-        let next = from.apply(action).map_err(StoreError::Config)?;
-        if action == Action::Dismiss && note.is_none_or(|n| n.trim().is_empty()) {
-            return Err(StoreError::Config(
-                "dismissing needs a reason: add --note".into(),
-            ));
-        }
-        let assignee = match action {
-            Action::Assign => Some(to.unwrap_or(by).to_string()),
-            _ => None,
-        };
-        // The state only moves if nobody changed it meanwhile.
-        let changed = sqlx::query("UPDATE escalations SET state = $1, assignee = COALESCE($2, assignee) WHERE id = $3 AND state = $4")
-            .bind(next.as_str())
-            .bind(assignee.clone())
-            .bind(id)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::Config(format!(
-                "escalation {id} changed meanwhile; look again"
-            )));
-        }
-        let note = match (&assignee, note) {
-            (Some(a), Some(n)) => Some(format!("→ {a}: {n}")),
-            (Some(a), None) => Some(format!("→ {a}")),
-            (None, n) => n.map(str::to_string),
-        };
-        sqlx::query("INSERT INTO escalation_events (escalation_id, at, actor, from_state, to_state, note) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id)
-            .bind(ms(now))
-            .bind(by.to_string())
-            .bind(from.as_str())
-            .bind(next.as_str())
-            .bind(note)
-            .execute(&mut *tx)
-            .await?;
+        let next = act_in(&mut tx, id, action, by, to, note, now).await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -326,6 +284,32 @@ impl Store {
         .bind(state.map(|s| s.as_str()).unwrap_or("").to_string())
         .fetch_all(self.pool())
         .await?;
+        self.escalations_from(rows, now).await
+    }
+
+    /// One escalation.
+    pub async fn escalation(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Escalation>, StoreError> {
+        let rows = sqlx::query(&format!("{COLUMNS} WHERE id = $1"))
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(self.escalations_from(rows, now).await?.pop())
+    }
+
+    async fn escalations_from(
+        &self,
+        rows: Vec<sqlx::any::AnyRow>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Escalation>, StoreError> {
+        let ids = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut mentions = self.escalation_mention_ids(&ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id: i64 = r.try_get(0)?;
@@ -336,10 +320,7 @@ impl Store {
             })?;
             let due_at = from_ms(r.try_get(6)?);
             let elements: Option<String> = r.try_get(9)?;
-            let mention_ids: Vec<i64> = sqlx::query_scalar("SELECT mention_id FROM escalation_mentions WHERE escalation_id = $1 ORDER BY mention_id")
-                .bind(id)
-                .fetch_all(self.pool())
-                .await?;
+            let mention_ids = mentions.remove(&id).unwrap_or_default();
             let opt = |i: usize| -> Result<Option<DateTime<Utc>>, sqlx::Error> {
                 Ok(r.try_get::<Option<i64>, _>(i)?.map(from_ms))
             };
@@ -386,4 +367,70 @@ impl Store {
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(StoreError::from)
     }
+}
+
+/// [`Store::act`] inside a caller's transaction (so an answer and its state change land
+/// together).
+pub(crate) async fn act_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+    action: Action,
+    by: &str,
+    to: Option<&str>,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<State, StoreError> {
+    let current: Option<String> = sqlx::query_scalar("SELECT state FROM escalations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let current = current.ok_or_else(|| StoreError::Config(format!("no escalation {id}")))?;
+    let from = State::parse(&current).ok_or_else(|| StoreError::Corrupt {
+        what: "escalations.state",
+        message: current.clone(),
+    })?;
+    let next = from.apply(action).map_err(StoreError::Config)?;
+    if action == Action::Dismiss && note.is_none_or(|n| n.trim().is_empty()) {
+        return Err(StoreError::Config(
+            "dismissing needs a reason: add --note".into(),
+        ));
+    }
+    let assignee = match action {
+        Action::Assign => Some(
+            to.filter(|t| !t.trim().is_empty())
+                .unwrap_or(by)
+                .trim()
+                .to_string(),
+        ),
+        _ => None,
+    };
+    // The state only moves if nobody changed it meanwhile.
+    let changed = sqlx::query("UPDATE escalations SET state = $1, assignee = COALESCE($2, assignee) WHERE id = $3 AND state = $4")
+        .bind(next.as_str())
+        .bind(assignee.clone())
+        .bind(id)
+        .bind(from.as_str())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(StoreError::Config(format!(
+            "escalation {id} changed meanwhile; look again"
+        )));
+    }
+    let note = match (&assignee, note.filter(|n| !n.trim().is_empty())) {
+        (Some(a), Some(n)) => Some(format!("→ {a}: {n}")),
+        (Some(a), None) => Some(format!("→ {a}")),
+        (None, n) => n.map(str::to_string),
+    };
+    sqlx::query("INSERT INTO escalation_events (escalation_id, at, actor, from_state, to_state, note) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(ms(now))
+        .bind(by.to_string())
+        .bind(from.as_str())
+        .bind(next.as_str())
+        .bind(note)
+        .execute(&mut **tx)
+        .await?;
+    Ok(next)
 }

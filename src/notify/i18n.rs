@@ -38,10 +38,20 @@ pub const LANGUAGES: &[&str] = &["fr", "nl", "en"];
 impl Catalog {
     /// The built-in catalogue.
     pub fn builtin() -> Catalog {
-        let langs: BTreeMap<String, BTreeMap<String, String>> =
-            toml::from_str(include_str!("templates/strings.toml"))
-                .expect("templates/strings.toml is valid (tested)");
-        Catalog { langs }
+        Catalog::parse(include_str!("templates/strings.toml"))
+            .expect("templates/strings.toml is valid (tested)")
+    }
+
+    /// A catalogue from TOML text: one table per language, `key = "text with {placeholders}"`.
+    pub fn parse(text: &str) -> Result<Catalog, toml::de::Error> {
+        Ok(Catalog {
+            langs: toml::from_str(text)?,
+        })
+    }
+
+    /// Every key of every language, to check that none is missing.
+    pub fn languages(&self) -> impl Iterator<Item = (&String, &BTreeMap<String, String>)> {
+        self.langs.iter()
     }
 
     /// All strings of a language (English for an unknown one).

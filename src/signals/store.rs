@@ -247,6 +247,16 @@ impl Detection {
 }
 
 impl Store {
+    /// How many mentions a story has.
+    pub async fn story_size(&self, story: i64) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM mentions WHERE story_id = $1")
+                .bind(story)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     /// Classified mentions with an id above `cursor`, in id order.
     pub async fn classified_after(
         &self,

@@ -2,7 +2,9 @@
 //! to read what it stored. Every test gets its own folder and database.
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod smtp;
+pub mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,253 @@
+//! Answers: what was said, where, by whom — recorded with the state change in one
+//! transaction — and the response-time figures the house rule is judged on.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+use super::state::{Action, State};
+use super::store::act_in;
+use crate::store::{from_ms, ms, Store, StoreError};
+
+/// An answer as recorded.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Answer {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub by: String,
+    /// Where it was given ("mastodon", "e-mail", "phone", ...).
+    pub channel: Option<String>,
+    /// The text.
+    pub body: Option<String>,
+    /// A link to the published answer.
+    pub link: Option<String>,
+}
+
+/// Time to first answer over one group of escalations.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ResponseTimes {
+    /// "week" | "channel" | "language".
+    pub by: String,
+    /// The week ("2026-W48"), channel or language.
+    pub key: String,
+    /// Escalations opened.
+    pub opened: usize,
+    /// Answered.
+    pub answered: usize,
+    /// Median time to first answer, in minutes.
+    pub median_minutes: Option<f64>,
+    /// 90th percentile, in minutes.
+    pub p90_minutes: Option<f64>,
+    /// Share answered by their due time, among those answered or already due.
+    pub within_rule: Option<f64>,
+}
+
+impl Store {
+    /// Records an answer and moves the escalation to "answered", together.
+    pub async fn answer_escalation(&self, id: i64, a: &Answer) -> Result<State, StoreError> {
+        let body = a.body.as_deref().map(str::trim).filter(|b| !b.is_empty());
+        let link = a.link.as_deref().map(str::trim).filter(|b| !b.is_empty());
+        if body.is_none() && link.is_none() {
+            return Err(StoreError::Config(
+                "an answer needs its text or a link to it".into(),
+            ));
+        }
+        let _g = self.write_guard().await;
+        let mut tx = self.pool().begin().await?;
+        let note = body
+            .or(link)
+            .map(|t| t.chars().take(200).collect::<String>());
+        let next = act_in(
+            &mut tx,
+            id,
+            Action::Answer,
+            &a.by,
+            None,
+            note.as_deref(),
+            a.at,
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO escalation_answers (escalation_id, at, by_whom, channel, body, link) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(ms(a.at))
+        .bind(a.by.clone())
+        .bind(a.channel.clone().filter(|c| !c.trim().is_empty()))
+        .bind(body.map(str::to_string))
+        .bind(link.map(str::to_string))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// The answers recorded for an escalation, oldest first.
+    pub async fn answers(&self, id: i64) -> Result<Vec<Answer>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, by_whom, channel, body, link FROM escalation_answers WHERE escalation_id = $1 ORDER BY at, id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Answer {
+                    at: from_ms(r.try_get(0)?),
+                    by: r.try_get(1)?,
+                    channel: r.try_get(2)?,
+                    body: r.try_get(3)?,
+                    link: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Time to first answer per week, channel and language, for escalations opened since
+    /// `since`. Dismissed ones are left out: they needed no answer.
+    pub async fn response_times(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ResponseTimes>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.opened_at, e.due_at, \
+               (SELECT MIN(v.at) FROM escalation_events v WHERE v.escalation_id = e.id AND v.to_state = 'answered'), \
+               m.source, m.lang \
+             FROM escalations e \
+             LEFT JOIN mentions m ON m.id = (SELECT MIN(mention_id) FROM escalation_mentions x WHERE x.escalation_id = e.id) \
+             WHERE e.opened_at >= $1 AND e.state <> 'dismissed'",
+        )
+        .bind(ms(since))
+        .fetch_all(self.pool())
+        .await?;
+        let mut groups: BTreeMap<(String, String), Vec<Case>> = BTreeMap::new();
+        for r in rows {
+            let opened = from_ms(r.try_get(0)?);
+            let c = Case {
+                opened,
+                due: from_ms(r.try_get(1)?),
+                answered: r.try_get::<Option<i64>, _>(2)?.map(from_ms),
+            };
+            let week = opened.iso_week();
+            let channel: Option<String> = r.try_get(3)?;
+            let lang: Option<String> = r.try_get(4)?;
+            for key in [
+                (
+                    "week".to_string(),
+                    format!("{}-W{:02}", week.year(), week.week()),
+                ),
+                ("channel".to_string(), channel.unwrap_or_else(|| "-".into())),
+                ("language".to_string(), lang.unwrap_or_else(|| "-".into())),
+            ] {
+                groups.entry(key).or_default().push(c.clone());
+            }
+        }
+        Ok(groups
+            .into_iter()
+            .map(|((by, key), cases)| figures(by, key, &cases, now))
+            .collect())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    opened: DateTime<Utc>,
+    due: DateTime<Utc>,
+    answered: Option<DateTime<Utc>>,
+}
+
+fn figures(by: String, key: String, cases: &[Case], now: DateTime<Utc>) -> ResponseTimes {
+    let mut minutes: Vec<f64> = cases
+        .iter()
+        .filter_map(|c| {
+            c.answered
+                .map(|a| (a - c.opened).num_seconds() as f64 / 60.0)
+        })
+        .collect();
+    minutes.sort_by(f64::total_cmp);
+    let judged: Vec<&Case> = cases
+        .iter()
+        .filter(|c| c.answered.is_some() || c.due <= now)
+        .collect();
+    let kept = judged
+        .iter()
+        .filter(|c| c.answered.is_some_and(|a| a <= c.due))
+        .count();
+    ResponseTimes {
+        by,
+        key,
+        opened: cases.len(),
+        answered: minutes.len(),
+        median_minutes: quantile(&minutes, 0.5),
+        p90_minutes: quantile(&minutes, 0.9),
+        within_rule: (!judged.is_empty()).then(|| kept as f64 / judged.len() as f64),
+    }
+}
+
+/// Nearest-rank quantile of sorted values.
+fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn quantiles_by_nearest_rank() {
+        let v: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(quantile(&v, 0.5), Some(5.0));
+        assert_eq!(quantile(&v, 0.9), Some(9.0));
+        assert_eq!(quantile(&[7.0], 0.9), Some(7.0));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn within_rule_counts_late_and_unanswered_overdue() {
+        let t = |h: i64| {
+            Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).unwrap() + chrono::Duration::hours(h)
+        };
+        let cases = vec![
+            // answered in 1 h, due in 9 h: kept
+            Case {
+                opened: t(0),
+                due: t(9),
+                answered: Some(t(1)),
+            },
+            // answered in 12 h, due in 9 h: late
+            Case {
+                opened: t(0),
+                due: t(9),
+                answered: Some(t(12)),
+            },
+            // unanswered and overdue: counts against
+            Case {
+                opened: t(0),
+                due: t(9),
+                answered: None,
+            },
+            // unanswered, not yet due: not judged
+            Case {
+                opened: t(20),
+                due: t(29),
+                answered: None,
+            },
+        ];
+        let f = figures("week".into(), "w".into(), &cases, t(21));
+        assert_eq!(f.opened, 4);
+        assert_eq!(f.answered, 2);
+        assert_eq!(f.median_minutes, Some(60.0));
+        assert_eq!(f.p90_minutes, Some(720.0));
+        assert!((f.within_rule.unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    }
+}

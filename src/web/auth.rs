@@ -1,0 +1,376 @@
+//! Logging in and out, the session every private page needs, CSRF tokens on every form,
+//! and a limit on failed logins.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::Utc;
+use serde::Deserialize;
+use tracing::{info, warn};
+
+use super::users::{random_token, same_secret, Session};
+use super::view;
+use super::AppState;
+
+/// Session cookie.
+pub const SESSION_COOKIE: &str = "vigie_session";
+/// Double-submit cookie guarding the login form itself.
+const LOGIN_CSRF_COOKIE: &str = "vigie_login";
+
+/// Failed logins per key (e-mail, client address) in a sliding window.
+#[derive(Debug)]
+pub struct Limiter {
+    max: u32,
+    window: Duration,
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl Limiter {
+    /// At most `max` failures per key within `window`.
+    pub fn new(max: u32, window: Duration) -> Limiter {
+        Limiter {
+            max,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long `key` must wait, if it is over the limit.
+    pub fn blocked(&self, key: &str, now: Instant) -> Option<Duration> {
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let v = f.get_mut(key)?;
+        v.retain(|t| now.duration_since(*t) < self.window);
+        if v.len() as u32 >= self.max {
+            v.first().map(|t| self.window - now.duration_since(*t))
+        } else {
+            None
+        }
+    }
+
+    /// Records a failure of `key`.
+    pub fn fail(&self, key: &str, now: Instant) {
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        // Keep the map bounded under a flood of made-up e-mails.
+        if f.len() > 100_000 {
+            let window = self.window;
+            f.retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < window));
+        }
+        f.entry(key.to_string()).or_default().push(now);
+    }
+
+    /// Forgets `key` after a good login.
+    pub fn clear(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+}
+
+/// Only local paths are followed after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        _ => "/".into(),
+    }
+}
+
+/// The language of a visitor without a session: `?lang=`, else Accept-Language.
+pub fn visitor_language(query: Option<&str>, headers: &HeaderMap) -> String {
+    if let Some(l) = query.filter(|l| view::LANGUAGES.contains(l)) {
+        return l.to_string();
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    for part in accept.split(',') {
+        let tag = part.split(';').next().unwrap_or("").trim().to_lowercase();
+        let primary = tag.split('-').next().unwrap_or("");
+        if view::LANGUAGES.contains(&primary) {
+            return primary.to_string();
+        }
+    }
+    "en".into()
+}
+
+/// `?next=&lang=` of the login page.
+#[derive(Debug, Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+/// GET /login
+pub async fn login_page(
+    State(st): State<AppState>,
+    Query(q): Query<LoginQuery>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Response {
+    let lang = visitor_language(q.lang.as_deref(), &headers);
+    render_login(&st, jar, &lang, q.next.as_deref(), None, StatusCode::OK)
+}
+
+fn render_login(
+    st: &AppState,
+    jar: CookieJar,
+    lang: &str,
+    next: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let token = random_token();
+    let cookie = Cookie::build((LOGIN_CSRF_COOKIE, token.clone()))
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(st.web.secure_cookies())
+        .build();
+    let html = view::render(
+        st,
+        "login.html",
+        lang,
+        minijinja::context! {
+            csrf => token,
+            next => safe_next(next),
+            error => error,
+        },
+    );
+    (status, jar.add(cookie), html).into_response()
+}
+
+/// The login form.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    csrf: String,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// POST /login
+pub async fn login(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let lang = visitor_language(f.lang.as_deref(), &headers);
+    let t = |k: &str| st.catalog.t(&lang, k, &[]);
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
+    if !expected.is_some_and(|e| same_secret(&e, &f.csrf)) {
+        warn!(peer = %peer.ip(), "login refused: missing or wrong form token");
+        return render_login(
+            &st,
+            jar,
+            &lang,
+            f.next.as_deref(),
+            Some(t("web_error_csrf")),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let email = f.email.trim().to_lowercase();
+    let keys = [
+        format!("email:{email}"),
+        format!("ip:{}", client_ip(peer.ip())),
+    ];
+    let now = Instant::now();
+    if let Some(wait) = keys.iter().find_map(|k| st.limiter.blocked(k, now)) {
+        warn!(peer = %peer.ip(), "login refused: too many failed attempts");
+        let mins = wait.as_secs().div_ceil(60).max(1).to_string();
+        let mut r = render_login(
+            &st,
+            jar,
+            &lang,
+            f.next.as_deref(),
+            Some(st.catalog.t(&lang, "web_error_rate", &[("minutes", &mins)])),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    match st.store.check_login(&email, &f.password).await {
+        Ok(Some(user)) => {
+            for k in &keys[..1] {
+                st.limiter.clear(k);
+            }
+            let token = match st
+                .store
+                .open_session(&user, Utc::now(), st.web.session)
+                .await
+            {
+                Ok(t) => t,
+                Err(e) => return view::server_error(&st, &lang, e),
+            };
+            info!(user = %user.email, "logged in");
+            let cookie = Cookie::build((SESSION_COOKIE, token))
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(st.web.secure_cookies())
+                .max_age(time_duration(st.web.session))
+                .build();
+            let jar = jar
+                .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
+                .add(cookie);
+            (jar, Redirect::to(&safe_next(f.next.as_deref()))).into_response()
+        }
+        Ok(None) => {
+            for k in &keys {
+                st.limiter.fail(k, now);
+            }
+            warn!(peer = %peer.ip(), "login failed");
+            render_login(
+                &st,
+                jar,
+                &lang,
+                f.next.as_deref(),
+                Some(t("web_error_login")),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+        Err(e) => view::server_error(&st, &lang, e),
+    }
+}
+
+/// IPv6 clients are limited per /64, which is what one household or office gets.
+fn client_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v) => v.to_string(),
+        IpAddr::V6(v) => {
+            let s = v.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+fn time_duration(d: Duration) -> time::Duration {
+    time::Duration::seconds(d.as_secs() as i64)
+}
+
+/// Lets a request through only with a live session (put in its extensions); otherwise
+/// sends the visitor to the login page, coming back here afterwards.
+pub async fn require_session(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let session = match jar.get(SESSION_COOKIE) {
+        Some(c) => match st.store.session(c.value(), Utc::now()).await {
+            Ok(s) => s,
+            Err(e) => return view::server_error(&st, "en", e),
+        },
+        None => None,
+    };
+    match session {
+        Some(s) => {
+            req.extensions_mut().insert(s);
+            next.run(req).await
+        }
+        None => {
+            let back = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into());
+            let to = if req.method() == axum::http::Method::GET {
+                format!("/login?next={}", urlencode(&back))
+            } else {
+                "/login".to_string()
+            };
+            Redirect::to(&to).into_response()
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Refuses a form whose token is not this session's.
+pub fn check_csrf(session: &Session, token: &str) -> bool {
+    same_secret(&session.csrf, token)
+}
+
+/// The logout form.
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    csrf: String,
+}
+
+/// POST /logout
+pub async fn logout(
+    State(st): State<AppState>,
+    Extension(session): Extension<Session>,
+    jar: CookieJar,
+    Form(f): Form<LogoutForm>,
+) -> Response {
+    if !check_csrf(&session, &f.csrf) {
+        return view::forbidden(&st, &session.user.language, "web_error_csrf");
+    }
+    if let Err(e) = st.store.close_session(&session.token_hash).await {
+        return view::server_error(&st, &session.user.language, e);
+    }
+    info!(user = %session.user.email, "logged out");
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    (jar, Redirect::to("/login")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_blocks_after_max_failures_within_window() {
+        let l = Limiter::new(3, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for i in 0..3 {
+            assert!(l.blocked("k", t0).is_none(), "attempt {i}");
+            l.fail("k", t0);
+        }
+        let wait = l.blocked("k", t0 + Duration::from_secs(1)).unwrap();
+        assert!(wait <= Duration::from_secs(59) && wait > Duration::from_secs(50));
+        assert!(l.blocked("other", t0).is_none());
+        assert!(l.blocked("k", t0 + Duration::from_secs(61)).is_none());
+        l.fail("k", t0);
+        l.clear("k");
+        assert!(l.blocked("k", t0).is_none());
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/escalations/4?x=1")), "/escalations/4?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn language_from_query_then_header() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            "nl-BE,nl;q=0.9,en;q=0.8".parse().unwrap(),
+        );
+        assert_eq!(visitor_language(None, &h), "nl");
+        assert_eq!(visitor_language(Some("fr"), &h), "fr");
+        assert_eq!(visitor_language(Some("xx"), &HeaderMap::new()), "en");
+    }
+}

@@ -1,0 +1,215 @@
+//! The escalation page: server-rendered HTML (works without JavaScript, fits a phone),
+//! in French, Dutch and English, behind a login; plus `/healthz` and `/metrics`.
+
+pub mod auth;
+pub mod metrics;
+pub mod pages;
+pub mod users;
+pub mod view;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::notify::i18n::Catalog;
+use crate::signals::knowledge::KnowledgeBase;
+use crate::store::Store;
+
+/// `[web]`: the escalation page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// Address to listen on.
+    #[serde(default = "d_listen")]
+    pub listen: String,
+    /// Public address of the page, for links in e-mails ("https://vigie.example.be").
+    /// Cookies are marked Secure when it is https.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// How long a login lasts.
+    #[serde(default = "d_session", with = "crate::config::humantime_serde_compat")]
+    pub session: Duration,
+    /// Failed logins allowed per e-mail and per client address within `login_window`.
+    #[serde(default = "d_attempts")]
+    pub login_attempts: u32,
+    /// Window of the login limit.
+    #[serde(default = "d_window", with = "crate::config::humantime_serde_compat")]
+    pub login_window: Duration,
+    /// Name of an environment variable holding a bearer token for `/metrics` scrapers
+    /// (without it, `/metrics` needs a logged-in session like every other page).
+    #[serde(default)]
+    pub metrics_token_env: Option<String>,
+}
+
+fn d_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn d_session() -> Duration {
+    Duration::from_secs(12 * 3600)
+}
+fn d_attempts() -> u32 {
+    5
+}
+fn d_window() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+
+impl WebConfig {
+    /// Problems in this section, as (key, message).
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        if self.listen.parse::<SocketAddr>().is_err() {
+            v.push((
+                "web.listen".into(),
+                format!(
+                    "{:?} is not an address:port, e.g. \"127.0.0.1:8080\"",
+                    self.listen
+                ),
+            ));
+        }
+        if let Some(b) = &self.base_url {
+            match url::Url::parse(b) {
+                Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+                _ => v.push((
+                    "web.base_url".into(),
+                    format!("{b:?} is not an http(s) URL, e.g. \"https://vigie.example.be\""),
+                )),
+            }
+        }
+        if self.login_attempts == 0 {
+            v.push(("web.login_attempts".into(), "must be at least 1".into()));
+        }
+        if self.session.is_zero() {
+            v.push(("web.session".into(), "must be longer than zero".into()));
+        }
+        if let Some(e) = &self.metrics_token_env {
+            if e.trim().is_empty() {
+                v.push((
+                    "web.metrics_token_env".into(),
+                    "names no environment variable".into(),
+                ));
+            }
+        }
+        v
+    }
+
+    /// Cookies only over HTTPS when the page is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url
+            .as_deref()
+            .is_some_and(|b| b.starts_with("https://"))
+    }
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            listen: d_listen(),
+            base_url: None,
+            session: d_session(),
+            login_attempts: d_attempts(),
+            login_window: d_window(),
+            metrics_token_env: None,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// `[web]`.
+    pub web: WebConfig,
+    /// Time zone for display.
+    pub tz: chrono_tz::Tz,
+    /// Page strings.
+    pub catalog: Arc<Catalog>,
+    /// E-mail strings (signal reasons in the reader's language).
+    pub mail_catalog: Arc<Catalog>,
+    /// Approved answers, for suggestions.
+    pub knowledge: Arc<Option<KnowledgeBase>>,
+    /// Failed logins.
+    pub limiter: Arc<auth::Limiter>,
+    /// Bearer token for `/metrics`, read from the environment at start.
+    pub metrics_token: Option<secrecy::SecretString>,
+    /// Page templates.
+    pub templates: Arc<minijinja::Environment<'static>>,
+    /// Institution name, for the page title.
+    pub institution: String,
+    /// `[[topics]]`, for the filter and labels.
+    pub topics: Arc<Vec<crate::classify::Topic>>,
+    /// Finds personal data to mask for viewers.
+    pub detector: Arc<crate::escalation::formal::Detector>,
+}
+
+impl AppState {
+    /// State for a config and an open store.
+    pub fn new(cfg: &Config, store: Store) -> anyhow::Result<AppState> {
+        let web = cfg.web.clone().unwrap_or_default();
+        let knowledge = crate::signals::replay::load_knowledge(cfg)?;
+        let metrics_token = match &web.metrics_token_env {
+            Some(name) => match std::env::var(name) {
+                Ok(v) if !v.trim().is_empty() => Some(secrecy::SecretString::from(v)),
+                _ => anyhow::bail!(
+                    "web.metrics_token_env names {name}, which is not set (or empty) in the environment"
+                ),
+            },
+            None => None,
+        };
+        Ok(AppState {
+            store,
+            limiter: Arc::new(auth::Limiter::new(web.login_attempts, web.login_window)),
+            web,
+            tz: cfg.tz(),
+            catalog: Arc::new(view::catalog()),
+            mail_catalog: Arc::new(Catalog::builtin()),
+            knowledge: Arc::new(knowledge),
+            metrics_token,
+            templates: Arc::new(view::templates()),
+            institution: cfg.institution.name.clone(),
+            topics: Arc::new(cfg.topics.clone()),
+            detector: Arc::new(crate::escalation::formal::Detector::new()),
+        })
+    }
+}
+
+/// Every route. Only `/healthz` and the login page answer without a session.
+pub fn router(state: AppState) -> Router {
+    let private = Router::new()
+        .route("/", get(pages::list))
+        .route("/escalations/{id}", get(pages::detail))
+        .route("/escalations/{id}/act", post(pages::act))
+        .route("/stats", get(pages::stats))
+        .route("/logout", post(auth::logout))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_session,
+        ));
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/metrics", get(metrics::metrics))
+        .route("/static/vigie.css", get(view::css))
+        .merge(private)
+        .layer(axum::middleware::from_fn(view::security_headers))
+        .with_state(state)
+}
+
+/// Serves until `shutdown`, on an already bound listener (tests bind port 0).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}

@@ -1,0 +1,469 @@
+//! The pages: the list with its filters, an escalation's detail with its actions, and the
+//! response-time figures.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::auth::check_csrf;
+use super::users::Session;
+use super::view::{self, error_page, forbidden, server_error};
+use super::AppState;
+use crate::escalation::answer::Answer;
+use crate::escalation::list::Filter;
+use crate::escalation::state::{Action, State as EState};
+use crate::notify::i18n;
+
+/// Filters, as the list's form sends them.
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    overdue: String,
+}
+
+#[derive(Serialize)]
+struct RowView {
+    id: i64,
+    state: &'static str,
+    severity: String,
+    topic: String,
+    title: String,
+    due: String,
+    due_in: String,
+    overdue: bool,
+    assignee: String,
+    formal: bool,
+    lang: String,
+    channel: String,
+    mentions: i64,
+}
+
+/// "in 3 h", "2 h late": how far the due time is, in the reader's language.
+pub fn due_in(due: DateTime<Utc>, now: DateTime<Utc>, st: &AppState, lang: &str) -> String {
+    let mins = (due - now).num_minutes();
+    let amount = mins.unsigned_abs();
+    let span = if amount < 60 {
+        format!("{amount} min")
+    } else if amount < 48 * 60 {
+        format!("{} h", amount / 60)
+    } else {
+        st.catalog.t(
+            lang,
+            "web_days",
+            &[("n", &(amount / (24 * 60)).to_string())],
+        )
+    };
+    let key = if mins < 0 {
+        "web_late_by"
+    } else {
+        "web_due_in"
+    };
+    st.catalog.t(lang, key, &[("span", &span)])
+}
+
+fn topic_label(st: &AppState, id: &str, lang: &str) -> String {
+    st.topics
+        .iter()
+        .find(|t| t.id == id)
+        .and_then(|t| t.labels.get(lang).or_else(|| t.labels.get("en")))
+        .cloned()
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// GET /
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let lang = session.user.language.clone();
+    let now = Utc::now();
+    let filter = Filter {
+        state: q.state.clone(),
+        severity: q.severity.clone(),
+        topic: q.topic.clone(),
+        lang: q.lang.clone(),
+        overdue: q.overdue == "1",
+    };
+    let (rows, counts) = match tokio::try_join!(
+        st.store.escalation_rows(&filter, now),
+        st.store.escalation_counts(now)
+    ) {
+        Ok(x) => x,
+        Err(e) => return server_error(&st, &lang, e),
+    };
+    let can_see_personal = session.user.role.can_act();
+    let rows: Vec<RowView> = rows
+        .into_iter()
+        .map(|r| {
+            let title = r.title.clone().unwrap_or_else(|| r.reason.clone());
+            RowView {
+                id: r.id,
+                state: r.state.as_str(),
+                severity: r.severity,
+                topic: r
+                    .topic
+                    .as_deref()
+                    .map(|t| topic_label(&st, t, &lang))
+                    .unwrap_or_default(),
+                title: if can_see_personal {
+                    title
+                } else {
+                    st.detector.redact(&title)
+                },
+                due: i18n::date_time(r.due_at, st.tz, &lang),
+                due_in: due_in(r.due_at, now, &st, &lang),
+                overdue: r.overdue,
+                assignee: r.assignee.unwrap_or_default(),
+                formal: r.formal_request,
+                lang: r.lang.unwrap_or_default(),
+                channel: r.channel.unwrap_or_default(),
+                mentions: r.mentions,
+            }
+        })
+        .collect();
+    let topics: Vec<(String, String)> = st
+        .topics
+        .iter()
+        .map(|t| (t.id.clone(), topic_label(&st, &t.id, &lang)))
+        .collect();
+    view::render(
+        &st,
+        "list.html",
+        &lang,
+        minijinja::context! {
+            user => session.user.email,
+            role => session.user.role.as_str(),
+            csrf => session.csrf,
+            rows => rows,
+            counts => counts,
+            q => minijinja::context! {
+                state => q.state, severity => q.severity, topic => q.topic,
+                lang => q.lang, overdue => q.overdue == "1",
+            },
+            topics => topics,
+            states => ["open", "new", "acknowledged", "assigned", "answered", "closed", "dismissed", "all"],
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct MentionView {
+    id: i64,
+    source: String,
+    url: Option<String>,
+    title: String,
+    text: String,
+    author: Option<String>,
+    lang: String,
+    sentiment: Option<String>,
+    published: String,
+    story: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct EventView {
+    at: String,
+    actor: String,
+    from: Option<String>,
+    to: String,
+    note: Option<String>,
+}
+
+/// GET /escalations/{id}
+pub async fn detail(
+    State(st): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+) -> Response {
+    render_detail(&st, &session, id, None, StatusCode::OK).await
+}
+
+async fn render_detail(
+    st: &AppState,
+    session: &Session,
+    id: i64,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let lang = session.user.language.clone();
+    let now = Utc::now();
+    let e = match st.store.escalation(id, now).await {
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            return error_page(
+                st,
+                &lang,
+                StatusCode::NOT_FOUND,
+                st.catalog
+                    .t(&lang, "web_not_found", &[("id", &id.to_string())]),
+            )
+        }
+        Err(err) => return server_error(st, &lang, err),
+    };
+    let mentions = match st.store.mentions_by_id(&e.mention_ids).await {
+        Ok(m) => m,
+        Err(err) => return server_error(st, &lang, err),
+    };
+    let (events, answers, signals) = match tokio::try_join!(
+        st.store.escalation_events(id),
+        st.store.answers(id),
+        st.store
+            .signals(Some(e.opened_at - chrono::Duration::days(2)))
+    ) {
+        Ok(x) => x,
+        Err(err) => return server_error(st, &lang, err),
+    };
+    let personal = session.user.role.can_act();
+    let signals: Vec<_> = signals
+        .into_iter()
+        .filter(|s| s.evidence.iter().any(|m| e.mention_ids.contains(m)))
+        .map(|s| {
+            let reason = i18n::reason(&st.mail_catalog, &lang, &s.kind, &s.figures, &s.reason);
+            minijinja::context! {
+                kind => s.kind, severity => s.severity, reason => reason,
+                at => i18n::date_time(s.at, st.tz, &lang),
+            }
+        })
+        .collect();
+    // The approved answer for what the first mention asks or claims.
+    let suggestion = st.knowledge.as_ref().as_ref().and_then(|kb| {
+        let m = mentions.first()?;
+        let hit = kb.check(&format!("{} {}", m.title, m.text))?;
+        let claim = &kb.claims[hit.claim];
+        let (alang, text) = kb.answer(claim, &lang)?;
+        Some(minijinja::context! {
+            claim => claim.id.clone(), lang => alang, text => text, url => claim.url.clone(),
+        })
+    });
+    let story = mentions.iter().find_map(|m| m.story);
+    let story_size = match story {
+        Some(s) => st.store.story_size(s).await.unwrap_or(0),
+        None => 0,
+    };
+    let mview: Vec<MentionView> = mentions
+        .into_iter()
+        .map(|m| MentionView {
+            id: m.id,
+            source: m.source,
+            url: m.url,
+            title: if personal {
+                m.title.clone()
+            } else {
+                st.detector.redact(&m.title)
+            },
+            text: if personal {
+                m.text.clone()
+            } else {
+                st.detector.redact(&m.text)
+            },
+            author: if personal { m.author } else { None },
+            lang: m.lang,
+            sentiment: m.sentiment.map(|s| s.label.as_str().to_string()),
+            published: i18n::date_time(m.published_at.unwrap_or(m.first_seen_at), st.tz, &lang),
+            story: m.story,
+        })
+        .collect();
+    let events: Vec<EventView> = events
+        .into_iter()
+        .map(|v| EventView {
+            at: i18n::date_time(v.at, st.tz, &lang),
+            actor: v.actor,
+            from: v.from,
+            to: v.to,
+            note: v.note,
+        })
+        .collect();
+    let answers: Vec<_> = answers
+        .into_iter()
+        .map(|a| {
+            minijinja::context! {
+                at => i18n::date_time(a.at, st.tz, &lang), by => a.by, channel => a.channel,
+                body => a.body, link => a.link,
+            }
+        })
+        .collect();
+    let actions: Vec<&str> = if session.user.role.can_act() {
+        [
+            Action::Ack,
+            Action::Assign,
+            Action::Answer,
+            Action::Close,
+            Action::Dismiss,
+        ]
+        .into_iter()
+        .filter(|a| e.state.apply(*a).is_ok())
+        .map(Action::as_str)
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let fmt = |t: Option<DateTime<Utc>>| t.map(|t| i18n::date_time(t, st.tz, &lang));
+    let mut r = view::render(
+        st,
+        "detail.html",
+        &lang,
+        minijinja::context! {
+            user => session.user.email.clone(),
+            role => session.user.role.as_str(),
+            csrf => session.csrf.clone(),
+            e => minijinja::context! {
+                id => e.id, state => e.state.as_str(), severity => e.severity,
+                topic => e.topic.as_deref().map(|t| topic_label(st, t, &lang)),
+                reason => e.reason, assignee => e.assignee,
+                opened => i18n::date_time(e.opened_at, st.tz, &lang),
+                due => i18n::date_time(e.due_at, st.tz, &lang),
+                due_in => due_in(e.due_at, now, st, &lang),
+                overdue => e.overdue, open => e.state.is_open(),
+                formal => e.formal_request, formal_elements => e.formal_elements,
+                ack_due => fmt(e.ack_due_at), receipt_due => fmt(e.receipt_due_at),
+                decision_due => fmt(e.decision_due_at), silence_accept => fmt(e.silence_accept_at),
+            },
+            mentions => mview,
+            events => events,
+            answers => answers,
+            signals => signals,
+            suggestion => suggestion,
+            story => story,
+            story_size => story_size,
+            actions => actions,
+            error => error,
+        },
+    );
+    *r.status_mut() = status;
+    r
+}
+
+/// An action form.
+#[derive(Debug, Deserialize)]
+pub struct ActForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    link: String,
+    #[serde(default)]
+    channel: String,
+}
+
+/// POST /escalations/{id}/act
+pub async fn act(
+    State(st): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    Form(f): Form<ActForm>,
+) -> Response {
+    let lang = session.user.language.clone();
+    if !check_csrf(&session, &f.csrf) {
+        tracing::warn!(user = %session.user.email, escalation = id, "form refused: wrong CSRF token");
+        return forbidden(&st, &lang, "web_error_csrf");
+    }
+    if !session.user.role.can_act() {
+        tracing::warn!(user = %session.user.email, escalation = id, "viewer tried to change an escalation");
+        return forbidden(&st, &lang, "web_error_role");
+    }
+    let action = match f.action.as_str() {
+        "ack" => Action::Ack,
+        "assign" => Action::Assign,
+        "answer" => Action::Answer,
+        "close" => Action::Close,
+        "dismiss" => Action::Dismiss,
+        _ => {
+            return error_page(
+                &st,
+                &lang,
+                StatusCode::BAD_REQUEST,
+                format!("unknown action {:?}", f.action),
+            )
+        }
+    };
+    let by = session.user.email.as_str();
+    let now = Utc::now();
+    let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
+    let result: Result<EState, _> = if action == Action::Answer {
+        st.store
+            .answer_escalation(
+                id,
+                &Answer {
+                    at: now,
+                    by: by.to_string(),
+                    channel: Some(f.channel.clone()),
+                    body: Some(f.body.clone()),
+                    link: Some(f.link.clone()),
+                },
+            )
+            .await
+    } else {
+        let to = Some(f.to.as_str()).filter(|t| !t.trim().is_empty());
+        st.store.act(id, action, by, to, note, now).await
+    };
+    match result {
+        Ok(state) => {
+            tracing::info!(
+                user = by,
+                escalation = id,
+                state = state.as_str(),
+                "escalation changed"
+            );
+            Redirect::to(&format!("/escalations/{id}")).into_response()
+        }
+        Err(crate::store::StoreError::Config(msg)) => {
+            render_detail(&st, &session, id, Some(msg), StatusCode::CONFLICT).await
+        }
+        Err(e) => server_error(&st, &lang, e),
+    }
+}
+
+/// GET /stats
+pub async fn stats(State(st): State<AppState>, Extension(session): Extension<Session>) -> Response {
+    let lang = session.user.language.clone();
+    let now = Utc::now();
+    let figures = match st
+        .store
+        .response_times(now - chrono::Duration::weeks(12), now)
+        .await
+    {
+        Ok(f) => f,
+        Err(e) => return server_error(&st, &lang, e),
+    };
+    let fmt_min = |m: Option<f64>| match m {
+        None => "–".to_string(),
+        Some(m) if m < 120.0 => format!("{m:.0} min"),
+        Some(m) => format!("{:.1} h", m / 60.0),
+    };
+    let rows: Vec<_> = figures
+        .iter()
+        .map(|f| {
+            minijinja::context! {
+                by => f.by.clone(), key => f.key.clone(), opened => f.opened, answered => f.answered,
+                median => fmt_min(f.median_minutes), p90 => fmt_min(f.p90_minutes),
+                within => f.within_rule.map(|w| i18n::percent(w, &lang)).unwrap_or_else(|| "–".into()),
+            }
+        })
+        .collect();
+    view::render(
+        &st,
+        "stats.html",
+        &lang,
+        minijinja::context! {
+            user => session.user.email, role => session.user.role.as_str(), csrf => session.csrf,
+            rows => rows,
+        },
+    )
+}

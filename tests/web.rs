@@ -1,0 +1,475 @@
+//! The escalation page over real HTTP: login, sessions, CSRF, roles, rate limiting, the
+//! list's filters, the actions and their history, /metrics; on SQLite and PostgreSQL.
+
+mod common;
+
+use common::web::{hidden, start, WebApp, PASSWORD};
+use reqwest::StatusCode;
+use vigie::web::users::Role;
+
+const FORMAL: &str =
+    "Bonjour, je m'appelle Marie Dupont, j'habite 12 rue de la Loi, 1000 Bruxelles. \
+Je demande le réexamen de mon avertissement-extrait de rôle. Mon e-mail : marie.dupont@example.be";
+
+async fn page(app: &WebApp, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
+    let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_route_without_a_session_goes_to_login() {
+    let app = start(None, "").await;
+    let (e, _) = app
+        .escalation(
+            "a",
+            "@SPFFinances MyMinfin est en panne ?",
+            "fr",
+            "warning",
+            false,
+        )
+        .await;
+    let c = app.client();
+    for path in [
+        "/",
+        "/?state=all",
+        &format!("/escalations/{e}"),
+        "/stats",
+        "/metrics",
+    ] {
+        let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(
+            location(&r).starts_with("/login"),
+            "{path}: {}",
+            location(&r)
+        );
+    }
+    for path in [format!("/escalations/{e}/act"), "/logout".to_string()] {
+        let r = c
+            .post(format!("{}{path}", app.base))
+            .form(&[("csrf", "x"), ("action", "ack")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&r), "/login", "{path}");
+    }
+    // Nothing changed, and only /healthz and the login page answer.
+    let got = app
+        .store
+        .escalation(e, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.state.as_str(), "new");
+    assert_eq!(page(&app, &c, "/healthz").await.0, StatusCode::OK);
+    let (s, body) = page(&app, &c, "/login").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("name=\"password\""));
+    // The way back after login keeps where one was going.
+    let r = c
+        .get(format!("{}/escalations/{e}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), format!("/login?next=%2Fescalations%2F{e}"));
+}
+
+#[tokio::test]
+async fn login_sets_a_safe_cookie_and_logout_ends_the_session() {
+    let app = start(None, "base_url = \"https://vigie.example.be\"").await;
+    app.user("resp@example.be", Role::Responder, "fr").await;
+    let c = app.client();
+    let r = app.login(&c, "Resp@Example.be", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("vigie_session="))
+        .expect("session cookie");
+    for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(attr), "{attr} missing in {cookie}");
+    }
+    // Secure cookies are not sent back over plain http by a browser; this client keeps
+    // them anyway only for https, so talk with the cookie by hand.
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("vigie_session=")
+        .to_string();
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: &str| {
+        raw.get(format!("{}{path}", app.base))
+            .header("cookie", format!("vigie_session={token}"))
+            .send()
+    };
+    let r = get("/").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Escalades"), "French page for a French user");
+    assert!(html.contains("Se déconnecter"));
+    let csrf = hidden(&html, "csrf").unwrap();
+    // Logging out needs the form token too.
+    let r = raw
+        .post(format!("{}/logout", app.base))
+        .header("cookie", format!("vigie_session={token}"))
+        .form(&[("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = raw
+        .post(format!("{}/logout", app.base))
+        .header("cookie", format!("vigie_session={token}"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(get("/").await.unwrap().status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn forms_without_the_session_token_are_refused() {
+    let app = start(None, "").await;
+    app.user("resp@example.be", Role::Responder, "en").await;
+    let (e, _) = app
+        .escalation("a", "@SPFFinances MyMinfin down?", "en", "warning", false)
+        .await;
+    let c = app.client();
+    assert_eq!(
+        app.login(&c, "resp@example.be", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    for csrf in [None, Some(""), Some("0123456789abcdef")] {
+        let mut form = vec![("action", "ack")];
+        if let Some(t) = csrf {
+            form.push(("csrf", t));
+        }
+        let r = c
+            .post(format!("{}/escalations/{e}/act", app.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::UNPROCESSABLE_ENTITY,
+            "{csrf:?}: {}",
+            r.status()
+        );
+    }
+    // The login form is guarded too (double-submit cookie).
+    let fresh = app.client();
+    let r = fresh
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("email", "resp@example.be"),
+            ("password", PASSWORD),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let got = app
+        .store
+        .escalation(e, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.state.as_str(), "new");
+    assert_eq!(app.store.escalation_events(e).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_viewer_reads_masked_and_cannot_change_state() {
+    let app = start(None, "").await;
+    app.user("viewer@example.be", Role::Viewer, "nl").await;
+    let (e, _) = app.escalation("f", FORMAL, "fr", "warning", true).await;
+    let c = app.client();
+    assert_eq!(
+        app.login(&c, "viewer@example.be", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (s, html) = page(&app, &c, &format!("/escalations/{e}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Formeel verzoek"), "Dutch page: {html}");
+    assert!(
+        !html.contains("marie.dupont@example.be"),
+        "e-mail masked for viewers"
+    );
+    assert!(
+        !html.contains("rue de la Loi"),
+        "address masked for viewers"
+    );
+    assert!(!html.contains("act-ack"), "no action forms for viewers");
+    let csrf = hidden(&html, "csrf").unwrap();
+    let r = c
+        .post(format!("{}/escalations/{e}/act", app.base))
+        .form(&[("csrf", csrf.as_str()), ("action", "ack")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let got = app
+        .store
+        .escalation(e, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.state.as_str(), "new");
+    // A responder sees the personal data.
+    app.user("resp@example.be", Role::Responder, "fr").await;
+    let c2 = app.client();
+    app.login(&c2, "resp@example.be", PASSWORD).await;
+    let (_, html) = page(&app, &c2, &format!("/escalations/{e}")).await;
+    assert!(html.contains("marie.dupont@example.be"));
+    assert!(html.contains("Délais légaux"));
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_rate_limited() {
+    let app = start(None, "login_attempts = 3\nlogin_window = \"15m\"").await;
+    app.user("resp@example.be", Role::Responder, "en").await;
+    let c = app.client();
+    for i in 0..3 {
+        let r = app.login(&c, "resp@example.be", "wrong password!!").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+        assert!(r.text().await.unwrap().contains("Wrong e-mail or password"));
+    }
+    // Now even the right password waits.
+    let r = app.login(&c, "resp@example.be", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get("retry-after").is_some());
+    assert!(r.text().await.unwrap().contains("Too many failed attempts"));
+    // From the same address, other e-mails are limited too.
+    let r = app
+        .login(&c, "someone@example.be", "whatever is this")
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn responders_work_the_list_through_the_page() {
+    let app = start(None, "").await;
+    app.user("resp@example.be", Role::Responder, "en").await;
+    let (e1, _) = app
+        .escalation(
+            "a",
+            "@SPFFinances MyMinfin est en panne depuis ce matin ?",
+            "fr",
+            "critical",
+            false,
+        )
+        .await;
+    let (e2, _) = app
+        .escalation(
+            "b",
+            "@FODFinancien hoe dien ik mijn aangifte in?",
+            "nl",
+            "info",
+            false,
+        )
+        .await;
+    let c = app.client();
+    app.login(&c, "resp@example.be", PASSWORD).await;
+
+    // Filters.
+    let (_, all) = page(&app, &c, "/").await;
+    assert!(
+        all.contains(&format!("id=\"esc-{e1}\"")) && all.contains(&format!("id=\"esc-{e2}\"")),
+        "{all}"
+    );
+    let (_, crit) = page(&app, &c, "/?severity=critical").await;
+    assert!(
+        crit.contains(&format!("id=\"esc-{e1}\"")) && !crit.contains(&format!("id=\"esc-{e2}\""))
+    );
+    let (_, nl) = page(&app, &c, "/?lang=nl").await;
+    assert!(!nl.contains(&format!("id=\"esc-{e1}\"")) && nl.contains(&format!("id=\"esc-{e2}\"")));
+    let (_, late) = page(&app, &c, "/?overdue=1").await;
+    assert!(!late.contains("id=\"esc-"), "nothing is overdue yet");
+
+    // Detail: suggested approved answer in the reader's language.
+    let (_, d) = page(&app, &c, &format!("/escalations/{e1}")).await;
+    assert!(
+        d.contains("MyMinfin is temporarily unavailable"),
+        "suggestion in English"
+    );
+    let csrf = hidden(&d, "csrf").unwrap();
+    let post = |form: Vec<(&'static str, String)>| {
+        c.post(format!("{}/escalations/{e1}/act", app.base))
+            .form(&form)
+            .send()
+    };
+    let r = post(vec![("csrf", csrf.clone()), ("action", "ack".into())])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(vec![
+        ("csrf", csrf.clone()),
+        ("action", "assign".into()),
+        ("to", "anna@example.be".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // An impossible move is explained, not applied.
+    let r = post(vec![("csrf", csrf.clone()), ("action", "close".into())])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("cannot close an escalation that is assigned"));
+    let r = post(vec![
+        ("csrf", csrf.clone()),
+        ("action", "answer".into()),
+        ("body", "MyMinfin is temporarily unavailable.".into()),
+        ("channel", "mastodon".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (_, d) = page(&app, &c, &format!("/escalations/{e1}")).await;
+    assert!(d.contains("anna@example.be"));
+    assert!(d.contains("mastodon"));
+    let events = app.store.escalation_events(e1).await.unwrap();
+    let trail: Vec<(String, String)> = events
+        .iter()
+        .map(|v| (v.actor.clone(), v.to.clone()))
+        .collect();
+    assert_eq!(
+        trail,
+        vec![
+            ("vigie".into(), "new".into()),
+            ("resp@example.be".into(), "acknowledged".into()),
+            ("resp@example.be".into(), "assigned".into()),
+            ("resp@example.be".into(), "answered".into()),
+        ]
+    );
+    let answers = app.store.answers(e1).await.unwrap();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].by, "resp@example.be");
+    // It left the open list.
+    let (_, open) = page(&app, &c, "/").await;
+    assert!(
+        !open.contains(&format!("id=\"esc-{e1}\"")) && open.contains(&format!("id=\"esc-{e2}\""))
+    );
+    let (_, answered) = page(&app, &c, "/?state=answered").await;
+    assert!(answered.contains(&format!("id=\"esc-{e1}\"")));
+    // Response times count it.
+    let (s, stats) = page(&app, &c, "/stats").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(stats.contains("mastodon") || stats.contains("inbox"));
+    // Dismissing needs a reason.
+    let (_, d2) = page(&app, &c, &format!("/escalations/{e2}")).await;
+    let r = c
+        .post(format!("{}/escalations/{e2}/act", app.base))
+        .form(&[
+            ("csrf", hidden(&d2, "csrf").unwrap().as_str()),
+            ("action", "dismiss"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn metrics_for_a_session_or_the_scrape_token() {
+    std::env::set_var("VIGIE_TEST_METRICS_TOKEN", "scrape-secret-123");
+    let app = start(None, "metrics_token_env = \"VIGIE_TEST_METRICS_TOKEN\"").await;
+    app.escalation("a", "@SPFFinances MyMinfin ?", "fr", "warning", false)
+        .await;
+    let c = app.client();
+    let r = c
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth("scrape-secret-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    for line in [
+        "vigie_escalations_open 1",
+        "vigie_escalations_overdue 0",
+        "vigie_mentions_stored 1",
+        "vigie_classify_queue 0",
+        "vigie_emails{state=\"sent\"} 0",
+        "vigie_classification_latency_seconds_count 1",
+    ] {
+        assert!(text.contains(line), "{line} missing in\n{text}");
+    }
+    let r = c
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_page_on_postgresql() {
+    let db = common::pg::PgDb::new().await;
+    {
+        let app = start(Some(&db.url), "").await;
+        app.user("resp@example.be", Role::Responder, "nl").await;
+        let (e, _) = app.escalation("f", FORMAL, "fr", "warning", true).await;
+        let c = app.client();
+        assert_eq!(
+            app.login(&c, "resp@example.be", PASSWORD).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let (s, html) = page(&app, &c, "/?lang=fr&severity=warning").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(&format!("id=\"esc-{e}\"")));
+        let (_, d) = page(&app, &c, &format!("/escalations/{e}")).await;
+        let csrf = hidden(&d, "csrf").unwrap();
+        let r = c
+            .post(format!("{}/escalations/{e}/act", app.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("action", "answer"),
+                ("body", "Reçu."),
+                ("channel", "e-mail"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.store.answers(e).await.unwrap().len(), 1);
+        let text = vigie::web::metrics::render(&app.store).await.unwrap();
+        assert!(text.contains("vigie_escalations_open 0"), "{text}");
+        let stats = app
+            .store
+            .response_times(
+                chrono::Utc::now() - chrono::Duration::days(7),
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+        assert!(stats
+            .iter()
+            .any(|f| f.by == "language" && f.key == "fr" && f.answered == 1));
+        app.store.close().await;
+    }
+    db.drop_db().await;
+}
