@@ -473,3 +473,79 @@ async fn the_page_on_postgresql() {
     }
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
+    use vigie::escalation::open::{for_signal, Opened};
+    let app = start(None, "").await;
+    let (_, m1) = app
+        .escalation("a", "MyMinfin en panne", "fr", "info", false)
+        .await;
+    let (_, m2) = app
+        .escalation("b", "MyMinfin toujours en panne", "fr", "info", false)
+        .await;
+    let mut s = vigie::signals::Signal {
+        id: 1,
+        kind: "volume_spike".into(),
+        severity: "warning".into(),
+        topic: Some("outage".into()),
+        group_key: "volume_spike:outage".into(),
+        title: "MyMinfin en panne".into(),
+        reason: "12 mentions in 30 min, 0.4 expected".into(),
+        at: chrono::Utc::now(),
+        evidence: vec![m1],
+        figures: Default::default(),
+    };
+    let (cfg, tz, now) = (&app.cfg.escalation, app.cfg.tz(), chrono::Utc::now());
+    let o = for_signal(&s).unwrap();
+    let Opened::New(id) = app.store.open_or_reopen(&o, cfg, tz, now).await.unwrap() else {
+        panic!("first signal opens")
+    };
+    // Same episode, more evidence, still open: joins.
+    s.evidence = vec![m2, m1];
+    let o = for_signal(&s).unwrap();
+    assert_eq!(
+        app.store.open_or_reopen(&o, cfg, tz, now).await.unwrap(),
+        Opened::Joined(id)
+    );
+    let e = app.store.escalation(id, now).await.unwrap().unwrap();
+    assert_eq!(e.mention_ids, vec![m1, m2]);
+    // Answered, then the episode doubles: back to new, with a due time from now.
+    app.store
+        .answer_escalation(
+            id,
+            &vigie::escalation::answer::Answer {
+                at: now,
+                by: "anna@example.be".into(),
+                channel: Some("x".into()),
+                body: Some("Nous investiguons.".into()),
+                link: None,
+            },
+        )
+        .await
+        .unwrap();
+    s.severity = "critical".into();
+    s.reason = "40 mentions in 30 min".into();
+    let o = for_signal(&s).unwrap();
+    let later = now + chrono::Duration::hours(3);
+    assert_eq!(
+        app.store.open_or_reopen(&o, cfg, tz, later).await.unwrap(),
+        Opened::Reopened(id)
+    );
+    let e = app.store.escalation(id, later).await.unwrap().unwrap();
+    assert_eq!(e.state.as_str(), "new");
+    assert_eq!(e.severity, "critical");
+    assert!(e.due_at > later);
+    let last = app
+        .store
+        .escalation_events(id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (last.from.as_deref(), last.to.as_str()),
+        (Some("answered"), "new")
+    );
+    assert!(last.note.unwrap().starts_with("flared up again"));
+}
