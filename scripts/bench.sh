@@ -10,21 +10,33 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/pip" install -q "feedparser==6.0.*"
 fi
 cargo build --release -q
+BIN="${CARGO_TARGET_DIR:-target}/release/vigie"
 echo "== ingest (1,000-item feed): vigie vs Python feedparser"
-./target/release/vigie bench ingest --items 1000 --rounds 20 --python "$VENV/bin/python"
+"$BIN" bench ingest --items 1000 --rounds 20 --python "$VENV/bin/python"
 echo "== lexicon backend"
-./target/release/vigie bench lexicon --texts 200000
+"$BIN" bench lexicon --texts 200000
 echo "== fetch to alert e-mail"
 cargo bench --bench alert_latency
 echo "== idle daemon with 200 sources"
-./target/release/vigie bench idle --sources 200 --settle 10
+"$BIN" bench idle --sources 200 --settle 10
+echo "== signals: replay throughput (lexicon), engine start over 1M stored mentions"
+"$BIN" bench replay --mentions 100000 --days 28
+"$BIN" bench stored --mentions 1000000
+echo "== escalation list page with 10,000 open escalations (SQLite, then PostgreSQL)"
+"$BIN" bench web --escalations 10000 --rounds 30
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  DB="vigie_bench_$$"
+  psql -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB"
+  "$BIN" bench web --escalations 10000 --rounds 30 --store "postgres://postgres@127.0.0.1:5432/$DB"
+  psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE $DB WITH (FORCE)"
+fi
 echo "== bert backend vs Python transformers (same model folder, same texts, 2 threads)"
 eval "$(bash scripts/libtorch.sh --env)"
 eval "$(bash scripts/test-models.sh --env)"
 cargo build --release -q --features bert
 DATA="${VIGIE_SHARED_DATA:-../shared/data}/sentiment-dev/en.jsonl"
 for batch in 1 32; do
-  ./target/release/vigie bench bert --models "$VIGIE_TEST_MODELS" --model all-minilm-l6-v2 \
+  "$BIN" bench bert --models "$VIGIE_TEST_MODELS" --model all-minilm-l6-v2 \
     --data "$DATA" --texts 512 --batch "$batch" --threads 2
   "$VIGIE_PYTHON" benches/transformers_bench.py --models "$VIGIE_TEST_MODELS" --model all-minilm-l6-v2 \
     --data "$DATA" --texts 512 --batch "$batch" --threads 2

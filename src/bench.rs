@@ -281,11 +281,20 @@ pub fn lexicon(n: usize) -> LexiconReport {
 
 /// Reads `VmHWM` (peak resident set) of this process, MiB.
 pub fn own_peak_rss_mib() -> f64 {
+    status_mib("VmHWM:")
+}
+
+/// Current resident memory of this process, MiB (Linux).
+pub fn own_rss_mib() -> f64 {
+    status_mib("VmRSS:")
+}
+
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse::<f64>().ok())
         })

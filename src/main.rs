@@ -330,6 +330,33 @@ enum BenchWhat {
         #[arg(long, default_value_t = 2)]
         threads: i32,
     },
+    /// Server-side time of the escalation list page with many open escalations.
+    Web {
+        /// Open escalations to create.
+        #[arg(long, default_value_t = 10_000)]
+        escalations: usize,
+        /// Requests per page.
+        #[arg(long, default_value_t = 30)]
+        rounds: usize,
+        /// Database URL (default: a new SQLite file; e.g. a PostgreSQL test database).
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// Replay throughput (lexicon backend) on generated mentions, into a fresh SQLite store.
+    Replay {
+        /// Mentions to generate.
+        #[arg(long, default_value_t = 100_000)]
+        mentions: usize,
+        /// Simulated days they span.
+        #[arg(long, default_value_t = 28)]
+        days: i64,
+    },
+    /// Memory and start time of the signals engine over a database of many mentions.
+    Stored {
+        /// Mentions to store first (over the last 28 days).
+        #[arg(long, default_value_t = 1_000_000)]
+        mentions: usize,
+    },
     /// Lexicon backend throughput on short posts.
     Lexicon {
         /// Texts to classify.
@@ -452,6 +479,25 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 BenchWhat::Lexicon { texts } => {
                     serde_json::to_string_pretty(&vigie::bench::lexicon(texts))
                 }
+                BenchWhat::Replay { mentions, days } => serde_json::to_string_pretty(
+                    &vigie::signals::bench::replay(mentions, days)
+                        .await
+                        .map_err(fail)?,
+                ),
+                BenchWhat::Stored { mentions } => serde_json::to_string_pretty(
+                    &vigie::signals::bench::stored(mentions)
+                        .await
+                        .map_err(fail)?,
+                ),
+                BenchWhat::Web {
+                    escalations,
+                    rounds,
+                    store,
+                } => serde_json::to_string_pretty(
+                    &vigie::web::bench::list_page(escalations, rounds, store.as_deref())
+                        .await
+                        .map_err(fail)?,
+                ),
                 BenchWhat::Idle { sources, settle } => {
                     let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
                     serde_json::to_string_pretty(

@@ -300,6 +300,15 @@ async fn responders_work_the_list_through_the_page() {
     );
     let (_, nl) = page(&app, &c, "/?lang=nl").await;
     assert!(!nl.contains(&format!("id=\"esc-{e1}\"")) && nl.contains(&format!("id=\"esc-{e2}\"")));
+    let (_, first) = page(&app, &c, "/?per_page=1").await;
+    assert_eq!(first.matches("id=\"esc-").count(), 1);
+    assert!(
+        first.contains("id=\"next\"") && first.contains("1 shown of 2"),
+        "{first}"
+    );
+    let (_, second) = page(&app, &c, "/?per_page=1&page=2").await;
+    assert_eq!(second.matches("id=\"esc-").count(), 1);
+    assert!(second.contains("id=\"prev\"") && !second.contains("id=\"next\""));
     let (_, late) = page(&app, &c, "/?overdue=1").await;
     assert!(!late.contains("id=\"esc-"), "nothing is overdue yet");
 

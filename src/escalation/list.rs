@@ -70,24 +70,23 @@ pub struct Counts {
 }
 
 impl Store {
-    /// The filtered list, most urgent first.
+    /// One page of the filtered list, most urgent first, and how many match in all.
     pub async fn escalation_rows(
         &self,
         f: &Filter,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Row>, StoreError> {
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Row>, i64), StoreError> {
         let states: Vec<&str> = match f.state.as_str() {
             "" | "open" => vec!["new", "acknowledged", "assigned"],
             "all" => vec![],
             s => vec![State::parse(s).map(|s| s.as_str()).unwrap_or("?")],
         };
-        let mut sql = String::from(
-            "SELECT e.id, e.state, e.severity, e.topic, e.reason, e.opened_at, e.due_at, e.assignee, e.formal_request, \
-             m.lang, m.source, m.title, c.n FROM escalations e \
-             LEFT JOIN (SELECT escalation_id, MIN(mention_id) AS first, COUNT(*) AS n FROM escalation_mentions GROUP BY escalation_id) c \
-               ON c.escalation_id = e.id \
-             LEFT JOIN mentions m ON m.id = c.first WHERE 1 = 1",
-        );
+        // The first mention of each escalation, found through the primary key index.
+        let from = "FROM escalations e LEFT JOIN mentions m ON m.id = \
+             (SELECT MIN(x.mention_id) FROM escalation_mentions x WHERE x.escalation_id = e.id) WHERE 1 = 1";
+        let mut filter = String::new();
         let mut args: Vec<String> = Vec::new();
         let mut arg = |sql: &mut String, clause: &str, v: String| {
             args.push(v);
@@ -95,18 +94,50 @@ impl Store {
         };
         if !states.is_empty() {
             let list: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
-            sql.push_str(&format!(" AND e.state IN ({})", list.join(", ")));
+            filter.push_str(&format!(" AND e.state IN ({})", list.join(", ")));
         }
         if !f.severity.is_empty() {
-            arg(&mut sql, " AND e.severity = ?", f.severity.clone());
+            arg(&mut filter, " AND e.severity = ?", f.severity.clone());
         }
         if !f.topic.is_empty() {
-            arg(&mut sql, " AND e.topic = ?", f.topic.clone());
+            arg(&mut filter, " AND e.topic = ?", f.topic.clone());
         }
         if !f.lang.is_empty() {
-            arg(&mut sql, " AND m.lang = ?", f.lang.clone());
+            arg(&mut filter, " AND m.lang = ?", f.lang.clone());
         }
-        sql.push_str(" ORDER BY e.due_at, e.id");
+        if f.overdue {
+            filter.push_str(&format!(
+                " AND e.state IN ('new', 'acknowledged', 'assigned') AND e.due_at < {}",
+                crate::store::ms(now)
+            ));
+        }
+        // Without a language filter, neither the count nor the ordering needs the
+        // mentions: join them to the page's rows only.
+        let by_lang = !f.lang.is_empty();
+        let count_sql = if by_lang {
+            format!("SELECT COUNT(*) {from}{filter}")
+        } else {
+            format!("SELECT COUNT(*) FROM escalations e WHERE 1 = 1{filter}")
+        };
+        let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
+        for a in &args {
+            q = q.bind(a.clone());
+        }
+        let total = q.fetch_one(self.pool()).await?;
+        let columns = "SELECT e.id, e.state, e.severity, e.topic, e.reason, e.opened_at, e.due_at, e.assignee, e.formal_request, \
+             m.lang, m.source, m.title, (SELECT COUNT(*) FROM escalation_mentions y WHERE y.escalation_id = e.id)";
+        let (limit, offset) = (limit.max(0), offset.max(0));
+        let sql = if by_lang {
+            format!(
+                "{columns} {from}{filter} ORDER BY e.due_at, e.id LIMIT {limit} OFFSET {offset}"
+            )
+        } else {
+            format!(
+                "{columns} FROM (SELECT * FROM escalations e WHERE 1 = 1{filter} ORDER BY e.due_at, e.id LIMIT {limit} OFFSET {offset}) e \
+                 LEFT JOIN mentions m ON m.id = (SELECT MIN(x.mention_id) FROM escalation_mentions x WHERE x.escalation_id = e.id) \
+                 ORDER BY e.due_at, e.id"
+            )
+        };
         let mut q = sqlx::query(&sql);
         for a in args {
             q = q.bind(a);
@@ -120,10 +151,6 @@ impl Store {
                 message: st.clone(),
             })?;
             let due_at = from_ms(r.try_get(6)?);
-            let overdue = state.is_open() && due_at < now;
-            if f.overdue && !overdue {
-                continue;
-            }
             out.push(Row {
                 id: r.try_get(0)?,
                 state,
@@ -132,7 +159,7 @@ impl Store {
                 reason: r.try_get(4)?,
                 opened_at: from_ms(r.try_get(5)?),
                 due_at,
-                overdue,
+                overdue: state.is_open() && due_at < now,
                 assignee: r.try_get(7)?,
                 formal_request: r.try_get::<i64, _>(8)? != 0,
                 lang: r.try_get(9)?,
@@ -141,7 +168,7 @@ impl Store {
                 mentions: r.try_get::<Option<i64>, _>(12)?.unwrap_or(0),
             });
         }
-        Ok(out)
+        Ok((out, total))
     }
 
     /// Open, overdue and due-soon counts.

@@ -7,6 +7,7 @@
 //! raised again only when the episode doubles.
 
 pub mod baseline;
+pub mod bench;
 pub mod crisis;
 pub mod engine;
 pub mod impersonation;

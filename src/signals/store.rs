@@ -1,6 +1,7 @@
 //! Signals and episodes in the store, and one round of detection.
 
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use sqlx::Row;
 
 use super::crisis::{Episode, SignalsConfig};
@@ -133,14 +134,14 @@ impl Detection {
         let mut engine = engine;
         let now = Utc::now();
         let since = now - chrono::Duration::days(cfg.baseline_days as i64 + 1);
-        let rows = sqlx::query(
+        // Streamed: a million stored mentions must not become a million rows in memory.
+        let mut rows = sqlx::query(
             "SELECT id, first_seen_at, topics, sentiment FROM mentions WHERE first_seen_at >= $1 AND classified_at IS NOT NULL ORDER BY id",
         )
         .bind(ms(since))
-        .fetch_all(store.pool())
-        .await?;
+        .fetch(store.pool());
         let mut cursor = 0;
-        for r in &rows {
+        while let Some(r) = rows.try_next().await? {
             let topics: Option<String> = r.try_get(2)?;
             let topics: Vec<crate::classify::TopicScore> = topics
                 .and_then(|t| serde_json::from_str(&t).ok())
@@ -154,13 +155,13 @@ impl Detection {
             cursor = cursor.max(r.try_get::<i64, _>(0)?);
         }
         let horizon = now - chrono::Duration::from_std(cfg.story_horizon)?;
-        let rows = sqlx::query(
+        drop(rows);
+        let mut rows = sqlx::query(
             "SELECT story_id, simhash, url, title, text, first_seen_at FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL ORDER BY id",
         )
         .bind(ms(horizon))
-        .fetch_all(store.pool())
-        .await?;
-        for r in &rows {
+        .fetch(store.pool());
+        while let Some(r) = rows.try_next().await? {
             let title: String = r.try_get(3)?;
             let text: String = r.try_get(4)?;
             let url: Option<String> = r.try_get(2)?;
@@ -172,6 +173,7 @@ impl Detection {
                 from_ms(r.try_get(5)?),
             );
         }
+        drop(rows);
         // Mentions classified but never seen by the engine (the daemon stopped before its
         // signals round): take them in now rather than count them twice.
         let pending: Option<i64> = sqlx::query_scalar(

@@ -30,7 +30,16 @@ pub struct ListQuery {
     lang: String,
     #[serde(default)]
     overdue: String,
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    per_page: Option<i64>,
 }
+
+/// Rows per page unless `per_page` says otherwise (at most [`MAX_PER_PAGE`]).
+pub const PER_PAGE: i64 = 100;
+/// The most rows one page shows.
+pub const MAX_PER_PAGE: i64 = 10_000;
 
 #[derive(Serialize)]
 struct RowView {
@@ -96,8 +105,11 @@ pub async fn list(
         lang: q.lang.clone(),
         overdue: q.overdue == "1",
     };
-    let (rows, counts) = match tokio::try_join!(
-        st.store.escalation_rows(&filter, now),
+    let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
+    let page = q.page.unwrap_or(1).max(1);
+    let ((rows, total), counts) = match tokio::try_join!(
+        st.store
+            .escalation_rows(&filter, now, per_page, (page - 1) * per_page),
         st.store.escalation_counts(now)
     ) {
         Ok(x) => x,
@@ -148,6 +160,18 @@ pub async fn list(
             csrf => session.csrf,
             rows => rows,
             counts => counts,
+            total => total,
+            page => page,
+            pages => (total + per_page - 1) / per_page,
+            // The filters again, for the page links.
+            query => url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("state", &q.state)
+                .append_pair("severity", &q.severity)
+                .append_pair("topic", &q.topic)
+                .append_pair("lang", &q.lang)
+                .append_pair("overdue", &q.overdue)
+                .append_pair("per_page", &per_page.to_string())
+                .finish(),
             q => minijinja::context! {
                 state => q.state, severity => q.severity, topic => q.topic,
                 lang => q.lang, overdue => q.overdue == "1",

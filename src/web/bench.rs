@@ -1,0 +1,196 @@
+//! `vigie bench web`: server-side time to answer the list page (query, filters, render)
+//! with many open escalations, through the real router and session check.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{header, Request};
+use chrono::Utc;
+use serde::Serialize;
+use tower::ServiceExt;
+
+use super::users::Role;
+use super::AppState;
+use crate::config::Config;
+use crate::model::NewMention;
+use crate::store::{ms, Store};
+
+/// Timings of one page.
+#[derive(Debug, Serialize)]
+pub struct PageTiming {
+    /// Path asked.
+    pub path: String,
+    /// Rows on the page.
+    pub rows: usize,
+    /// Bytes of HTML.
+    pub bytes: usize,
+    /// Median, milliseconds.
+    pub median_ms: f64,
+    /// 95th percentile, milliseconds.
+    pub p95_ms: f64,
+}
+
+/// What `vigie bench web` prints.
+#[derive(Debug, Serialize)]
+pub struct WebReport {
+    /// Open escalations in the database.
+    pub open_escalations: usize,
+    /// Database.
+    pub backend: String,
+    /// Requests per page.
+    pub rounds: usize,
+    /// Seconds to create the data.
+    pub setup_s: f64,
+    /// Per page.
+    pub pages: Vec<PageTiming>,
+}
+
+const CONFIG: &str = r#"
+[institution]
+name = "SPF Finances"
+keywords = ["SPF Finances"]
+[storage]
+url = "{url}"
+[[sources]]
+kind = "rss"
+name = "inbox"
+url = "file://inbox.xml"
+every = "5m"
+[[topics]]
+id = "outage"
+[[topics]]
+id = "refunds"
+[web]
+"#;
+
+/// Fills a database with `n` open escalations (one mention each) and times the list page.
+pub async fn list_page(n: usize, rounds: usize, url: Option<&str>) -> anyhow::Result<WebReport> {
+    let dir = tempfile::tempdir()?;
+    let url = url.unwrap_or("sqlite://bench.db");
+    let path = dir.path().join("vigie.toml");
+    let cfg =
+        Config::parse(&CONFIG.replace("{url}", url), &path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = Store::open(&cfg.storage.url, dir.path()).await?;
+    let t0 = Instant::now();
+    fill(&store, n).await?;
+    let setup_s = t0.elapsed().as_secs_f64();
+    let user = store
+        .put_user(
+            "bench@example.be",
+            Role::Responder,
+            "fr",
+            "benchmark password",
+            Utc::now(),
+        )
+        .await?;
+    let token = store
+        .open_session(&user, Utc::now(), Duration::from_secs(3600))
+        .await?;
+    let state = AppState::new(&cfg, store.clone())?;
+    let app = super::router(state);
+    let mut pages = Vec::new();
+    for path in [
+        "/",
+        "/?severity=critical",
+        "/?lang=nl&overdue=1",
+        "/?page=50",
+        "/?per_page=10000",
+        "/escalations/1",
+    ] {
+        let mut times = Vec::with_capacity(rounds);
+        let mut bytes = 0;
+        let mut rows = 0;
+        for _ in 0..rounds.max(1) {
+            let req = Request::get(path)
+                .header(header::COOKIE, format!("vigie_session={token}"))
+                .body(Body::empty())?;
+            let t = Instant::now();
+            let resp = app.clone().oneshot(req).await?;
+            let status = resp.status();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            anyhow::ensure!(status.is_success(), "{path}: HTTP {status}");
+            bytes = body.len();
+            rows = String::from_utf8_lossy(&body).matches("id=\"esc-").count();
+        }
+        times.sort_by(f64::total_cmp);
+        let q =
+            |p: f64| times[((p * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+        pages.push(PageTiming {
+            path: path.into(),
+            rows,
+            bytes,
+            median_ms: q(0.5),
+            p95_ms: q(0.95),
+        });
+    }
+    let backend = format!("{:?}", store.backend()).to_lowercase();
+    store.close().await;
+    Ok(WebReport {
+        open_escalations: n,
+        backend,
+        rounds,
+        setup_s,
+        pages,
+    })
+}
+
+/// `n` mentions and `n` open escalations, in bulk.
+async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let langs = ["fr", "nl", "en", "de"];
+    let mentions: Vec<NewMention> = (0..n)
+        .map(|i| NewMention {
+            keys: vec![format!("bench:{i}")],
+            source: ["mastodon", "rss", "bluesky"][i % 3].into(),
+            url: Some(format!("https://social.example/{i}")),
+            title: format!("@SPFFinances question {i} sur MyMinfin et le remboursement ?"),
+            text: "Bonjour, quand vais-je recevoir mon remboursement ? MyMinfin ne répond pas."
+                .into(),
+            author: Some(format!("citizen{i}")),
+            reach: Some(100),
+            published_at: Some(now),
+            lang: langs[i % 4].into(),
+            lang_confidence: 0.9,
+            matched: vec!["SPF Finances".into()],
+        })
+        .collect();
+    let mut ids = Vec::with_capacity(n);
+    for chunk in mentions.chunks(2000) {
+        ids.extend(store.ingest(chunk, now).await?.into_iter().map(|m| m.id));
+    }
+    let severities = ["critical", "warning", "info", "info"];
+    let states = ["new", "acknowledged", "assigned"];
+    let _g = store.write_guard().await;
+    let mut tx = store.pool().begin().await?;
+    for (i, m) in ids.iter().enumerate() {
+        // Due times spread over three days either side of now: some overdue.
+        let due = now + chrono::Duration::minutes((i as i64 % 8640) - 4320);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO escalations (state, severity, topic, reason, opened_at, due_at, formal_request, dedup_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(states[i % 3])
+        .bind(severities[i % 4])
+        .bind(if i % 2 == 0 { "outage" } else { "refunds" })
+        .bind("question addressed to @SPFFinances")
+        .bind(ms(now))
+        .bind(ms(due))
+        .bind(i64::from(i % 50 == 0))
+        .bind(format!("mention:{m}"))
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO escalation_mentions (escalation_id, mention_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*m)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO escalation_events (escalation_id, at, actor, from_state, to_state, note) VALUES ($1, $2, 'vigie', NULL, 'new', 'bench')")
+            .bind(id)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
