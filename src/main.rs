@@ -356,6 +356,9 @@ enum BenchWhat {
         /// Mentions to store first (over the last 28 days).
         #[arg(long, default_value_t = 1_000_000)]
         mentions: usize,
+        /// Internal: measure over the store already filled in this folder.
+        #[arg(long, hide = true)]
+        db: Option<PathBuf>,
     },
     /// Lexicon backend throughput on short posts.
     Lexicon {
@@ -484,11 +487,16 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                         .await
                         .map_err(fail)?,
                 ),
-                BenchWhat::Stored { mentions } => serde_json::to_string_pretty(
-                    &vigie::signals::bench::stored(mentions)
-                        .await
-                        .map_err(fail)?,
-                ),
+                BenchWhat::Stored { mentions, db } => {
+                    let report = match db {
+                        Some(dir) => vigie::signals::bench::measure_stored(&dir).await,
+                        None => {
+                            let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
+                            vigie::signals::bench::stored(mentions, &exe).await
+                        }
+                    };
+                    serde_json::to_string_pretty(&report.map_err(fail)?)
+                }
                 BenchWhat::Web {
                     escalations,
                     rounds,

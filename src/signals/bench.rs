@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use super::replay::Record;
 use crate::config::Config;
-use crate::model::NewMention;
 use crate::store::Store;
 
 const CONFIG: &str = r#"
@@ -165,87 +164,59 @@ pub async fn replay(n: usize, days: i64) -> anyhow::Result<ReplayBench> {
 }
 
 /// What `vigie bench stored` prints.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 pub struct StoredBench {
     /// Mentions in the database.
     pub stored: usize,
-    /// Seconds to fill it.
+    /// Seconds to fill it (bulk inserts, in another process).
     pub fill_s: f64,
-    /// Resident memory before the engine starts, MiB.
+    /// Resident memory of the measuring process before the engine starts, MiB.
     pub rss_before_mib: f64,
     /// Resident memory once it has read its baselines and recent stories, MiB.
     pub rss_after_start_mib: f64,
     /// Seconds to start (read 29 days of counts and 3 days of stories).
     pub start_s: f64,
-    /// Seconds of one signals round at the end.
+    /// Seconds of one signals round.
     pub round_s: f64,
     /// Milliseconds to render /metrics over it.
     pub metrics_ms: f64,
-    /// Peak resident memory of the whole run (the fill included), MiB.
+    /// Milliseconds for the escalation counts and the digest's 24-hour mention query.
+    pub day_query_ms: f64,
+    /// Peak resident memory of the measuring process, MiB.
     pub peak_rss_mib: f64,
 }
 
-/// Fills a store with `n` classified mentions over the last 28 days, then starts the
-/// signals engine on it as the daemon does.
-pub async fn stored(n: usize) -> anyhow::Result<StoredBench> {
+/// Fills a fresh SQLite store with `n` classified mentions over the last 28 days, then
+/// runs `exe bench stored --db DIR` in a new process, so that what is measured is the
+/// daemon's start over a full database, not the fill.
+pub async fn stored(n: usize, exe: &std::path::Path) -> anyhow::Result<StoredBench> {
     let dir = tempfile::tempdir()?;
     let cfg = config(dir.path())?;
     let store = Store::open(&cfg.storage.url, dir.path()).await?;
-    let now = Utc::now();
     let t0 = Instant::now();
-    let records = generate(n, 28, 11);
-    let shift =
-        now - chrono::Duration::days(28) - Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
-    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
-    for chunk in records.chunks(2000) {
-        let mentions: Vec<NewMention> = chunk
-            .iter()
-            .map(|r| NewMention {
-                keys: vec![format!("bench:{}", r.id)],
-                source: r.source.clone().unwrap_or_default(),
-                url: None,
-                title: r.text.chars().take(60).collect(),
-                text: r.text.clone(),
-                author: r.author.clone(),
-                reach: r.reach,
-                published_at: Some(r.published_at + shift),
-                lang: "fr".into(),
-                lang_confidence: 0.9,
-                matched: vec!["SPF Finances".into()],
-            })
-            .collect();
-        let seen = chunk.last().map(|r| r.published_at + shift).unwrap_or(now);
-        let ids = store.ingest(&mentions, seen).await?;
-        let results: Vec<(i64, crate::classify::Output)> = ids
-            .iter()
-            .map(|m| {
-                let label = match rng.gen_range(0..3) {
-                    0 => crate::classify::SentimentLabel::Negative,
-                    1 => crate::classify::SentimentLabel::Neutral,
-                    _ => crate::classify::SentimentLabel::Positive,
-                };
-                (
-                    m.id,
-                    crate::classify::Output {
-                        sentiment: crate::classify::Sentiment { label, score: 0.7 },
-                        topics: vec![crate::classify::TopicScore {
-                            id: ["refunds", "outage", "phishing"][m.id as usize % 3].into(),
-                            score: 1.0,
-                        }],
-                    },
-                )
-            })
-            .collect();
-        store.save_classifications(&results, "bench", seen).await?;
-    }
-    // Stories as the daemon would have set them: one round over everything.
-    let engine = super::engine::Engine::new(&cfg.signals, cfg.tz(), None)?;
-    let mut first = super::store::Detection::start(&store, engine, &cfg.signals).await?;
-    first.round(&store, now).await?;
-    drop(first);
+    fill(&store, n).await?;
+    store.close().await;
     let fill_s = t0.elapsed().as_secs_f64();
+    let out = std::process::Command::new(exe)
+        .args(["bench", "stored", "--db"])
+        .arg(dir.path())
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "measuring process failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut report: StoredBench = serde_json::from_slice(&out.stdout)?;
+    report.stored = n;
+    report.fill_s = fill_s;
+    Ok(report)
+}
 
+/// The measuring half of [`stored`]: opens the store in `dir` and starts the engine.
+pub async fn measure_stored(dir: &std::path::Path) -> anyhow::Result<StoredBench> {
+    let cfg = config(dir)?;
     let rss_before_mib = crate::bench::own_rss_mib();
+    let store = Store::open(&cfg.storage.url, dir).await?;
     let t = Instant::now();
     let engine = super::engine::Engine::new(&cfg.signals, cfg.tz(), None)?;
     let mut detection = super::store::Detection::start(&store, engine, &cfg.signals).await?;
@@ -257,15 +228,96 @@ pub async fn stored(n: usize) -> anyhow::Result<StoredBench> {
     let t = Instant::now();
     crate::web::metrics::render(&store).await?;
     let metrics_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    store.escalation_counts(Utc::now()).await?;
+    let day = store
+        .mentions(Some(Utc::now() - chrono::Duration::hours(24)), 100_000)
+        .await?;
+    let day_query_ms = t.elapsed().as_secs_f64() * 1000.0;
+    anyhow::ensure!(!day.is_empty(), "the last 24 hours hold mentions");
     store.close().await;
     Ok(StoredBench {
-        stored: n,
-        fill_s,
+        stored: 0,
+        fill_s: 0.0,
         rss_before_mib,
         rss_after_start_mib,
         start_s,
         round_s,
         metrics_ms,
+        day_query_ms,
         peak_rss_mib: crate::bench::own_peak_rss_mib(),
     })
+}
+
+/// `n` classified mentions over the last 28 days, with stories set as the engine would
+/// (each its own story, with its SimHash), in bulk multi-row inserts.
+async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let records = generate(n, 28, 11);
+    let shift =
+        now - chrono::Duration::days(28) - Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
+    const COLS: usize = 18;
+    const ROWS: usize = 50;
+    let _g = store.write_guard().await;
+    for (c, chunk) in records.chunks(10_000).enumerate() {
+        let mut tx = store.pool().begin().await?;
+        for (r, rows) in chunk.chunks(ROWS).enumerate() {
+            let values: Vec<String> = (0..rows.len())
+                .map(|i| {
+                    let ph: Vec<String> =
+                        (1..=COLS).map(|k| format!("${}", i * COLS + k)).collect();
+                    format!("({})", ph.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO mentions (id, source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, \
+                 matched, sentiment, sentiment_score, topics, model, classified_at, story_id) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (i, rec) in rows.iter().enumerate() {
+                let id = (c * 10_000 + r * ROWS + i + 1) as i64;
+                let at = crate::store::ms(rec.published_at + shift);
+                q = q
+                    .bind(id)
+                    .bind(rec.source.clone().unwrap_or_default())
+                    .bind(None::<String>)
+                    .bind(rec.text.chars().take(60).collect::<String>())
+                    .bind(rec.text.clone())
+                    .bind(rec.author.clone())
+                    .bind(rec.reach)
+                    .bind(at)
+                    .bind(at)
+                    .bind("fr")
+                    .bind(0.9f64)
+                    .bind("[\"SPF Finances\"]")
+                    .bind(["negative", "neutral", "positive"][id as usize % 3])
+                    .bind(0.7f64)
+                    .bind(format!(
+                        "[{{\"id\":\"{}\",\"score\":1.0}}]",
+                        ["refunds", "outage", "phishing"][id as usize % 3]
+                    ))
+                    .bind("bench")
+                    .bind(at)
+                    .bind(id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    }
+    // SimHashes for the recent ones, which the engine reads back at start.
+    let since = crate::store::ms(now - chrono::Duration::days(4));
+    let mut tx = store.pool().begin().await?;
+    for (i, rec) in records.iter().enumerate() {
+        let at = crate::store::ms(rec.published_at + shift);
+        if at >= since {
+            sqlx::query("UPDATE mentions SET simhash = $1 WHERE id = $2")
+                .bind(super::stories::simhash(&rec.text) as i64)
+                .bind(i as i64 + 1)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -139,8 +139,7 @@ pub async fn render(store: &Store) -> Result<String, StoreError> {
         mails,
     );
 
-    let latency =
-        Histogram::new([0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0].into_iter());
+    let latency = Histogram::new([0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0]);
     for r in
         sqlx::query("SELECT classified_at - first_seen_at FROM mentions WHERE classified_at >= $1")
             .bind(ms(now - chrono::Duration::hours(1)))
