@@ -15,7 +15,7 @@ use tracing::{debug, error, info, warn};
 use crate::config::Config;
 use crate::pipeline::Pipeline;
 use crate::sources::http::Http;
-use crate::sources::{Source, SourceError, SourceState};
+use crate::sources::{BuildContext, Source, SourceError, SourceState};
 use crate::store::Store;
 
 /// What one poll of one source did, for logs and tests.
@@ -29,6 +29,8 @@ pub struct PollReport {
     pub new: usize,
     /// The server answered 304.
     pub not_modified: bool,
+    /// Entries the source could not read and skipped.
+    pub skipped: usize,
     /// The poll failed.
     pub error: Option<String>,
 }
@@ -69,12 +71,16 @@ fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
 impl Watcher {
     /// Builds sources and pipeline from the config.
     pub fn new(cfg: &Config, store: Store, stored: Arc<Notify>) -> anyhow::Result<Watcher> {
-        let http = Http::new(&cfg.fetch)?;
-        let base = cfg.base_dir();
+        let ctx = BuildContext {
+            http: Http::new(&cfg.fetch)?,
+            base: cfg.base_dir(),
+            matcher: cfg.matcher.clone(),
+        };
+        // Push-only kinds (webhook) build no poller: the web listener serves them.
         let sources = cfg
             .sources
             .iter()
-            .map(|s| (Arc::from(s.build(http.clone(), &base)), s.every()))
+            .filter_map(|s| s.build(&ctx).map(|b| (Arc::from(b), s.every())))
             .collect();
         Ok(Watcher {
             shared: Arc::new(Shared {
@@ -243,10 +249,13 @@ async fn poll_source(
     let started = Utc::now();
     let mut report = PollReport::default();
     let result = src.poll(&state).await;
+    // A spent rate limit on a successful poll: come back only after its reset.
+    let mut wait: Option<Duration> = None;
     let outcome: Result<(), SourceError> = match result {
         Ok(poll) => {
             report.items = poll.items.len();
             report.not_modified = poll.not_modified;
+            report.skipped = poll.skipped;
             if let Some(r) = &poll.repaired {
                 warn!(source = name, repair = %r, "malformed feed repaired");
             }
@@ -263,6 +272,11 @@ async fn poll_source(
                         state.etag = poll.etag;
                         state.last_modified = poll.last_modified;
                     }
+                    // Saved only once its mentions are: a crash in between refetches, never skips.
+                    if poll.cursor.is_some() {
+                        state.cursor = poll.cursor;
+                    }
+                    wait = poll.wait;
                     if report.new > 0 {
                         shared.stored.notify_one();
                     }
@@ -280,13 +294,14 @@ async fn poll_source(
         Ok(()) => {
             state.error_count = 0;
             state.last_success_at = Some(now);
-            state.retry_after = None;
-            state.next_check_at = Some(add(now, jitter(every)));
+            state.retry_after = wait.map(|w| add(now, w));
+            state.next_check_at = Some(add(now, jitter(every).max(wait.unwrap_or_default())));
             info!(
                 source = name,
                 items = report.items,
                 matched = report.matched,
                 new = report.new,
+                skipped = report.skipped,
                 not_modified = report.not_modified,
                 ms = (now - started).num_milliseconds(),
                 "polled"

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod smtp;
+pub mod sources;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
