@@ -10,6 +10,7 @@ pub mod mastodon;
 pub mod repair;
 pub mod rss;
 pub mod secret;
+pub mod webhook;
 
 use std::time::Duration;
 
@@ -30,9 +31,11 @@ pub enum SourceConfig {
     GoogleNews(google_news::GoogleNewsConfig),
     /// GDELT DOC 2.0 article list.
     Gdelt(gdelt::GdeltConfig),
+    /// Mentions pushed to `POST /ingest` by clients with a bearer token (not polled).
+    Webhook(webhook::WebhookConfig),
 }
 
-const KINDS: &[&str] = &["rss", "mastodon", "google_news", "gdelt"];
+const KINDS: &[&str] = &["rss", "mastodon", "google_news", "gdelt", "webhook"];
 
 /// What building a runnable source may need besides its own config.
 #[derive(Clone, Debug)]
@@ -53,6 +56,7 @@ impl SourceConfig {
             SourceConfig::Mastodon(c) => &c.name,
             SourceConfig::GoogleNews(c) => &c.name,
             SourceConfig::Gdelt(c) => &c.name,
+            SourceConfig::Webhook(c) => &c.name,
         }
     }
 
@@ -63,6 +67,7 @@ impl SourceConfig {
             SourceConfig::Mastodon(c) => c.every.0,
             SourceConfig::GoogleNews(c) => c.every.0,
             SourceConfig::Gdelt(c) => c.every.0,
+            SourceConfig::Webhook(_) => Duration::ZERO,
         }
     }
 
@@ -97,6 +102,10 @@ impl SourceConfig {
                 let c: gdelt::GdeltConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Gdelt(c))
             }
+            Some("webhook") => {
+                let c: webhook::WebhookConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Webhook(c))
+            }
             Some(other) => {
                 err(
                     format!("{path}.kind"),
@@ -121,6 +130,7 @@ impl SourceConfig {
             SourceConfig::Mastodon(c) => Box::new(mastodon::MastodonSource::new(c.clone(), http)),
             SourceConfig::GoogleNews(c) => Box::new(c.source(http, &ctx.base)),
             SourceConfig::Gdelt(c) => Box::new(gdelt::GdeltSource::new(c.clone(), http)),
+            SourceConfig::Webhook(_) => return None,
         })
     }
 }
