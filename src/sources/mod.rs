@@ -7,6 +7,7 @@ pub mod gdelt;
 pub mod google_news;
 pub mod http;
 pub mod mastodon;
+pub mod reddit;
 pub mod repair;
 pub mod rss;
 pub mod secret;
@@ -31,11 +32,20 @@ pub enum SourceConfig {
     GoogleNews(google_news::GoogleNewsConfig),
     /// GDELT DOC 2.0 article list.
     Gdelt(gdelt::GdeltConfig),
+    /// Reddit search, OAuth application-only.
+    Reddit(reddit::RedditConfig),
     /// Mentions pushed to `POST /ingest` by clients with a bearer token (not polled).
     Webhook(webhook::WebhookConfig),
 }
 
-const KINDS: &[&str] = &["rss", "mastodon", "google_news", "gdelt", "webhook"];
+const KINDS: &[&str] = &[
+    "rss",
+    "mastodon",
+    "google_news",
+    "gdelt",
+    "reddit",
+    "webhook",
+];
 
 /// What building a runnable source may need besides its own config.
 #[derive(Clone, Debug)]
@@ -56,6 +66,7 @@ impl SourceConfig {
             SourceConfig::Mastodon(c) => &c.name,
             SourceConfig::GoogleNews(c) => &c.name,
             SourceConfig::Gdelt(c) => &c.name,
+            SourceConfig::Reddit(c) => &c.name,
             SourceConfig::Webhook(c) => &c.name,
         }
     }
@@ -67,6 +78,7 @@ impl SourceConfig {
             SourceConfig::Mastodon(c) => c.every.0,
             SourceConfig::GoogleNews(c) => c.every.0,
             SourceConfig::Gdelt(c) => c.every.0,
+            SourceConfig::Reddit(c) => c.every.0,
             SourceConfig::Webhook(_) => Duration::ZERO,
         }
     }
@@ -102,6 +114,10 @@ impl SourceConfig {
                 let c: gdelt::GdeltConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Gdelt(c))
             }
+            Some("reddit") => {
+                let c: reddit::RedditConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Reddit(c))
+            }
             Some("webhook") => {
                 let c: webhook::WebhookConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Webhook(c))
@@ -130,6 +146,7 @@ impl SourceConfig {
             SourceConfig::Mastodon(c) => Box::new(mastodon::MastodonSource::new(c.clone(), http)),
             SourceConfig::GoogleNews(c) => Box::new(c.source(http, &ctx.base)),
             SourceConfig::Gdelt(c) => Box::new(gdelt::GdeltSource::new(c.clone(), http)),
+            SourceConfig::Reddit(c) => Box::new(reddit::RedditSource::new(c.clone(), http)),
             SourceConfig::Webhook(_) => return None,
         })
     }
