@@ -6,6 +6,7 @@ pub mod feed;
 pub mod gdelt;
 pub mod google_news;
 pub mod http;
+pub mod jetstream;
 pub mod mastodon;
 pub mod reddit;
 pub mod repair;
@@ -34,6 +35,8 @@ pub enum SourceConfig {
     Gdelt(gdelt::GdeltConfig),
     /// Reddit search, OAuth application-only.
     Reddit(reddit::RedditConfig),
+    /// Bluesky posts from the public Jetstream firehose, filtered locally.
+    Bluesky(jetstream::BlueskyConfig),
     /// Mentions pushed to `POST /ingest` by clients with a bearer token (not polled).
     Webhook(webhook::WebhookConfig),
 }
@@ -44,6 +47,7 @@ const KINDS: &[&str] = &[
     "google_news",
     "gdelt",
     "reddit",
+    "bluesky",
     "webhook",
 ];
 
@@ -67,6 +71,7 @@ impl SourceConfig {
             SourceConfig::GoogleNews(c) => &c.name,
             SourceConfig::Gdelt(c) => &c.name,
             SourceConfig::Reddit(c) => &c.name,
+            SourceConfig::Bluesky(c) => &c.name,
             SourceConfig::Webhook(c) => &c.name,
         }
     }
@@ -79,6 +84,7 @@ impl SourceConfig {
             SourceConfig::GoogleNews(c) => c.every.0,
             SourceConfig::Gdelt(c) => c.every.0,
             SourceConfig::Reddit(c) => c.every.0,
+            SourceConfig::Bluesky(c) => c.every.0,
             SourceConfig::Webhook(_) => Duration::ZERO,
         }
     }
@@ -118,6 +124,10 @@ impl SourceConfig {
                 let c: reddit::RedditConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Reddit(c))
             }
+            Some("bluesky") => {
+                let c: jetstream::BlueskyConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Bluesky(c))
+            }
             Some("webhook") => {
                 let c: webhook::WebhookConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Webhook(c))
@@ -147,6 +157,10 @@ impl SourceConfig {
             SourceConfig::GoogleNews(c) => Box::new(c.source(http, &ctx.base)),
             SourceConfig::Gdelt(c) => Box::new(gdelt::GdeltSource::new(c.clone(), http)),
             SourceConfig::Reddit(c) => Box::new(reddit::RedditSource::new(c.clone(), http)),
+            SourceConfig::Bluesky(c) => Box::new(jetstream::JetstreamSource::new(
+                c.clone(),
+                ctx.matcher.clone(),
+            )),
             SourceConfig::Webhook(_) => return None,
         })
     }
