@@ -286,6 +286,12 @@ enum BenchWhat {
         #[arg(long, default_value_t = 200_000)]
         texts: usize,
     },
+    /// Bluesky Jetstream events decoded and filtered per second, on one core.
+    Jetstream {
+        /// Events to generate.
+        #[arg(long, default_value_t = 200_000)]
+        events: usize,
+    },
     /// Resident memory of an idle daemon with many sources configured.
     Idle {
         /// Sources to configure.
@@ -401,6 +407,9 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 }
                 BenchWhat::Lexicon { texts } => {
                     serde_json::to_string_pretty(&vigie::bench::lexicon(texts))
+                }
+                BenchWhat::Jetstream { events } => {
+                    serde_json::to_string_pretty(&vigie::bench::jetstream(events).map_err(fail)?)
                 }
                 BenchWhat::Idle { sources, settle } => {
                     let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
