@@ -13,6 +13,7 @@ pub mod repair;
 pub mod rss;
 pub mod secret;
 pub mod webhook;
+pub mod youtube;
 
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ pub enum SourceConfig {
     Gdelt(gdelt::GdeltConfig),
     /// Reddit search, OAuth application-only.
     Reddit(reddit::RedditConfig),
+    /// YouTube channel uploads (RSS) or Data API v3 search.
+    Youtube(youtube::YoutubeConfig),
     /// Bluesky posts from the public Jetstream firehose, filtered locally.
     Bluesky(jetstream::BlueskyConfig),
     /// Mentions pushed to `POST /ingest` by clients with a bearer token (not polled).
@@ -47,6 +50,7 @@ const KINDS: &[&str] = &[
     "google_news",
     "gdelt",
     "reddit",
+    "youtube",
     "bluesky",
     "webhook",
 ];
@@ -71,6 +75,7 @@ impl SourceConfig {
             SourceConfig::GoogleNews(c) => &c.name,
             SourceConfig::Gdelt(c) => &c.name,
             SourceConfig::Reddit(c) => &c.name,
+            SourceConfig::Youtube(c) => &c.name,
             SourceConfig::Bluesky(c) => &c.name,
             SourceConfig::Webhook(c) => &c.name,
         }
@@ -84,6 +89,7 @@ impl SourceConfig {
             SourceConfig::GoogleNews(c) => c.every.0,
             SourceConfig::Gdelt(c) => c.every.0,
             SourceConfig::Reddit(c) => c.every.0,
+            SourceConfig::Youtube(c) => c.every.0,
             SourceConfig::Bluesky(c) => c.every.0,
             SourceConfig::Webhook(_) => Duration::ZERO,
         }
@@ -124,6 +130,10 @@ impl SourceConfig {
                 let c: reddit::RedditConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Reddit(c))
             }
+            Some("youtube") => {
+                let c: youtube::YoutubeConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Youtube(c))
+            }
             Some("bluesky") => {
                 let c: jetstream::BlueskyConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Bluesky(c))
@@ -157,6 +167,7 @@ impl SourceConfig {
             SourceConfig::GoogleNews(c) => Box::new(c.source(http, &ctx.base)),
             SourceConfig::Gdelt(c) => Box::new(gdelt::GdeltSource::new(c.clone(), http)),
             SourceConfig::Reddit(c) => Box::new(reddit::RedditSource::new(c.clone(), http)),
+            SourceConfig::Youtube(c) => youtube::build(c.clone(), http, &ctx.base),
             SourceConfig::Bluesky(c) => Box::new(jetstream::JetstreamSource::new(
                 c.clone(),
                 ctx.matcher.clone(),
