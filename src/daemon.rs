@@ -247,6 +247,7 @@ async fn poll_source(
 ) -> (PollReport, SourceState) {
     let name = src.name();
     let started = Utc::now();
+    let was_failing = state.error_count > 0;
     let mut report = PollReport::default();
     let result = src.poll(&state).await;
     // A spent rate limit on a successful poll: come back only after its reset.
@@ -290,6 +291,11 @@ async fn poll_source(
         Err(e) => Err(e),
     };
     let now = Utc::now();
+    // Refused credentials will not fix themselves: someone must be told.
+    let unhealthy = match &outcome {
+        Err(e) if e.is_credentials() => Some(e.to_string()),
+        _ => None,
+    };
     match outcome {
         Ok(()) => {
             state.error_count = 0;
@@ -323,11 +329,71 @@ async fn poll_source(
             report.error = Some(e.to_string());
         }
     }
+    if let Err(e) = health(shared, name, was_failing, report.error.is_none(), unhealthy).await {
+        error!(source = name, error = %e, "could not record the source's health");
+    }
     if let Err(e) = shared.store.save_source_state(name, &state).await {
         error!(source = name, error = %e, "could not save source state; the next poll may refetch");
     }
     debug!(source = name, next = ?state.next_check_at, "scheduled");
     (report, state)
+}
+
+/// Raises a `source_unhealthy` signal when a source's credentials are refused (once per
+/// episode), and closes the episode when the source works again.
+async fn health(
+    shared: &Shared,
+    name: &str,
+    was_failing: bool,
+    ok: bool,
+    unhealthy: Option<String>,
+) -> Result<(), crate::store::StoreError> {
+    use crate::signals::crisis::Episode;
+    let group_key = format!("source_unhealthy:{name}");
+    let now = Utc::now();
+    if let Some(why) = unhealthy {
+        let episode = shared.store.episode(&group_key).await?;
+        if episode.is_some_and(|e| e.open) {
+            return Ok(());
+        }
+        let signal = crate::signals::Signal {
+            id: 0,
+            kind: "source_unhealthy".into(),
+            severity: "warning".into(),
+            topic: None,
+            group_key: group_key.clone(),
+            title: format!("Source {name} cannot log in"),
+            reason: format!("{name}: {why}"),
+            at: now,
+            evidence: Vec::new(),
+            figures: [
+                ("source".to_string(), name.to_string()),
+                ("error".to_string(), why.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        shared
+            .store
+            .save_signal(
+                &signal,
+                Episode {
+                    raised_count: 1,
+                    open: true,
+                },
+            )
+            .await?;
+        warn!(source = name, error = %why, "source unhealthy: signal raised");
+    } else if ok && was_failing {
+        if let Some(e) = shared.store.episode(&group_key).await?.filter(|e| e.open) {
+            shared
+                .store
+                .save_episode(&group_key, Episode { open: false, ..e }, now)
+                .await?;
+            info!(source = name, "source healthy again");
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
