@@ -18,6 +18,12 @@ struct Server {
 }
 
 async fn serve(max_body_kib: usize) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open("sqlite://vigie.db", dir.path()).await.unwrap();
+    serve_on(store, dir, max_body_kib).await
+}
+
+async fn serve_on(store: Store, dir: tempfile::TempDir, max_body_kib: usize) -> Server {
     std::env::set_var("VIGIE_TEST_INGEST_X", "x-secret-token");
     std::env::set_var("VIGIE_TEST_INGEST_CRM", "crm-secret-token");
     let cfg = match config(&format!(
@@ -28,8 +34,6 @@ async fn serve(max_body_kib: usize) -> Server {
         SourceConfig::Webhook(c) => c,
         other => panic!("{other:?}"),
     };
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open("sqlite://vigie.db", dir.path()).await.unwrap();
     let pipeline = Pipeline::new(matcher(), &["fr".into(), "nl".into(), "en".into()]);
     let notify = Arc::new(tokio::sync::Notify::new());
     let state = IngestState::new(&cfg, store.clone(), pipeline, Some(notify)).unwrap();
@@ -74,7 +78,41 @@ async fn post(url: &str, token: Option<&str>, body: String) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_thousand_mentions_posted_concurrently_are_stored_exactly_once() {
-    let s = serve(4096).await;
+    ten_thousand(serve(4096).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_thousand_on_postgresql_through_two_instances() {
+    let db = common::pg::PgDb::new().await;
+    let a = Store::open(&db.url, std::path::Path::new("."))
+        .await
+        .unwrap();
+    let b = Store::open(&db.url, std::path::Path::new("."))
+        .await
+        .unwrap();
+    let sa = serve_on(a, tempfile::tempdir().unwrap(), 4096).await;
+    let sb = serve_on(b, tempfile::tempdir().unwrap(), 4096).await;
+    // Two vigie instances behind a load balancer, each request sent to both: every
+    // mention arrives twice, concurrently, and must be stored once.
+    let posts = (0..50).flat_map(|n| {
+        [sa.url.clone(), sb.url.clone()].map(|url| async move {
+            post(&url, Some("x-secret-token"), batch(n, 100).to_string()).await
+        })
+    });
+    let results = futures::future::join_all(posts).await;
+    let mut new = 0;
+    for (status, body) in &results {
+        assert_eq!(*status, 200, "{body}");
+        new += body["new"].as_u64().unwrap();
+    }
+    assert_eq!(new, 5000, "each mention new exactly once");
+    assert_eq!(sa.store.count_mentions().await.unwrap(), 5000);
+    sa.store.close().await;
+    sb.store.close().await;
+    db.drop_db().await;
+}
+
+async fn ten_thousand(s: Server) {
     let posts = (0..100).map(|b| {
         let url = s.url.clone();
         async move { post(&url, Some("x-secret-token"), batch(b, 100).to_string()).await }
