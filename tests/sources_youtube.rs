@@ -181,3 +181,63 @@ fn config_errors_name_their_keys() {
         "{errs:?}"
     );
 }
+
+#[tokio::test]
+async fn comments_on_the_channel_s_latest_videos_since_the_cursor() {
+    let server = MockServer::start().await;
+    std::env::set_var("VIGIE_TEST_YT_KEY", "AIzaSyTESTKEY");
+    Mock::given(method("GET"))
+        .and(path("/feeds/videos.xml"))
+        .and(query_param("channel_id", "UCrtbfN1qgu2U3AwXOwHHAuw"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("youtube", "channel_two.xml")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/commentThreads"))
+        .and(query_param("videoId", "Qb3x9LmTt2E"))
+        .and(query_param("order", "time"))
+        .and(query_param("key", "AIzaSyTESTKEY"))
+        .and(query_param_is_missing("pageToken"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json("youtube", "comment_threads.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Its next page is older than the cursor: never asked.
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/commentThreads"))
+        .and(query_param("pageToken", "QURTSl9pMlZ4"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json("youtube", "comment_threads.json")),
+        )
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/commentThreads"))
+        .and(query_param("videoId", "Vn8yA2kR0pW"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json("youtube", "comments_disabled.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let src = build(&format!(
+        "name = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_TEST_YT_KEY\"\nmax_pages = 3\nevery = \"30m\"\nfeeds_url = \"{0}/feeds/videos.xml\"\napi_url = \"{0}/youtube/v3\"\n",
+        server.uri()
+    ));
+    let p = src.poll(&since("2026-11-24T06:00:00Z")).await.unwrap();
+    assert_eq!(p.items.len(), 2, "{:?}", p.items);
+    assert_eq!(p.skipped, 1);
+    assert_eq!(p.cursor.as_deref(), Some("2026-11-24T09:00:12Z"));
+    let c = &p.items[0];
+    assert_eq!(
+        c.link.as_deref(),
+        Some("https://www.youtube.com/watch?v=Qb3x9LmTt2E&lc=UgzDE2tasfmrYLyNkGt4AaABAg")
+    );
+    assert_eq!(c.author.as_deref(), Some("@marie-l"));
+    assert!(c.text.contains("J'attends depuis 2 heures"), "{}", c.text);
+}

@@ -14,6 +14,7 @@ pub mod rss;
 pub mod secret;
 pub mod webhook;
 pub mod youtube;
+pub mod youtube_comments;
 
 use std::time::Duration;
 

@@ -35,7 +35,10 @@ pub struct YoutubeConfig {
     /// A Data API search query.
     #[serde(default)]
     pub search: Option<String>,
-    /// Environment variable holding the Data API key (search only).
+    /// Comments on the latest uploads of this channel (`UC…`; the institution's own).
+    #[serde(default)]
+    pub comments_of_channel: Option<String>,
+    /// Environment variable holding the Data API key (search and comments).
     #[serde(default)]
     pub key_env: Option<String>,
     /// Prefer results in this language (ISO 639-1), also the items' language hint.
@@ -80,44 +83,47 @@ impl YoutubeConfig {
         let mut ok = check_name(path, &self.name, err);
         ok &= check_url(path, "feeds_url", &self.feeds_url, err);
         ok &= check_url(path, "api_url", &self.api_url, err);
-        match (&self.channel_id, &self.search) {
-            (Some(_), Some(_)) | (None, None) => {
-                err(
-                    path.to_string(),
-                    "set exactly one of channel_id, search".into(),
-                    Some("one source follows one channel or one search"),
-                );
-                ok = false;
-            }
-            (Some(c), None) => {
-                if !(c.starts_with("UC")
-                    && c.len() == 24
-                    && c.chars()
-                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
-                {
+        let modes = [&self.channel_id, &self.search, &self.comments_of_channel]
+            .iter()
+            .filter(|m| m.is_some())
+            .count();
+        if modes != 1 {
+            err(
+                path.to_string(),
+                format!("set exactly one of channel_id, search, comments_of_channel (found {modes})"),
+                Some("one source follows one channel's uploads, one search, or one channel's comments"),
+            );
+            ok = false;
+        }
+        for (key, id) in [
+            ("channel_id", &self.channel_id),
+            ("comments_of_channel", &self.comments_of_channel),
+        ] {
+            if let Some(c) = id {
+                if !is_channel_id(c) {
                     err(
-                        format!("{path}.channel_id"),
+                        format!("{path}.{key}"),
                         format!("{c:?} is not a channel id"),
                         Some("24 characters starting with UC, from the channel page's URL or \"Share channel\" > \"Copy channel ID\""),
                     );
                     ok = false;
                 }
             }
-            (None, Some(q)) => {
-                if q.trim().is_empty() {
-                    err(format!("{path}.search"), "is empty".into(), None);
+        }
+        if self.search.as_deref().is_some_and(|q| q.trim().is_empty()) {
+            err(format!("{path}.search"), "is empty".into(), None);
+            ok = false;
+        }
+        if self.search.is_some() || self.comments_of_channel.is_some() {
+            match &self.key_env {
+                Some(v) => ok &= check_var(path, "key_env", v, err),
+                None => {
+                    err(
+                        format!("{path}.key_env"),
+                        "search and comments need a Data API key".into(),
+                        Some("create a key for \"YouTube Data API v3\" in Google Cloud, put it in an environment variable and name it here, e.g. key_env = \"VIGIE_YOUTUBE_KEY\""),
+                    );
                     ok = false;
-                }
-                match &self.key_env {
-                    Some(v) => ok &= check_var(path, "key_env", v, err),
-                    None => {
-                        err(
-                            format!("{path}.key_env"),
-                            "search needs a Data API key".into(),
-                            Some("create a key for \"YouTube Data API v3\" in Google Cloud, put it in an environment variable and name it here, e.g. key_env = \"VIGIE_YOUTUBE_KEY\""),
-                        );
-                        ok = false;
-                    }
                 }
             }
         }
@@ -133,23 +139,36 @@ impl YoutubeConfig {
     }
 }
 
-/// The runnable source for either mode.
+fn is_channel_id(c: &str) -> bool {
+    c.starts_with("UC")
+        && c.len() == 24
+        && c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+}
+
+/// The uploads feed of a channel.
+pub fn feed_url(cfg: &YoutubeConfig, channel: &str) -> String {
+    let mut u = url::Url::parse(&cfg.feeds_url).expect("validated");
+    u.query_pairs_mut().append_pair("channel_id", channel);
+    u.to_string()
+}
+
+/// The runnable source for the configured mode.
 pub fn build(cfg: YoutubeConfig, http: Http, base: &std::path::Path) -> Box<dyn Source> {
-    match &cfg.channel_id {
-        Some(channel) => {
-            let mut u = url::Url::parse(&cfg.feeds_url).expect("validated");
-            u.query_pairs_mut().append_pair("channel_id", channel);
-            let rss = RssConfig {
-                name: cfg.name.clone(),
-                url: u.to_string(),
-                every_raw: String::new(),
-                every: cfg.every.0,
-                language: cfg.language.clone(),
-            };
-            Box::new(RssSource::new(rss, http, base))
-        }
-        None => Box::new(SearchSource::new(cfg, http)),
+    if let Some(channel) = &cfg.channel_id {
+        let rss = RssConfig {
+            name: cfg.name.clone(),
+            url: feed_url(&cfg, channel),
+            every_raw: String::new(),
+            every: cfg.every.0,
+            language: cfg.language.clone(),
+        };
+        return Box::new(RssSource::new(rss, http, base));
     }
+    if cfg.comments_of_channel.is_some() {
+        return Box::new(super::youtube_comments::CommentsSource::new(cfg, http));
+    }
+    Box::new(SearchSource::new(cfg, http))
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,6 +224,53 @@ struct ApiErrorReason {
     reason: String,
 }
 
+/// The `reason`s of a Data API error body (`quotaExceeded`, `commentsDisabled`, ...).
+pub(crate) fn reasons(raw: &super::http::Raw) -> (Vec<String>, String) {
+    let reason: Option<ApiError> = serde_json::from_slice(&raw.body).ok();
+    let reasons: Vec<String> = reason
+        .as_ref()
+        .map(|r| r.error.errors.iter().map(|e| e.reason.clone()).collect())
+        .unwrap_or_default();
+    (reasons, reason.map(|r| r.error.message).unwrap_or_default())
+}
+
+/// A Data API error as a [`SourceError`]. YouTube says why in the body: a spent quota
+/// is a 403 like a refused key. `var` is the key's environment variable.
+pub(crate) fn api_error(raw: &super::http::Raw, url: &str, var: &str) -> SourceError {
+    let (reasons, message) = reasons(raw);
+    let has = |r: &str| reasons.iter().any(|x| x == r);
+    if has("quotaExceeded") || has("dailyLimitExceeded") {
+        return SourceError::RateLimited {
+            status: raw.status,
+            retry_after: Some(until_quota_reset(Utc::now())),
+        };
+    }
+    if has("rateLimitExceeded") || has("userRateLimitExceeded") {
+        return SourceError::RateLimited {
+            status: raw.status,
+            retry_after: Some(Duration::from_secs(60)),
+        };
+    }
+    // An unknown key is a 400 whose details say API_KEY_INVALID.
+    let key_refused = has("keyInvalid")
+        || has("keyExpired")
+        || String::from_utf8_lossy(&raw.body).contains("API_KEY_INVALID");
+    if key_refused || raw.status == 401 || raw.status == 403 {
+        return SourceError::Unauthorized {
+                status: raw.status,
+                hint: format!(
+                    "Google refused the key in {} ({}): check it exists, is not restricted away from this server, and has the YouTube Data API v3 enabled",
+                    var,
+                    if message.is_empty() { reasons.join(", ") } else { message }
+                ),
+            };
+    }
+    SourceError::Status {
+        status: raw.status,
+        url: api::redact(url),
+    }
+}
+
 /// Data API search.
 pub struct SearchSource {
     cfg: YoutubeConfig,
@@ -236,45 +302,8 @@ impl SearchSource {
         SearchSource { cfg, http, key }
     }
 
-    /// YouTube says why in the body: a spent quota is a 403 like a refused key.
     fn error(&self, raw: &super::http::Raw, url: &str) -> SourceError {
-        let reason: Option<ApiError> = serde_json::from_slice(&raw.body).ok();
-        let reasons: Vec<String> = reason
-            .as_ref()
-            .map(|r| r.error.errors.iter().map(|e| e.reason.clone()).collect())
-            .unwrap_or_default();
-        let message = reason.map(|r| r.error.message).unwrap_or_default();
-        let has = |r: &str| reasons.iter().any(|x| x == r);
-        if has("quotaExceeded") || has("dailyLimitExceeded") {
-            return SourceError::RateLimited {
-                status: raw.status,
-                retry_after: Some(until_quota_reset(Utc::now())),
-            };
-        }
-        if has("rateLimitExceeded") || has("userRateLimitExceeded") {
-            return SourceError::RateLimited {
-                status: raw.status,
-                retry_after: Some(Duration::from_secs(60)),
-            };
-        }
-        // An unknown key is a 400 whose details say API_KEY_INVALID.
-        let key_refused = has("keyInvalid")
-            || has("keyExpired")
-            || String::from_utf8_lossy(&raw.body).contains("API_KEY_INVALID");
-        if key_refused || raw.status == 401 || raw.status == 403 {
-            return SourceError::Unauthorized {
-                status: raw.status,
-                hint: format!(
-                    "Google refused the key in {} ({}): check it exists, is not restricted away from this server, and has the YouTube Data API v3 enabled",
-                    self.key.var,
-                    if message.is_empty() { reasons.join(", ") } else { message }
-                ),
-            };
-        }
-        SourceError::Status {
-            status: raw.status,
-            url: api::redact(url),
-        }
+        api_error(raw, url, &self.key.var)
     }
 
     fn item(&self, r: SearchResult) -> Item {
