@@ -84,7 +84,7 @@ async fn token_is_cached_and_posts_become_items() {
     src.poll(&SourceState::default()).await.unwrap();
     assert_eq!(p.skipped, 1);
     assert_eq!(p.items.len(), 2);
-    assert_eq!(p.cursor.as_deref(), Some("t3_1gyk9z0"));
+    assert_eq!(p.cursor.as_deref(), Some("t3_1gyk9z0@1795508100"));
     let first = &p.items[0];
     assert_eq!(first.guid.as_deref(), Some("t3_1gyk9z0"));
     assert_eq!(
@@ -118,7 +118,7 @@ async fn pages_with_before_without_gaps_or_duplicates() {
     let ids: HashSet<_> = p.items.iter().map(|i| i.guid.clone().unwrap()).collect();
     assert_eq!(p.items.len(), 230);
     assert_eq!(ids.len(), 230);
-    assert_eq!(p.cursor.as_deref(), Some("t3_p00230"));
+    assert_eq!(p.cursor.as_deref(), Some("t3_p00230@1795500230"));
 }
 
 #[tokio::test]
@@ -148,7 +148,7 @@ async fn spent_rate_limit_stops_paging_and_says_how_long_to_wait() {
         .await
         .unwrap();
     assert_eq!(p.items.len(), 100);
-    assert_eq!(p.cursor.as_deref(), Some("t3_p00100"));
+    assert_eq!(p.cursor.as_deref(), Some("t3_p00100@1795500100"));
     assert_eq!(p.wait, Some(Duration::from_secs(120)));
 }
 
@@ -217,6 +217,38 @@ async fn refused_credentials_name_both_variables_and_never_the_secret() {
         .await
         .unwrap_err();
     assert!(matches!(e, SourceError::MissingSecret { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_deleted_cursor_post_does_not_stall_the_source() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    for anchor in ["t3_gone", "t3_p00060"] {
+        Mock::given(method("GET"))
+            .and(query_param("before", anchor))
+            .respond_with(ResponseTemplate::new(200).set_body_json(posts(1, 0)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(query_param_is_missing("before"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(posts(40, 60)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let src = source(&server, "VIGIE_TEST_REDDIT_ID", "");
+    // The cursor's post (at ...050) was deleted: Reddit answers an empty page.
+    let p = src.poll(&at("t3_gone@1795500050")).await.unwrap();
+    let ids: Vec<_> = p.items.iter().map(|i| i.guid.clone().unwrap()).collect();
+    assert_eq!(ids.len(), 10, "{ids:?}");
+    assert_eq!(ids[0], "t3_p00060");
+    assert_eq!(ids[9], "t3_p00051");
+    assert_eq!(p.cursor.as_deref(), Some("t3_p00060@1795500060"));
+    // Nothing new: the cursor stays.
+    let p = src.poll(&at("t3_p00060@1795500060")).await.unwrap();
+    assert!(p.items.is_empty());
+    assert_eq!(p.cursor.as_deref(), Some("t3_p00060@1795500060"));
 }
 
 #[tokio::test]

@@ -285,28 +285,61 @@ impl Source for RedditSource {
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
+        // "t3_abc@1795508100": the newest post seen and its time (older cursors: name only).
+        let (anchor, anchor_time) = match state.cursor.as_deref() {
+            Some(c) => match c.split_once('@') {
+                Some((name, t)) => (Some(name.to_string()), t.parse::<f64>().ok()),
+                None => (Some(c.to_string()), None),
+            },
+            None => (None, None),
+        };
         let mut cursor = state.cursor.clone();
+        let mut before = anchor.clone();
         let mut poll = Poll::default();
         for page in 1..=self.cfg.max_pages {
-            let u = self.search_url(cursor.as_deref())?;
-            let raw = self.get(u.as_str()).await?;
+            let raw = self
+                .get(self.search_url(before.as_deref())?.as_str())
+                .await?;
             let listing: Listing = api::json(&raw.body, "Reddit listing")?;
-            let children = listing.data.children;
+            let mut children = listing.data.children;
+            poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
+            if children.is_empty() && page == 1 && before.is_some() && poll.wait.is_none() {
+                // Nothing newer than the cursor's post, or that post is gone (deleted,
+                // removed) and Reddit pages from nowhere: look at the newest page by time.
+                let raw = self.get(self.search_url(None)?.as_str()).await?;
+                let listing: Listing = api::json(&raw.body, "Reddit listing")?;
+                poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
+                let newer = |c: &serde_json::Value| {
+                    let t = c.pointer("/data/created_utc").and_then(|v| v.as_f64());
+                    match (t, anchor_time) {
+                        (Some(t), Some(a)) => t > a,
+                        _ => false,
+                    }
+                };
+                children = listing.data.children.into_iter().filter(newer).collect();
+                if !children.is_empty() {
+                    warn!(source = %self.cfg.name, cursor = ?anchor, "the cursor's post is gone: resumed from its time");
+                }
+            }
             let n = children.len();
-            // Newest first: the first entry's fullname is the next cursor, even if malformed.
-            let newest = children
-                .first()
-                .and_then(|c| c.pointer("/data/name"))
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
+            // Newest first: the first entry is the next cursor, even if malformed.
+            let newest = children.first().and_then(|c| {
+                let name = c.pointer("/data/name")?.as_str()?;
+                Some(
+                    match c.pointer("/data/created_utc").and_then(|v| v.as_f64()) {
+                        Some(t) => format!("{name}@{t}"),
+                        None => name.to_string(),
+                    },
+                )
+            });
             let (posts, skipped) = api::lenient::<Child>(children, &self.cfg.name, "post");
             poll.skipped += skipped;
             poll.items
                 .extend(posts.into_iter().map(|c| self.item(c.data)));
-            if newest.is_some() {
-                cursor = newest;
+            if let Some(c) = newest {
+                before = Some(c.split('@').next().unwrap_or(&c).to_string());
+                cursor = Some(c);
             }
-            poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
             if n < LIMIT || state.cursor.is_none() {
                 break;
             }
