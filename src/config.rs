@@ -629,7 +629,18 @@ impl Config {
             c.push("fetch.max_body_mib", "must be at least 1", None);
         }
         let mut names = std::collections::HashSet::new();
+        let mut webhooks = 0;
         for (i, s) in sources.iter().enumerate() {
+            if matches!(s, SourceConfig::Webhook(_)) {
+                webhooks += 1;
+                if webhooks > 1 {
+                    c.push(
+                        format!("sources[{i}].kind"),
+                        "only one webhook source: it serves POST /ingest",
+                        Some("give each pushing tool its own entry in the first webhook's clients"),
+                    );
+                }
+            }
             if !names.insert(s.name().to_string()) {
                 c.push(
                     format!("sources[{i}].name"),

@@ -239,3 +239,28 @@ fn config_errors_name_their_keys_and_missing_tokens_name_their_variable() {
         .unwrap();
     assert!(e.to_string().contains("VIGIE_TEST_INGEST_NEVER_SET"), "{e}");
 }
+
+#[tokio::test]
+async fn the_router_comes_from_the_config_and_one_webhook_only() {
+    std::env::set_var("VIGIE_TEST_INGEST_CFG", "cfg-token");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigie.toml");
+    let base = "[institution]\nname = \"SPF Finances\"\nkeywords = [\"SPF Finances\"]\n\n[storage]\nurl = \"sqlite://vigie.db\"\n\n\
+         [[sources]]\nname = \"push\"\nkind = \"webhook\"\nclients = [{ name = \"crm\", token_env = \"VIGIE_TEST_INGEST_CFG\" }]\n";
+    let cfg = vigie::config::Config::parse(base, &path).unwrap();
+    let store = Store::open("sqlite://vigie.db", dir.path()).await.unwrap();
+    let app = vigie::sources::webhook::from_config(&cfg, store.clone(), None)
+        .unwrap()
+        .expect("a router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/ingest", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let body = json!({"mentions": [{"id": "9", "title": "Le SPF Finances recrute"}]});
+    let (st, b) = post(&url, Some("cfg-token"), body.to_string()).await;
+    assert_eq!((st, b["new"].as_u64()), (200, Some(1)), "{b}");
+    let two = format!("{base}\n[[sources]]\nname = \"push2\"\nkind = \"webhook\"\nclients = [{{ name = \"x\", token_env = \"X\" }}]\n");
+    let e = vigie::config::Config::parse(&two, &path)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("sources[1].kind"), "{e}");
+}

@@ -144,6 +144,25 @@ impl IngestState {
     }
 }
 
+/// The ingest router for the config's webhook source, if it has one: what the web
+/// listener mounts. Fails naming the first client token variable that is not set.
+pub fn from_config(
+    cfg: &crate::config::Config,
+    store: Store,
+    stored: Option<Arc<Notify>>,
+) -> Result<Option<Router>, SourceError> {
+    let Some(hook) = cfg.sources.iter().find_map(|s| match s {
+        super::SourceConfig::Webhook(w) => Some(w),
+        _ => None,
+    }) else {
+        return Ok(None);
+    };
+    let pipeline = Pipeline::new(cfg.matcher.clone(), &cfg.institution.languages);
+    Ok(Some(router(IngestState::new(
+        hook, store, pipeline, stored,
+    )?)))
+}
+
 /// `POST /ingest`.
 pub fn router(state: IngestState) -> Router {
     Router::new()
