@@ -21,12 +21,18 @@ use futures::StreamExt;
 use serde::Deserialize;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::{info, warn};
 
 use super::{api, check_name, Every, Poll, Source, SourceError, SourceState};
 use crate::matching::Matcher;
 use crate::model::Item;
+
+/// Longest wait for the WebSocket handshake.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest silence before the connection is deemed dead.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `[[sources]] kind = "bluesky"`
 #[derive(Debug, Clone, Deserialize)]
@@ -358,11 +364,28 @@ impl Reader {
         let mut failures: u32 = 0;
         loop {
             let url = self.url(cursor);
-            match tokio_tungstenite::connect_async(url.as_str()).await {
+            // Posts are small: a huge frame is not Jetstream, and must not eat memory.
+            let ws_cfg = WebSocketConfig::default().max_message_size(Some(1 << 20));
+            let connect =
+                tokio_tungstenite::connect_async_with_config(url.as_str(), Some(ws_cfg), true);
+            let connected = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(_) => Err(format!("no answer within {CONNECT_TIMEOUT:?}")),
+            };
+            match connected {
                 Ok((mut ws, _)) => {
                     info!(source = %self.filter.source, cursor = ?cursor, "Jetstream connected");
                     self.shared.buffer.lock().expect("buffer lock").failing = None;
-                    while let Some(msg) = ws.next().await {
+                    loop {
+                        // The firehose never goes quiet for long: silence means a dead link.
+                        let msg = match tokio::time::timeout(IDLE_TIMEOUT, ws.next()).await {
+                            Ok(Some(m)) => m,
+                            Ok(None) => break,
+                            Err(_) => {
+                                warn!(source = %self.filter.source, "Jetstream silent for {IDLE_TIMEOUT:?}: reconnecting");
+                                break;
+                            }
+                        };
                         let text = match msg {
                             Ok(Message::Text(t)) => t,
                             Ok(Message::Close(_)) => break,
