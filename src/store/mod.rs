@@ -162,10 +162,12 @@ impl Store {
         loop {
             match migrator.run(&pool).await {
                 Ok(()) => break,
+                // ALTER TABLE ... ADD COLUMN (0007, 0008) loses the race as "duplicate column".
                 Err(e)
                     if backend == Backend::Sqlite
                         && attempt < 10
-                        && e.to_string().contains("already exists")
+                        && (e.to_string().contains("already exists")
+                            || e.to_string().contains("duplicate column name"))
                         || is_locked_migrate(&e) && attempt < 10 =>
                 {
                     attempt += 1;
