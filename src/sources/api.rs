@@ -45,14 +45,18 @@ fn retry_after(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
         .and_then(|v| parse_retry_after(v, now))
 }
 
-/// When `X-RateLimit-Remaining` says the limit is spent, how long until
-/// `X-RateLimit-Reset`. Reset comes as seconds to wait (Reddit), a Unix time, or an
-/// ISO 8601 time (Mastodon).
-pub fn spent_wait(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let remaining: f64 = h
-        .get("x-ratelimit-remaining")
+/// A rate-limit header, `X-RateLimit-*` or the IETF draft's `RateLimit-*` (Bluesky).
+fn rate_header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    h.get(format!("x-ratelimit-{name}"))
+        .or_else(|| h.get(format!("ratelimit-{name}")))
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())?;
+}
+
+/// When `X-RateLimit-Remaining` says the limit is spent, how long until
+/// `X-RateLimit-Reset`. Reset comes as seconds to wait (Reddit), a Unix time
+/// (Bluesky), or an ISO 8601 time (Mastodon).
+pub fn spent_wait(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let remaining: f64 = rate_header(h, "remaining").and_then(|v| v.trim().parse().ok())?;
     if remaining >= 1.0 {
         return None;
     }
@@ -61,7 +65,7 @@ pub fn spent_wait(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
 
 /// `X-RateLimit-Reset` as a wait from `now`.
 pub fn reset_wait(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let v = h.get("x-ratelimit-reset")?.to_str().ok()?.trim();
+    let v = rate_header(h, "reset")?.trim();
     if let Ok(n) = v.parse::<f64>() {
         if n < 1.0e9 {
             return Some(Duration::from_secs_f64(n.max(0.0).ceil()));

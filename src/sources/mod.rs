@@ -2,6 +2,7 @@
 //! [`Source`] trait, the per-kind config enum, and the errors all sources share.
 
 pub mod api;
+pub mod bluesky_search;
 pub mod feed;
 pub mod gdelt;
 pub mod google_news;
@@ -41,6 +42,8 @@ pub enum SourceConfig {
     Youtube(youtube::YoutubeConfig),
     /// Bluesky posts from the public Jetstream firehose, filtered locally.
     Bluesky(jetstream::BlueskyConfig),
+    /// Bluesky post search with an app password.
+    BlueskySearch(bluesky_search::BlueskySearchConfig),
     /// Mentions pushed to `POST /ingest` by clients with a bearer token (not polled).
     Webhook(webhook::WebhookConfig),
 }
@@ -53,6 +56,7 @@ const KINDS: &[&str] = &[
     "reddit",
     "youtube",
     "bluesky",
+    "bluesky_search",
     "webhook",
 ];
 
@@ -78,6 +82,7 @@ impl SourceConfig {
             SourceConfig::Reddit(c) => &c.name,
             SourceConfig::Youtube(c) => &c.name,
             SourceConfig::Bluesky(c) => &c.name,
+            SourceConfig::BlueskySearch(c) => &c.name,
             SourceConfig::Webhook(c) => &c.name,
         }
     }
@@ -92,6 +97,7 @@ impl SourceConfig {
             SourceConfig::Reddit(c) => c.every.0,
             SourceConfig::Youtube(c) => c.every.0,
             SourceConfig::Bluesky(c) => c.every.0,
+            SourceConfig::BlueskySearch(c) => c.every.0,
             SourceConfig::Webhook(_) => Duration::ZERO,
         }
     }
@@ -139,6 +145,11 @@ impl SourceConfig {
                 let c: jetstream::BlueskyConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Bluesky(c))
             }
+            Some("bluesky_search") => {
+                let c: bluesky_search::BlueskySearchConfig = de(path, table, err)?;
+                c.validate(path, err)
+                    .then_some(SourceConfig::BlueskySearch(c))
+            }
             Some("webhook") => {
                 let c: webhook::WebhookConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Webhook(c))
@@ -173,6 +184,9 @@ impl SourceConfig {
                 c.clone(),
                 ctx.matcher.clone(),
             )),
+            SourceConfig::BlueskySearch(c) => {
+                Box::new(bluesky_search::BlueskySearchSource::new(c.clone(), http))
+            }
             SourceConfig::Webhook(_) => return None,
         })
     }
