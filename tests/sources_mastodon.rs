@@ -327,3 +327,37 @@ fn config_errors_name_their_keys() {
     .unwrap_err();
     assert!(errs.iter().any(|e| e.contains("foo")), "{errs:?}");
 }
+
+#[tokio::test]
+async fn search_pages_backwards_down_to_the_cursor() {
+    let server = MockServer::start().await;
+    std::env::set_var("VIGIE_TEST_MASTO_SEARCH", "search-token");
+    let wrap =
+        |v: serde_json::Value| serde_json::json!({"accounts": [], "statuses": v, "hashtags": []});
+    // 70 new statuses since the cursor; search gives the newest 40 first.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/search"))
+        .and(query_param("min_id", BASE.to_string()))
+        .and(query_param_is_missing("max_id"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(wrap(statuses(31, 70))))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/search"))
+        .and(query_param("min_id", BASE.to_string()))
+        .and(query_param("max_id", (BASE + 31).to_string()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(wrap(statuses(1, 30))))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let src = build(&format!(
+        "name = \"masto-search\"\nkind = \"mastodon\"\ninstance = \"{}\"\nsearch = \"MyMinfin\"\ntoken_env = \"VIGIE_TEST_MASTO_SEARCH\"\nevery = \"5m\"\n",
+        server.uri()
+    ));
+    let p = src.poll(&at(0)).await.unwrap();
+    let guids: HashSet<String> = p.items.iter().map(|i| i.guid.clone().unwrap()).collect();
+    assert_eq!(p.items.len(), 70);
+    assert_eq!(guids.len(), 70);
+    assert_eq!(p.cursor, Some((BASE + 70).to_string()));
+}

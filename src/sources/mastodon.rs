@@ -1,9 +1,12 @@
 //! `kind = "mastodon"`: one stream per source on one instance: a hashtag timeline or an
 //! account's statuses (public, no token), or full-text search (token required).
 //!
-//! Paging uses `min_id`: each page holds the statuses *immediately* newer than the
-//! cursor, so following pages until one is short leaves no gap, and a poll stopped by
-//! `max_pages` or a spent rate limit resumes where it stopped. The first poll only
+//! Timelines page with `min_id`: each page holds the statuses *immediately* newer than
+//! the cursor, so following pages until one is short leaves no gap, and a poll stopped
+//! by `max_pages` or a spent rate limit resumes where it stopped. Search sorts newest
+//! first and may treat `min_id` as a mere lower bound, so it pages backwards (`max_id`)
+//! down to the cursor, which is right under either reading; there `max_pages` bounds
+//! what one poll can catch up (a warning says so). The first poll only
 //! takes the newest page and sets the cursor: no backfill of history.
 
 use async_trait::async_trait;
@@ -304,27 +307,42 @@ impl Source for MastodonSource {
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
         let endpoint = self.endpoint().await?;
+        let search = self.cfg.search.is_some();
         let mut cursor = state.cursor.clone();
+        // Search may answer the newest first above min_id rather than the ones right after
+        // it: page backwards with max_id down to the stored cursor.
+        let mut max_id: Option<String> = None;
         let mut poll = Poll::default();
         for page in 1..=self.cfg.max_pages {
             let mut u = endpoint.clone();
             u.query_pairs_mut().append_pair("limit", &LIMIT.to_string());
-            if let Some(c) = &cursor {
+            let min_id = if search { &state.cursor } else { &cursor };
+            if let Some(c) = min_id {
                 u.query_pairs_mut().append_pair("min_id", c);
             }
+            if let Some(m) = &max_id {
+                u.query_pairs_mut().append_pair("max_id", m);
+            }
             let raw = self.get(u.as_str()).await?;
-            let values: Vec<serde_json::Value> = if self.cfg.search.is_some() {
+            let values: Vec<serde_json::Value> = if search {
                 api::json::<SearchResults>(&raw.body, "search results")?.statuses
             } else {
                 api::json(&raw.body, "timeline")?
             };
             let n = values.len();
             // The cursor moves past malformed entries too: they would fail the same way again.
-            let newest = values
+            let ids: Vec<&str> = values
                 .iter()
                 .filter_map(|v| v.get("id").and_then(|i| i.as_str()))
+                .collect();
+            let newest = ids
+                .iter()
                 .max_by(|a, b| id_key(a).cmp(&id_key(b)))
-                .map(str::to_string);
+                .map(|s| s.to_string());
+            max_id = ids
+                .iter()
+                .min_by(|a, b| id_key(a).cmp(&id_key(b)))
+                .map(|s| s.to_string());
             let (statuses, skipped) = api::lenient::<Status>(values, &self.cfg.name, "status");
             poll.skipped += skipped;
             poll.items
@@ -341,10 +359,17 @@ impl Source for MastodonSource {
             }
             if let Some(w) = poll.wait {
                 info!(source = %self.cfg.name, wait_s = w.as_secs(), "rate limit spent: the rest waits for its reset");
+                if search {
+                    warn!(source = %self.cfg.name, "search results older than this page and newer than the last poll are skipped");
+                }
                 break;
             }
             if page == self.cfg.max_pages {
-                warn!(source = %self.cfg.name, pages = page, "more statuses pending: the next poll continues from here");
+                if search {
+                    warn!(source = %self.cfg.name, pages = page, "more search results than max_pages fetch: the oldest since the last poll are skipped; raise max_pages or poll more often");
+                } else {
+                    warn!(source = %self.cfg.name, pages = page, "more statuses pending: the next poll continues from here");
+                }
             }
         }
         poll.cursor = cursor;
