@@ -15,6 +15,8 @@ echo "== ingest (1,000-item feed): vigie vs Python feedparser"
 "$BIN" bench ingest --items 1000 --rounds 20 --python "$VENV/bin/python"
 echo "== lexicon backend"
 "$BIN" bench lexicon --texts 200000
+echo "== Bluesky Jetstream: decode + filter, and end to end over a local WebSocket, one core"
+"$BIN" bench jetstream --events 200000
 echo "== fetch to alert e-mail"
 cargo bench --bench alert_latency
 echo "== idle daemon with 200 sources"

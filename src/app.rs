@@ -173,7 +173,17 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
                 .await
                 .with_context(|| format!("web.listen: cannot listen on {}", w.listen))?;
             info!(listen = %listener.local_addr()?, "escalation page");
-            Some((listener, crate::web::AppState::new(&cfg, store.clone())?))
+            let state = crate::web::AppState::new(&cfg, store.clone())?;
+            // Pushed mentions (`kind = "webhook"`) arrive on the same listener, with their
+            // own bearer tokens; stored ones wake the classification stage at once.
+            let app =
+                match crate::sources::webhook::from_config(&cfg, store.clone(), Some(wake.clone()))
+                    .map_err(|e| anyhow::anyhow!("webhook source: {e}"))?
+                {
+                    Some(ingest) => crate::web::router(state).merge(ingest),
+                    None => crate::web::router(state),
+                };
+            Some((listener, app))
         }
         _ => None,
     };
@@ -226,10 +236,10 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
             }
         })
     };
-    let web_task = web.map(|(listener, state)| {
+    let web_task = web.map(|(listener, app)| {
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            if let Err(e) = crate::web::serve(listener, state, shutdown).await {
+            if let Err(e) = crate::web::serve_app(listener, app, shutdown).await {
                 error!(error = %e, "escalation page stopped");
             }
         })

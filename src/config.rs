@@ -588,6 +588,19 @@ impl Config {
         for (path, msg) in web.iter().flat_map(|w| w.problems()) {
             c.push(path, msg, None);
         }
+        if web.is_none() {
+            for (i, s) in sources.iter().enumerate() {
+                if matches!(s, SourceConfig::Webhook(_)) {
+                    c.push(
+                        format!("sources[{i}].kind"),
+                        "a webhook is served on the web listener, and there is no [web] section",
+                        Some(
+                            "add [web] listen = \"127.0.0.1:8080\" (POST /ingest is served there)",
+                        ),
+                    );
+                }
+            }
+        }
         if alerts.max_per_hour < 1 {
             c.push("alerts.max_per_hour", "must be at least 1", None);
         }
@@ -636,7 +649,18 @@ impl Config {
             c.push("fetch.max_body_mib", "must be at least 1", None);
         }
         let mut names = std::collections::HashSet::new();
+        let mut webhooks = 0;
         for (i, s) in sources.iter().enumerate() {
+            if matches!(s, SourceConfig::Webhook(_)) {
+                webhooks += 1;
+                if webhooks > 1 {
+                    c.push(
+                        format!("sources[{i}].kind"),
+                        "only one webhook source: it serves POST /ingest",
+                        Some("give each pushing tool its own entry in the first webhook's clients"),
+                    );
+                }
+            }
             if !names.insert(s.name().to_string()) {
                 c.push(
                     format!("sources[{i}].name"),

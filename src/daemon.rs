@@ -15,7 +15,7 @@ use tracing::{debug, error, info, warn};
 use crate::config::Config;
 use crate::pipeline::Pipeline;
 use crate::sources::http::Http;
-use crate::sources::{Source, SourceError, SourceState};
+use crate::sources::{BuildContext, Source, SourceError, SourceState};
 use crate::store::Store;
 
 /// What one poll of one source did, for logs and tests.
@@ -29,6 +29,8 @@ pub struct PollReport {
     pub new: usize,
     /// The server answered 304.
     pub not_modified: bool,
+    /// Entries the source could not read and skipped.
+    pub skipped: usize,
     /// The poll failed.
     pub error: Option<String>,
 }
@@ -69,12 +71,16 @@ fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
 impl Watcher {
     /// Builds sources and pipeline from the config.
     pub fn new(cfg: &Config, store: Store, stored: Arc<Notify>) -> anyhow::Result<Watcher> {
-        let http = Http::new(&cfg.fetch)?;
-        let base = cfg.base_dir();
+        let ctx = BuildContext {
+            http: Http::new(&cfg.fetch)?,
+            base: cfg.base_dir(),
+            matcher: cfg.matcher.clone(),
+        };
+        // Push-only kinds (webhook) build no poller: the web listener serves them.
         let sources = cfg
             .sources
             .iter()
-            .map(|s| (Arc::from(s.build(http.clone(), &base)), s.every()))
+            .filter_map(|s| s.build(&ctx).map(|b| (Arc::from(b), s.every())))
             .collect();
         Ok(Watcher {
             shared: Arc::new(Shared {
@@ -241,12 +247,16 @@ async fn poll_source(
 ) -> (PollReport, SourceState) {
     let name = src.name();
     let started = Utc::now();
+    let was_failing = state.error_count > 0;
     let mut report = PollReport::default();
     let result = src.poll(&state).await;
+    // A spent rate limit on a successful poll: come back only after its reset.
+    let mut wait: Option<Duration> = None;
     let outcome: Result<(), SourceError> = match result {
         Ok(poll) => {
             report.items = poll.items.len();
             report.not_modified = poll.not_modified;
+            report.skipped = poll.skipped;
             if let Some(r) = &poll.repaired {
                 warn!(source = name, repair = %r, "malformed feed repaired");
             }
@@ -263,6 +273,11 @@ async fn poll_source(
                         state.etag = poll.etag;
                         state.last_modified = poll.last_modified;
                     }
+                    // Saved only once its mentions are: a crash in between refetches, never skips.
+                    if poll.cursor.is_some() {
+                        state.cursor = poll.cursor;
+                    }
+                    wait = poll.wait;
                     if report.new > 0 {
                         shared.stored.notify_one();
                     }
@@ -276,17 +291,23 @@ async fn poll_source(
         Err(e) => Err(e),
     };
     let now = Utc::now();
+    // Refused credentials will not fix themselves: someone must be told.
+    let unhealthy = match &outcome {
+        Err(e) if e.is_credentials() => Some(e.to_string()),
+        _ => None,
+    };
     match outcome {
         Ok(()) => {
             state.error_count = 0;
             state.last_success_at = Some(now);
-            state.retry_after = None;
-            state.next_check_at = Some(add(now, jitter(every)));
+            state.retry_after = wait.map(|w| add(now, w));
+            state.next_check_at = Some(add(now, jitter(every).max(wait.unwrap_or_default())));
             info!(
                 source = name,
                 items = report.items,
                 matched = report.matched,
                 new = report.new,
+                skipped = report.skipped,
                 not_modified = report.not_modified,
                 ms = (now - started).num_milliseconds(),
                 "polled"
@@ -308,11 +329,71 @@ async fn poll_source(
             report.error = Some(e.to_string());
         }
     }
+    if let Err(e) = health(shared, name, was_failing, report.error.is_none(), unhealthy).await {
+        error!(source = name, error = %e, "could not record the source's health");
+    }
     if let Err(e) = shared.store.save_source_state(name, &state).await {
         error!(source = name, error = %e, "could not save source state; the next poll may refetch");
     }
     debug!(source = name, next = ?state.next_check_at, "scheduled");
     (report, state)
+}
+
+/// Raises a `source_unhealthy` signal when a source's credentials are refused (once per
+/// episode), and closes the episode when the source works again.
+async fn health(
+    shared: &Shared,
+    name: &str,
+    was_failing: bool,
+    ok: bool,
+    unhealthy: Option<String>,
+) -> Result<(), crate::store::StoreError> {
+    use crate::signals::crisis::Episode;
+    let group_key = format!("source_unhealthy:{name}");
+    let now = Utc::now();
+    if let Some(why) = unhealthy {
+        let episode = shared.store.episode(&group_key).await?;
+        if episode.is_some_and(|e| e.open) {
+            return Ok(());
+        }
+        let signal = crate::signals::Signal {
+            id: 0,
+            kind: "source_unhealthy".into(),
+            severity: "warning".into(),
+            topic: None,
+            group_key: group_key.clone(),
+            title: format!("Source {name} cannot log in"),
+            reason: format!("{name}: {why}"),
+            at: now,
+            evidence: Vec::new(),
+            figures: [
+                ("source".to_string(), name.to_string()),
+                ("error".to_string(), why.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        shared
+            .store
+            .save_signal(
+                &signal,
+                Episode {
+                    raised_count: 1,
+                    open: true,
+                },
+            )
+            .await?;
+        warn!(source = name, error = %why, "source unhealthy: signal raised");
+    } else if ok && was_failing {
+        if let Some(e) = shared.store.episode(&group_key).await?.filter(|e| e.open) {
+            shared
+                .store
+                .save_episode(&group_key, Episode { open: false, ..e }, now)
+                .await?;
+            info!(source = name, "source healthy again");
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -366,6 +366,12 @@ enum BenchWhat {
         #[arg(long, default_value_t = 200_000)]
         texts: usize,
     },
+    /// Bluesky Jetstream events decoded and filtered per second, on one core.
+    Jetstream {
+        /// Events to generate.
+        #[arg(long, default_value_t = 200_000)]
+        events: usize,
+    },
     /// Resident memory of an idle daemon with many sources configured.
     Idle {
         /// Sources to configure.
@@ -506,6 +512,9 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                         .await
                         .map_err(fail)?,
                 ),
+                BenchWhat::Jetstream { events } => {
+                    serde_json::to_string_pretty(&vigie::bench::jetstream(events).map_err(fail)?)
+                }
                 BenchWhat::Idle { sources, settle } => {
                     let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
                     serde_json::to_string_pretty(

@@ -103,6 +103,37 @@ async fn text_of(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// Waits (up to 10 s) until `css` holds `want`: a submitted form loads the next page
+/// asynchronously, and the old page's elements go stale meanwhile.
+async fn wait_text(c: &Client, css: &str, want: &str) {
+    let mut last = String::new();
+    for _ in 0..200 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if t == want {
+                    return;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} never showed {want:?} (last: {last:?})");
+}
+
+/// Waits (up to 10 s) until the page's URL satisfies `ok`.
+async fn wait_url(c: &Client, ok: impl Fn(&url::Url) -> bool) {
+    for _ in 0..200 {
+        if let Ok(u) = c.current_url().await {
+            if ok(&u) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the page never reached the expected address");
+}
+
 #[tokio::test]
 async fn a_responder_works_an_escalation_in_the_browser() {
     let app = start(None, "").await;
@@ -156,7 +187,7 @@ async fn a_responder_works_an_escalation_in_the_browser() {
         .click()
         .await
         .unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/");
+    wait_url(&c, |u| u.path() == "/").await;
     let row = |id: i64| format!("#esc-{id}");
     assert!(c.find(Locator::Css(&row(e1))).await.is_ok());
     assert!(c.find(Locator::Css(&row(e2))).await.is_ok());
@@ -175,13 +206,10 @@ async fn a_responder_works_an_escalation_in_the_browser() {
         .click()
         .await
         .unwrap();
-    assert!(c
-        .current_url()
-        .await
-        .unwrap()
-        .query()
-        .unwrap_or("")
-        .contains("severity=critical"));
+    wait_url(&c, |u| {
+        u.query().unwrap_or("").contains("severity=critical")
+    })
+    .await;
     assert!(c.find(Locator::Css(&row(e1))).await.is_ok());
     assert!(c.find(Locator::Css(&row(e2))).await.is_err());
 
@@ -192,18 +220,15 @@ async fn a_responder_works_an_escalation_in_the_browser() {
         .click()
         .await
         .unwrap();
-    assert_eq!(
-        c.current_url().await.unwrap().path(),
-        format!("/escalations/{e1}")
-    );
-    assert_eq!(text_of(&c, "#state").await, "New");
+    wait_url(&c, |u| u.path() == format!("/escalations/{e1}")).await;
+    wait_text(&c, "#state", "New").await;
     c.find(Locator::Id("act-ack"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    assert_eq!(text_of(&c, "#state").await, "Acknowledged");
+    wait_text(&c, "#state", "Acknowledged").await;
     c.find(Locator::Id("assign-to"))
         .await
         .unwrap()
@@ -216,7 +241,7 @@ async fn a_responder_works_an_escalation_in_the_browser() {
         .click()
         .await
         .unwrap();
-    assert_eq!(text_of(&c, "#state").await, "Assigned");
+    wait_text(&c, "#state", "Assigned").await;
     assert_eq!(text_of(&c, "#assignee").await, "bert@example.be");
     // The answer form holds the approved answer, in the reader's language.
     let suggested = text_of(&c, "#suggested").await;
@@ -236,7 +261,7 @@ async fn a_responder_works_an_escalation_in_the_browser() {
         .click()
         .await
         .unwrap();
-    assert_eq!(text_of(&c, "#state").await, "Answered");
+    wait_text(&c, "#state", "Answered").await;
     let history = text_of(&c, "#history").await;
     for step in [
         "New",

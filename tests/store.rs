@@ -34,10 +34,19 @@ async fn exercise(store: Store) {
         error_count: 2,
         next_check_at: Some(now),
         last_error: Some("HTTP 500".into()),
+        cursor: Some("113540861230459906".into()),
         ..SourceState::default()
     };
     store.save_source_state("a", &st).await.unwrap();
     assert_eq!(store.source_state("a").await.unwrap(), st);
+    // The cursor moves on, and can be cleared.
+    let moved = SourceState {
+        cursor: Some("1732435200000000".into()),
+        ..st.clone()
+    };
+    store.save_source_state("a", &moved).await.unwrap();
+    assert_eq!(store.source_state("a").await.unwrap(), moved);
+    store.save_source_state("a", &st).await.unwrap();
     assert_eq!(
         store.source_state("never").await.unwrap(),
         SourceState::default()

@@ -23,6 +23,7 @@ const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </channel></rss>"#;
 
 const PASSWORD: &str = "a long enough passphrase";
+const INGEST_TOKEN: &str = "ingest-token-7f3a9c";
 
 fn user_add(env: &Env, email: &str, role: &str, password: &str) -> std::process::Output {
     let mut child = common::vigie_cmd()
@@ -52,7 +53,8 @@ fn user_add(env: &Env, email: &str, role: &str, password: &str) -> std::process:
 async fn the_daemon_serves_the_page_and_logs_no_secret() {
     let env = Env::new(
         &[src("inbox", "file://inbox.xml")],
-        "[escalation]\nhandles = [\"@SPFImpots\"]\n\n[web]\nlisten = \"127.0.0.1:0\"\n",
+        "[[sources]]\nname = \"push\"\nkind = \"webhook\"\nclients = [{ name = \"x-export\", token_env = \"VIGIE_TEST_INGEST_TOKEN\" }]\n\n\
+         [escalation]\nhandles = [\"@SPFImpots\"]\n\n[web]\nlisten = \"127.0.0.1:0\"\n",
     );
     std::fs::write(env.path().join("inbox.xml"), FEED).unwrap();
 
@@ -71,6 +73,7 @@ async fn the_daemon_serves_the_page_and_logs_no_secret() {
 
     let mut child = common::vigie_cmd()
         .env("VIGIE_LOG", "debug")
+        .env("VIGIE_TEST_INGEST_TOKEN", INGEST_TOKEN)
         .args(["run", "--config", env.config.to_str().unwrap()])
         .stderr(Stdio::piped())
         .spawn()
@@ -188,6 +191,39 @@ async fn the_daemon_serves_the_page_and_logs_no_secret() {
     let answered = list("answered");
     assert_eq!(answered.len(), 1);
     assert_eq!(answered[0]["id"].as_i64().unwrap(), qid);
+
+    // Pushed mentions arrive on the same listener, with their own token, and become
+    // escalations like the rest.
+    let push = serde_json::json!({"mentions": [{
+        "id": "x1",
+        "url": "https://x.example/status/1",
+        "text": "@SPFImpots pourquoi le SPF Impôts ne répond pas à mon message ?",
+        "published_at": chrono::Utc::now().to_rfc3339(),
+    }]});
+    let r = reqwest::Client::new()
+        .post(format!("{base}/ingest"))
+        .json(&push)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let r = reqwest::Client::new()
+        .post(format!("{base}/ingest"))
+        .bearer_auth(INGEST_TOKEN)
+        .json(&push)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while list("new").len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        list("new").len(),
+        2,
+        "the formal request and the pushed question"
+    );
 
     // Stop, and read every log line.
     assert!(std::process::Command::new("kill")

@@ -71,7 +71,13 @@ fn items(feed: feed_rs::model::Feed, source: &str) -> Vec<Item> {
                 .title
                 .map(|t| html_to_text(&t.content))
                 .unwrap_or_default();
-            let summary = e.summary.map(|t| html_to_text(&t.content));
+            // YouTube (and other media feeds) put the description in media:group only.
+            let summary = e.summary.map(|t| html_to_text(&t.content)).or_else(|| {
+                e.media
+                    .iter()
+                    .find_map(|m| m.description.as_ref())
+                    .map(|d| html_to_text(&d.content))
+            });
             let content = e.content.and_then(|c| c.body).map(|b| html_to_text(&b));
             // Prefer the longer of summary and content: some feeds put a teaser in one.
             let text = match (summary, content) {

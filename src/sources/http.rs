@@ -31,6 +31,17 @@ pub struct Response {
     pub content_type: Option<String>,
 }
 
+/// Any response, as [`Http::send`] read it.
+#[derive(Debug)]
+pub struct Raw {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Body (capped).
+    pub body: Vec<u8>,
+}
+
 /// The User-Agent we send: who we are and how to reach the operator.
 pub fn user_agent(contact: Option<&str>) -> String {
     let v = env!("CARGO_PKG_VERSION");
@@ -62,6 +73,40 @@ impl Http {
     /// The body cap in bytes.
     pub fn max_body(&self) -> u64 {
         self.max_body
+    }
+
+    /// The client, to build API requests (headers, auth, form bodies) for [`Http::send`].
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends a request and reads its body (at most `max_body` bytes) whatever the status;
+    /// the caller decides what the status means (see `api::check`).
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Raw, SourceError> {
+        let mut resp = req.send().await.map_err(|e| self.transport(e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if let Some(len) = resp.content_length() {
+            if len > self.max_body {
+                return Err(SourceError::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(SourceError::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Raw {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Conditional GET; reads at most `max_body` bytes.
@@ -130,6 +175,8 @@ impl Http {
     }
 
     fn transport(&self, e: reqwest::Error) -> SourceError {
+        // The URL may carry an API key (YouTube): never let it reach a log line.
+        let e = e.without_url();
         if e.is_timeout() {
             SourceError::Timeout(self.timeout)
         } else {

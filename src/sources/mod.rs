@@ -1,38 +1,104 @@
 //! Sources: where items come from. One file per kind; this module holds the
 //! [`Source`] trait, the per-kind config enum, and the errors all sources share.
 
+pub mod api;
+pub mod bluesky_search;
 pub mod feed;
+pub mod gdelt;
+pub mod google_news;
 pub mod http;
+pub mod jetstream;
+pub mod mastodon;
+pub mod reddit;
 pub mod repair;
 pub mod rss;
+pub mod secret;
+pub mod webhook;
+pub mod youtube;
+pub mod youtube_comments;
 
 use std::time::Duration;
 
+use crate::matching::Matcher;
 use crate::model::Item;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 
 /// `[[sources]]` entry, by `kind`.
 #[derive(Debug, Clone)]
 pub enum SourceConfig {
     /// RSS 0.9x/1.0/2.0, Atom or JSON Feed, over http(s) or `file://`.
     Rss(rss::RssConfig),
+    /// A Mastodon hashtag timeline, account, or (with a token) full-text search.
+    Mastodon(mastodon::MastodonConfig),
+    /// Google News RSS search for a query in one language and region.
+    GoogleNews(google_news::GoogleNewsConfig),
+    /// GDELT DOC 2.0 article list.
+    Gdelt(gdelt::GdeltConfig),
+    /// Reddit search, OAuth application-only.
+    Reddit(reddit::RedditConfig),
+    /// YouTube channel uploads (RSS) or Data API v3 search.
+    Youtube(youtube::YoutubeConfig),
+    /// Bluesky posts from the public Jetstream firehose, filtered locally.
+    Bluesky(jetstream::BlueskyConfig),
+    /// Bluesky post search with an app password.
+    BlueskySearch(bluesky_search::BlueskySearchConfig),
+    /// Mentions pushed to `POST /ingest` by clients with a bearer token (not polled).
+    Webhook(webhook::WebhookConfig),
 }
 
-const KINDS: &[&str] = &["rss"];
+const KINDS: &[&str] = &[
+    "rss",
+    "mastodon",
+    "google_news",
+    "gdelt",
+    "reddit",
+    "youtube",
+    "bluesky",
+    "bluesky_search",
+    "webhook",
+];
+
+/// What building a runnable source may need besides its own config.
+#[derive(Clone, Debug)]
+pub struct BuildContext {
+    /// The shared HTTP client.
+    pub http: http::Http,
+    /// Folder relative paths are resolved against.
+    pub base: std::path::PathBuf,
+    /// The institution's matcher, for sources that must filter locally (firehoses).
+    pub matcher: Matcher,
+}
 
 impl SourceConfig {
     /// The source's unique name.
     pub fn name(&self) -> &str {
         match self {
             SourceConfig::Rss(c) => &c.name,
+            SourceConfig::Mastodon(c) => &c.name,
+            SourceConfig::GoogleNews(c) => &c.name,
+            SourceConfig::Gdelt(c) => &c.name,
+            SourceConfig::Reddit(c) => &c.name,
+            SourceConfig::Youtube(c) => &c.name,
+            SourceConfig::Bluesky(c) => &c.name,
+            SourceConfig::BlueskySearch(c) => &c.name,
+            SourceConfig::Webhook(c) => &c.name,
         }
     }
 
-    /// Polling interval.
+    /// Polling interval (for a stream: how often what arrived is stored).
     pub fn every(&self) -> Duration {
         match self {
             SourceConfig::Rss(c) => c.every,
+            SourceConfig::Mastodon(c) => c.every.0,
+            SourceConfig::GoogleNews(c) => c.every.0,
+            SourceConfig::Gdelt(c) => c.every.0,
+            SourceConfig::Reddit(c) => c.every.0,
+            SourceConfig::Youtube(c) => c.every.0,
+            SourceConfig::Bluesky(c) => c.every.0,
+            SourceConfig::BlueskySearch(c) => c.every.0,
+            SourceConfig::Webhook(_) => Duration::ZERO,
         }
     }
 
@@ -47,37 +113,46 @@ impl SourceConfig {
             .and_then(|k| k.as_str())
             .map(str::to_string);
         let hint = format!("known kinds: {}", KINDS.join(", "));
+        let mut table = value.as_table().cloned().unwrap_or_default();
+        table.remove("kind");
+        let table = toml::Value::Table(table);
         match kind.as_deref() {
             Some("rss") => {
-                let mut table = value.as_table().cloned().unwrap_or_default();
-                table.remove("kind");
-                match serde_path_to_error::deserialize::<_, rss::RssConfig>(toml::Value::Table(
-                    table,
-                )) {
-                    Ok(mut c) => {
-                        let ok = c.validate(path, err);
-                        ok.then_some(SourceConfig::Rss(c))
-                    }
-                    Err(e) => {
-                        let inner = e.path().to_string();
-                        let p = if inner == "." {
-                            path.to_string()
-                        } else {
-                            format!("{path}.{inner}")
-                        };
-                        let msg = e.into_inner().to_string();
-                        err(
-                            p,
-                            msg.split("\nin `")
-                                .next()
-                                .unwrap_or(&msg)
-                                .trim()
-                                .to_string(),
-                            None,
-                        );
-                        None
-                    }
-                }
+                let mut c: rss::RssConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Rss(c))
+            }
+            Some("mastodon") => {
+                let c: mastodon::MastodonConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Mastodon(c))
+            }
+            Some("google_news") => {
+                let c: google_news::GoogleNewsConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::GoogleNews(c))
+            }
+            Some("gdelt") => {
+                let c: gdelt::GdeltConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Gdelt(c))
+            }
+            Some("reddit") => {
+                let c: reddit::RedditConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Reddit(c))
+            }
+            Some("youtube") => {
+                let c: youtube::YoutubeConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Youtube(c))
+            }
+            Some("bluesky") => {
+                let c: jetstream::BlueskyConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Bluesky(c))
+            }
+            Some("bluesky_search") => {
+                let c: bluesky_search::BlueskySearchConfig = de(path, table, err)?;
+                c.validate(path, err)
+                    .then_some(SourceConfig::BlueskySearch(c))
+            }
+            Some("webhook") => {
+                let c: webhook::WebhookConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Webhook(c))
             }
             Some(other) => {
                 err(
@@ -94,12 +169,106 @@ impl SourceConfig {
         }
     }
 
-    /// Builds the runnable source.
-    pub fn build(&self, http: http::Http, base: &std::path::Path) -> Box<dyn Source> {
-        match self {
-            SourceConfig::Rss(c) => Box::new(rss::RssSource::new(c.clone(), http, base)),
+    /// Builds the runnable source; None for kinds that are pushed to rather than polled
+    /// (webhook: see [`webhook::router`]).
+    pub fn build(&self, ctx: &BuildContext) -> Option<Box<dyn Source>> {
+        let http = ctx.http.clone();
+        Some(match self {
+            SourceConfig::Rss(c) => Box::new(rss::RssSource::new(c.clone(), http, &ctx.base)),
+            SourceConfig::Mastodon(c) => Box::new(mastodon::MastodonSource::new(c.clone(), http)),
+            SourceConfig::GoogleNews(c) => Box::new(c.source(http, &ctx.base)),
+            SourceConfig::Gdelt(c) => Box::new(gdelt::GdeltSource::new(c.clone(), http)),
+            SourceConfig::Reddit(c) => Box::new(reddit::RedditSource::new(c.clone(), http)),
+            SourceConfig::Youtube(c) => youtube::build(c.clone(), http, &ctx.base),
+            SourceConfig::Bluesky(c) => Box::new(jetstream::JetstreamSource::new(
+                c.clone(),
+                ctx.matcher.clone(),
+            )),
+            SourceConfig::BlueskySearch(c) => {
+                Box::new(bluesky_search::BlueskySearchSource::new(c.clone(), http))
+            }
+            SourceConfig::Webhook(_) => return None,
+        })
+    }
+}
+
+/// Deserializes a kind's table, reporting the first error with its full key path.
+fn de<T: DeserializeOwned>(
+    path: &str,
+    table: toml::Value,
+    err: &mut dyn FnMut(String, String, Option<&str>),
+) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(table) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let inner = e.path().to_string();
+            let p = if inner == "." {
+                path.to_string()
+            } else {
+                format!("{path}.{inner}")
+            };
+            let msg = e.into_inner().to_string();
+            err(
+                p,
+                msg.split("\nin `")
+                    .next()
+                    .unwrap_or(&msg)
+                    .trim()
+                    .to_string(),
+                None,
+            );
+            None
         }
     }
+}
+
+/// A polling interval read from config text ("15m"), at least 10 seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Every(pub Duration);
+
+impl<'de> serde::Deserialize<'de> for Every {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Every, D::Error> {
+        let s = String::deserialize(d)?;
+        let v = crate::config::parse_duration(&s).map_err(serde::de::Error::custom)?;
+        if v < Duration::from_secs(10) {
+            return Err(serde::de::Error::custom(format!(
+                "{v:?} is too often: poll at most every 10s"
+            )));
+        }
+        Ok(Every(v))
+    }
+}
+
+/// Checks that a `base_url`-like value is an absolute http(s) URL.
+pub(crate) fn check_url(
+    path: &str,
+    key: &str,
+    value: &str,
+    err: &mut dyn FnMut(String, String, Option<&str>),
+) -> bool {
+    let ok = url::Url::parse(value)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if !ok {
+        err(
+            format!("{path}.{key}"),
+            format!("{value:?} is not an http(s) URL"),
+            None,
+        );
+    }
+    ok
+}
+
+/// Checks that a name is not blank.
+pub(crate) fn check_name(
+    path: &str,
+    name: &str,
+    err: &mut dyn FnMut(String, String, Option<&str>),
+) -> bool {
+    if name.trim().is_empty() {
+        err(format!("{path}.name"), "is empty".into(), None);
+        return false;
+    }
+    true
 }
 
 /// Polling state kept in the database between polls.
@@ -119,8 +288,10 @@ pub struct SourceState {
     pub last_error_at: Option<DateTime<Utc>>,
     /// When the last successful poll finished.
     pub last_success_at: Option<DateTime<Utc>>,
-    /// The server asked us to wait until then (429/503 Retry-After).
+    /// The server asked us to wait until then (429/503 Retry-After, or a spent rate limit).
     pub retry_after: Option<DateTime<Utc>>,
+    /// Where the source got to (newest id, time or stream position), in its own format.
+    pub cursor: Option<String>,
 }
 
 /// What one poll brought.
@@ -136,12 +307,18 @@ pub struct Poll {
     pub not_modified: bool,
     /// The document was malformed and our repair made it readable.
     pub repaired: Option<String>,
+    /// New cursor to store; None keeps the stored one.
+    pub cursor: Option<String>,
+    /// The API's rate limit is spent: do not call again before this long.
+    pub wait: Option<Duration>,
+    /// Entries of the answer that could not be read and were skipped (logged).
+    pub skipped: usize,
 }
 
 /// Why a poll failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    /// The server asked us to slow down (429, or 503 with Retry-After).
+    /// The server asked us to slow down (429, or 503 with Retry-After, or a spent rate limit).
     #[error("server asked to slow down (HTTP {status}), retry after {retry_after:?}")]
     RateLimited {
         /// 429 or 503.
@@ -149,12 +326,28 @@ pub enum SourceError {
         /// How long it asked us to wait, if it said.
         retry_after: Option<Duration>,
     },
+    /// The credentials were refused (401/403).
+    #[error("credentials refused (HTTP {status}): {hint}")]
+    Unauthorized {
+        /// 401 or 403.
+        status: u16,
+        /// What to check, naming the environment variable(s) involved.
+        hint: String,
+    },
+    /// A credential the config names is not in the environment.
+    #[error("environment variable {var} is not set (it holds {what}); set it in the daemon's environment")]
+    MissingSecret {
+        /// The variable named in the config.
+        var: String,
+        /// What it should hold.
+        what: &'static str,
+    },
     /// Any other non-success status.
     #[error("HTTP {status} from {url}")]
     Status {
         /// HTTP status.
         status: u16,
-        /// The URL asked.
+        /// The URL asked (secrets removed).
         url: String,
     },
     /// No answer within the timeout.
@@ -181,6 +374,14 @@ impl SourceError {
             SourceError::RateLimited { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+
+    /// The source cannot work until someone fixes its credentials.
+    pub fn is_credentials(&self) -> bool {
+        matches!(
+            self,
+            SourceError::Unauthorized { .. } | SourceError::MissingSecret { .. }
+        )
     }
 }
 

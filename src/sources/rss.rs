@@ -170,6 +170,7 @@ impl Source for RssSource {
             last_modified,
             not_modified: false,
             repaired: parsed.repaired,
+            ..Poll::default()
         })
     }
 }

@@ -162,10 +162,12 @@ impl Store {
         loop {
             match migrator.run(&pool).await {
                 Ok(()) => break,
+                // ALTER TABLE ... ADD COLUMN (0007, 0008) loses the race as "duplicate column".
                 Err(e)
                     if backend == Backend::Sqlite
                         && attempt < 10
-                        && e.to_string().contains("already exists")
+                        && (e.to_string().contains("already exists")
+                            || e.to_string().contains("duplicate column name"))
                         || is_locked_migrate(&e) && attempt < 10 =>
                 {
                     attempt += 1;
@@ -207,7 +209,7 @@ impl Store {
     /// Polling state of a source (default when never polled).
     pub async fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
         let row = sqlx::query(
-            "SELECT etag, last_modified, next_check_at, error_count, last_error, last_error_at, last_success_at, retry_after \
+            "SELECT etag, last_modified, next_check_at, error_count, last_error, last_error_at, last_success_at, retry_after, cursor \
              FROM source_state WHERE name = $1",
         )
         .bind(name)
@@ -224,6 +226,7 @@ impl Store {
                 last_error_at: r.try_get::<Option<i64>, _>(5)?.map(from_ms),
                 last_success_at: r.try_get::<Option<i64>, _>(6)?.map(from_ms),
                 retry_after: r.try_get::<Option<i64>, _>(7)?.map(from_ms),
+                cursor: r.try_get(8)?,
             },
         })
     }
@@ -233,11 +236,12 @@ impl Store {
         let _g = self.write_guard().await;
         self.retry_locked(|| async {
             sqlx::query(
-                "INSERT INTO source_state (name, etag, last_modified, next_check_at, error_count, last_error, last_error_at, last_success_at, retry_after) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                "INSERT INTO source_state (name, etag, last_modified, next_check_at, error_count, last_error, last_error_at, last_success_at, retry_after, cursor) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, \
                  next_check_at = excluded.next_check_at, error_count = excluded.error_count, last_error = excluded.last_error, \
-                 last_error_at = excluded.last_error_at, last_success_at = excluded.last_success_at, retry_after = excluded.retry_after",
+                 last_error_at = excluded.last_error_at, last_success_at = excluded.last_success_at, retry_after = excluded.retry_after, \
+                 cursor = excluded.cursor",
             )
             .bind(name)
             .bind(s.etag.clone())
@@ -248,6 +252,7 @@ impl Store {
             .bind(s.last_error_at.map(ms))
             .bind(s.last_success_at.map(ms))
             .bind(s.retry_after.map(ms))
+            .bind(s.cursor.clone())
             .execute(&self.pool)
             .await
             .map(|_| ())

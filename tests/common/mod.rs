@@ -4,6 +4,7 @@
 
 pub mod pg;
 pub mod smtp;
+pub mod sources;
 pub mod web;
 
 use std::path::{Path, PathBuf};

@@ -1,14 +1,11 @@
-//! A fresh PostgreSQL database per test (the service at 127.0.0.1:5432, or
-//! VIGIE_TEST_POSTGRES), dropped at the end.
+//! A fresh PostgreSQL database per test (set VIGIE_TEST_POSTGRES to point elsewhere).
 
-use chrono::Utc;
-
-pub fn pg_admin_url() -> String {
+fn admin_url() -> String {
     std::env::var("VIGIE_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-/// A fresh PostgreSQL database, dropped at the end.
+/// A database created for one test, dropped by [`PgDb::drop_db`].
 pub struct PgDb {
     pub url: String,
     name: String,
@@ -17,22 +14,26 @@ pub struct PgDb {
 impl PgDb {
     pub async fn new() -> PgDb {
         use sqlx::Connection;
-        let name = format!("vigie_test_{}", rand_suffix());
-        let mut admin = sqlx::PgConnection::connect(&pg_admin_url())
+        let name = format!(
+            "vigie_test_{}_{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) % 1_000_000_000_000
+        );
+        let mut admin = sqlx::PgConnection::connect(&admin_url())
             .await
             .expect("PostgreSQL must run at 127.0.0.1:5432 (or set VIGIE_TEST_POSTGRES)");
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .await
             .unwrap();
-        let base = pg_admin_url();
+        let base = admin_url();
         let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
         PgDb { url, name }
     }
 
     pub async fn drop_db(self) {
         use sqlx::Connection;
-        let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.unwrap();
+        let mut admin = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
         let _ = sqlx::query(&format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",
             self.name
@@ -40,12 +41,4 @@ impl PgDb {
         .execute(&mut admin)
         .await;
     }
-}
-
-fn rand_suffix() -> String {
-    format!(
-        "{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or(0) % 1_000_000_000_000
-    )
 }

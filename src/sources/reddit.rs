@@ -1,0 +1,357 @@
+//! `kind = "reddit"`: Reddit search with an application-only OAuth token (client
+//! credentials from environment variables), newest first.
+//!
+//! Paging uses `before=<fullname>`: the page holds the posts immediately newer than the
+//! cursor, so following pages until one is short leaves no gap. The token is cached
+//! until shortly before it expires, and fetched again once if the API refuses it.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{TimeZone, Utc};
+use reqwest::header::AUTHORIZATION;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tracing::{debug, info, warn};
+
+use super::api;
+use super::http::{Http, Raw};
+use super::secret::{check_var, EnvSecret};
+use super::{check_name, check_url, Every, Poll, Source, SourceError, SourceState};
+use crate::model::Item;
+
+/// Posts per page: the API's maximum.
+const LIMIT: usize = 100;
+
+/// `[[sources]] kind = "reddit"`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedditConfig {
+    /// Unique name.
+    pub name: String,
+    /// Search query (Reddit syntax).
+    pub query: String,
+    /// Search within one subreddit only (without `r/`).
+    #[serde(default)]
+    pub subreddit: Option<String>,
+    /// Environment variable holding the app's client id.
+    pub client_id_env: String,
+    /// Environment variable holding the app's secret.
+    pub client_secret_env: String,
+    /// Polling interval.
+    pub every: Every,
+    /// Most pages per poll.
+    #[serde(default = "default_pages")]
+    pub max_pages: u32,
+    /// Token endpoint; only tests change it.
+    #[serde(default = "default_token_url")]
+    pub token_url: String,
+    /// API base; only tests change it.
+    #[serde(default = "default_api_url")]
+    pub api_url: String,
+}
+
+fn default_pages() -> u32 {
+    3
+}
+
+fn default_token_url() -> String {
+    "https://www.reddit.com/api/v1/access_token".into()
+}
+
+fn default_api_url() -> String {
+    "https://oauth.reddit.com".into()
+}
+
+impl RedditConfig {
+    /// Checks the query, subreddit, variables and URLs.
+    pub fn validate(&self, path: &str, err: &mut dyn FnMut(String, String, Option<&str>)) -> bool {
+        let mut ok = check_name(path, &self.name, err);
+        if self.query.trim().is_empty() {
+            err(format!("{path}.query"), "is empty".into(), None);
+            ok = false;
+        }
+        if let Some(s) = &self.subreddit {
+            let s = s.trim_start_matches("r/");
+            if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                err(
+                    format!("{path}.subreddit"),
+                    format!("{s:?} is not a subreddit name"),
+                    Some("e.g. \"belgium\" (without r/)"),
+                );
+                ok = false;
+            }
+        }
+        ok &= check_var(path, "client_id_env", &self.client_id_env, err);
+        ok &= check_var(path, "client_secret_env", &self.client_secret_env, err);
+        ok &= check_url(path, "token_url", &self.token_url, err);
+        ok &= check_url(path, "api_url", &self.api_url, err);
+        if self.max_pages == 0 {
+            err(
+                format!("{path}.max_pages"),
+                "must be at least 1".into(),
+                None,
+            );
+            ok = false;
+        }
+        ok
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default = "default_expiry")]
+    expires_in: u64,
+}
+
+fn default_expiry() -> u64 {
+    3600
+}
+
+#[derive(Debug, Deserialize)]
+struct Listing {
+    data: ListingData,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListingData {
+    #[serde(default)]
+    children: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Child {
+    data: Post,
+}
+
+#[derive(Debug, Deserialize)]
+struct Post {
+    name: String,
+    title: String,
+    #[serde(default)]
+    selftext: String,
+    #[serde(default)]
+    author: Option<String>,
+    permalink: String,
+    created_utc: f64,
+    #[serde(default)]
+    subreddit_subscribers: Option<i64>,
+}
+
+struct Token {
+    value: SecretString,
+    until: Instant,
+}
+
+/// A running Reddit search.
+pub struct RedditSource {
+    cfg: RedditConfig,
+    http: Http,
+    client_id: EnvSecret,
+    client_secret: EnvSecret,
+    token: tokio::sync::Mutex<Option<Token>>,
+}
+
+impl RedditSource {
+    /// Reads the client credentials from the environment now.
+    pub fn new(cfg: RedditConfig, http: Http) -> RedditSource {
+        let client_id = EnvSecret::from_env(&cfg.client_id_env, "the Reddit app's client id");
+        let client_secret = EnvSecret::from_env(&cfg.client_secret_env, "the Reddit app's secret");
+        RedditSource {
+            cfg,
+            http,
+            client_id,
+            client_secret,
+            token: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    fn auth_hint(&self) -> String {
+        format!(
+            "Reddit refused the app credentials in {} and {}: check them at https://www.reddit.com/prefs/apps (a \"script\" or \"web\" app)",
+            self.cfg.client_id_env, self.cfg.client_secret_env
+        )
+    }
+
+    /// A valid token, fetched when there is none or it is about to expire.
+    async fn token(&self, renew: bool) -> Result<SecretString, SourceError> {
+        let mut cached = self.token.lock().await;
+        if !renew {
+            if let Some(t) = cached.as_ref().filter(|t| t.until > Instant::now()) {
+                return Ok(t.value.clone());
+            }
+        }
+        let req = self
+            .http
+            .client()
+            .post(&self.cfg.token_url)
+            .basic_auth(
+                self.client_id.get()?.expose_secret(),
+                Some(self.client_secret.get()?.expose_secret()),
+            )
+            .form(&[("grant_type", "client_credentials")]);
+        let raw = api::check(
+            self.http.send(req).await?,
+            &self.cfg.token_url,
+            &self.auth_hint(),
+        )?;
+        let t: TokenResponse = api::json(&raw.body, "Reddit token")?;
+        debug!(source = %self.cfg.name, expires_in = t.expires_in, "new Reddit token");
+        // Renew a minute early: a token expiring mid-poll costs a failed request.
+        let life = Duration::from_secs(t.expires_in.saturating_sub(60).max(1));
+        let value = SecretString::from(t.access_token);
+        *cached = Some(Token {
+            value: value.clone(),
+            until: Instant::now() + life,
+        });
+        Ok(value)
+    }
+
+    async fn get(&self, url: &str) -> Result<Raw, SourceError> {
+        let mut renew = false;
+        loop {
+            let token = self.token(renew).await?;
+            let req = self
+                .http
+                .client()
+                .get(url)
+                .header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()));
+            let raw = self.http.send(req).await?;
+            if raw.status == 401 && !renew {
+                info!(source = %self.cfg.name, "Reddit token refused: fetching a new one");
+                renew = true;
+                continue;
+            }
+            return api::check(raw, url, &self.auth_hint());
+        }
+    }
+
+    fn search_url(&self, before: Option<&str>) -> Result<url::Url, SourceError> {
+        let base = self.cfg.api_url.trim_end_matches('/');
+        let path = match &self.cfg.subreddit {
+            Some(s) => format!("{base}/r/{}/search", s.trim_start_matches("r/")),
+            None => format!("{base}/search"),
+        };
+        let mut u = url::Url::parse(&path).map_err(|e| SourceError::Transport(e.to_string()))?;
+        {
+            let mut q = u.query_pairs_mut();
+            q.append_pair("q", self.cfg.query.trim())
+                .append_pair("sort", "new")
+                .append_pair("limit", &LIMIT.to_string())
+                .append_pair("type", "link")
+                .append_pair("raw_json", "1");
+            if self.cfg.subreddit.is_some() {
+                q.append_pair("restrict_sr", "1");
+            }
+            if let Some(b) = before {
+                q.append_pair("before", b);
+            }
+        }
+        Ok(u)
+    }
+
+    fn item(&self, p: Post) -> Item {
+        let published = Utc
+            .timestamp_millis_opt((p.created_utc * 1000.0) as i64)
+            .single();
+        Item {
+            source: self.cfg.name.clone(),
+            guid: Some(p.name),
+            link: Some(format!("https://www.reddit.com{}", p.permalink)),
+            title: p.title,
+            text: p.selftext,
+            published_at: published,
+            author: p
+                .author
+                .filter(|a| a != "[deleted]")
+                .map(|a| format!("u/{a}")),
+            reach: p.subreddit_subscribers,
+            lang_hint: None,
+        }
+    }
+}
+
+#[async_trait]
+impl Source for RedditSource {
+    fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    fn host(&self) -> Option<String> {
+        url::Url::parse(&self.cfg.api_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+    }
+
+    async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
+        // "t3_abc@1795508100": the newest post seen and its time (older cursors: name only).
+        let (anchor, anchor_time) = match state.cursor.as_deref() {
+            Some(c) => match c.split_once('@') {
+                Some((name, t)) => (Some(name.to_string()), t.parse::<f64>().ok()),
+                None => (Some(c.to_string()), None),
+            },
+            None => (None, None),
+        };
+        let mut cursor = state.cursor.clone();
+        let mut before = anchor.clone();
+        let mut poll = Poll::default();
+        for page in 1..=self.cfg.max_pages {
+            let raw = self
+                .get(self.search_url(before.as_deref())?.as_str())
+                .await?;
+            let listing: Listing = api::json(&raw.body, "Reddit listing")?;
+            let mut children = listing.data.children;
+            poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
+            if children.is_empty() && page == 1 && before.is_some() && poll.wait.is_none() {
+                // Nothing newer than the cursor's post, or that post is gone (deleted,
+                // removed) and Reddit pages from nowhere: look at the newest page by time.
+                let raw = self.get(self.search_url(None)?.as_str()).await?;
+                let listing: Listing = api::json(&raw.body, "Reddit listing")?;
+                poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
+                let newer = |c: &serde_json::Value| {
+                    let t = c.pointer("/data/created_utc").and_then(|v| v.as_f64());
+                    match (t, anchor_time) {
+                        (Some(t), Some(a)) => t > a,
+                        _ => false,
+                    }
+                };
+                children = listing.data.children.into_iter().filter(newer).collect();
+                if !children.is_empty() {
+                    warn!(source = %self.cfg.name, cursor = ?anchor, "the cursor's post is gone: resumed from its time");
+                }
+            }
+            let n = children.len();
+            // Newest first: the first entry is the next cursor, even if malformed.
+            let newest = children.first().and_then(|c| {
+                let name = c.pointer("/data/name")?.as_str()?;
+                Some(
+                    match c.pointer("/data/created_utc").and_then(|v| v.as_f64()) {
+                        Some(t) => format!("{name}@{t}"),
+                        None => name.to_string(),
+                    },
+                )
+            });
+            let (posts, skipped) = api::lenient::<Child>(children, &self.cfg.name, "post");
+            poll.skipped += skipped;
+            poll.items
+                .extend(posts.into_iter().map(|c| self.item(c.data)));
+            if let Some(c) = newest {
+                before = Some(c.split('@').next().unwrap_or(&c).to_string());
+                cursor = Some(c);
+            }
+            if n < LIMIT || state.cursor.is_none() {
+                break;
+            }
+            if let Some(w) = poll.wait {
+                info!(source = %self.cfg.name, wait_s = w.as_secs(), "rate limit spent: the rest waits for its reset");
+                break;
+            }
+            if page == self.cfg.max_pages {
+                warn!(source = %self.cfg.name, pages = page, "more posts pending: the next poll continues from here");
+            }
+        }
+        poll.cursor = cursor;
+        Ok(poll)
+    }
+}

@@ -1,0 +1,202 @@
+//! `kind = "youtube"` with `comments_of_channel`: comments on a channel's latest uploads
+//! (the institution's own videos), where citizens ask and complain.
+//!
+//! The uploads feed (no key) lists the latest videos; for each, `commentThreads` (one
+//! quota unit per page) newest first, until a comment older than the cursor: the newest
+//! comment time seen on any of them. Comments at the cursor's second come again and the
+//! store's link keys recognise them. Videos with comments turned off are skipped.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use tracing::{debug, warn};
+
+use super::api;
+use super::http::Http;
+use super::secret::EnvSecret;
+use super::youtube::{api_error, feed_url, reasons, YoutubeConfig};
+use super::{feed, Poll, Source, SourceError, SourceState};
+use crate::model::Item;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ThreadList {
+    #[serde(default)]
+    next_page_token: Option<String>,
+    #[serde(default)]
+    items: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Thread {
+    id: String,
+    snippet: ThreadSnippet,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ThreadSnippet {
+    video_id: String,
+    top_level_comment: Comment,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Comment {
+    snippet: CommentSnippet,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CommentSnippet {
+    #[serde(default)]
+    text_original: Option<String>,
+    #[serde(default)]
+    text_display: String,
+    #[serde(default)]
+    author_display_name: Option<String>,
+    published_at: DateTime<Utc>,
+}
+
+/// Comments on a channel's latest uploads.
+pub struct CommentsSource {
+    cfg: YoutubeConfig,
+    http: Http,
+    key: EnvSecret,
+}
+
+impl CommentsSource {
+    /// Reads the key from the environment now.
+    pub fn new(cfg: YoutubeConfig, http: Http) -> CommentsSource {
+        let key = EnvSecret::from_env(
+            cfg.key_env.as_deref().unwrap_or_default(),
+            "a YouTube Data API key",
+        );
+        CommentsSource { cfg, http, key }
+    }
+
+    /// Video ids of the channel's latest uploads, newest first.
+    async fn videos(&self) -> Result<Vec<String>, SourceError> {
+        let channel = self.cfg.comments_of_channel.as_deref().unwrap_or_default();
+        let r = self
+            .http
+            .get(&feed_url(&self.cfg, channel), None, None)
+            .await?;
+        let body = r.body.unwrap_or_default();
+        let parsed = feed::parse(&body, &self.cfg.name).map_err(SourceError::Parse)?;
+        Ok(parsed
+            .items
+            .iter()
+            .filter_map(|i| {
+                i.guid
+                    .as_deref()
+                    .and_then(|g| g.strip_prefix("yt:video:"))
+                    .map(str::to_string)
+            })
+            .collect())
+    }
+
+    fn item(&self, t: Thread) -> Item {
+        let c = t.snippet.top_level_comment.snippet;
+        let link = format!(
+            "https://www.youtube.com/watch?v={}&lc={}",
+            t.snippet.video_id, t.id
+        );
+        let text = c
+            .text_original
+            .unwrap_or_else(|| html_escape::decode_html_entities(&c.text_display).into_owned());
+        Item {
+            source: self.cfg.name.clone(),
+            guid: Some(link.clone()),
+            link: Some(link),
+            title: api::post_title(&text),
+            text,
+            published_at: Some(c.published_at),
+            author: c.author_display_name,
+            reach: None,
+            lang_hint: self.cfg.language.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl Source for CommentsSource {
+    fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    fn host(&self) -> Option<String> {
+        url::Url::parse(&self.cfg.api_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+    }
+
+    async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
+        let key = self.key.get()?;
+        let since = state
+            .cursor
+            .as_deref()
+            .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| {
+                Utc::now() - chrono::Duration::from_std(self.cfg.lookback).unwrap_or_default()
+            });
+        let mut poll = Poll::default();
+        let mut newest = since;
+        for video in self.videos().await? {
+            let mut token: Option<String> = None;
+            'pages: for _ in 0..self.cfg.max_pages {
+                let mut u = url::Url::parse(&format!(
+                    "{}/commentThreads",
+                    self.cfg.api_url.trim_end_matches('/')
+                ))
+                .map_err(|e| SourceError::Transport(e.to_string()))?;
+                {
+                    let mut q = u.query_pairs_mut();
+                    q.append_pair("part", "snippet")
+                        .append_pair("videoId", &video)
+                        .append_pair("order", "time")
+                        .append_pair("maxResults", "100")
+                        .append_pair("textFormat", "plainText");
+                    if let Some(t) = &token {
+                        q.append_pair("pageToken", t);
+                    }
+                    q.append_pair("key", key.expose_secret());
+                }
+                let raw = self.http.send(self.http.client().get(u.as_str())).await?;
+                if !(200..300).contains(&raw.status) {
+                    if reasons(&raw).0.iter().any(|r| r == "commentsDisabled") {
+                        debug!(source = %self.cfg.name, video = %video, "comments turned off");
+                        break 'pages;
+                    }
+                    if raw.status == 404 {
+                        warn!(source = %self.cfg.name, video = %video, "video gone");
+                        break 'pages;
+                    }
+                    return Err(api_error(&raw, u.as_str(), &self.key.var));
+                }
+                let list: ThreadList = api::json(&raw.body, "YouTube comment threads")?;
+                let (threads, skipped) =
+                    api::lenient::<Thread>(list.items, &self.cfg.name, "comment thread");
+                poll.skipped += skipped;
+                for t in threads {
+                    let at = t.snippet.top_level_comment.snippet.published_at;
+                    if at < since {
+                        // Newest first: the rest of this video is older still.
+                        break 'pages;
+                    }
+                    newest = newest.max(at);
+                    poll.items.push(self.item(t));
+                }
+                token = list.next_page_token;
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        poll.cursor = Some(newest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        Ok(poll)
+    }
+}

@@ -1,0 +1,288 @@
+//! `kind = "reddit"` against wiremock standing in for www.reddit.com (token) and
+//! oauth.reddit.com (search), with the API's Listing shape.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::sources::{build, config, fixture, json};
+use vigie::sources::{Source, SourceError, SourceState};
+use wiremock::matchers::{
+    basic_auth, bearer_token, body_string_contains, method, path, query_param,
+    query_param_is_missing,
+};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6IlNIQTI1NjpzS3dsMnlsV0VtMjVmcXhwTU40cWY4MXE2OWFFdWFyMnpLMUdhVGxjdWNZIiwidHlwIjoiSldUIn0.test-token-1";
+
+fn source(server: &MockServer, id_env: &str, extra: &str) -> Box<dyn Source> {
+    std::env::set_var("VIGIE_TEST_REDDIT_ID", "app-id");
+    std::env::set_var("VIGIE_TEST_REDDIT_SECRET", "app-secret");
+    build(&format!(
+        "name = \"reddit\"\nkind = \"reddit\"\nquery = '\"FOD Financiën\" OR Tax-on-web'\nsubreddit = \"belgium\"\nclient_id_env = \"{id_env}\"\nclient_secret_env = \"VIGIE_TEST_REDDIT_SECRET\"\nevery = \"5m\"\ntoken_url = \"{0}/api/v1/access_token\"\napi_url = \"{0}\"\n{extra}",
+        server.uri()
+    ))
+}
+
+async fn token_mock(server: &MockServer, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/api/v1/access_token"))
+        .and(basic_auth("app-id", "app-secret"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("reddit", "token.json")))
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+fn posts(from: u32, to: u32) -> serde_json::Value {
+    let children: Vec<serde_json::Value> = (from..=to)
+        .rev()
+        .map(|i| {
+            serde_json::json!({"kind": "t3", "data": {
+                "subreddit": "belgium",
+                "selftext": format!("Tax-on-web post {i}"),
+                "title": format!("Post {i}"),
+                "name": format!("t3_p{i:05}"),
+                "score": 1, "num_comments": 0,
+                "created_utc": 1795500000.0 + i as f64,
+                "subreddit_subscribers": 512304,
+                "author": "someone",
+                "permalink": format!("/r/belgium/comments/p{i:05}/post/"),
+            }})
+        })
+        .collect();
+    serde_json::json!({"kind": "Listing", "data": {"after": null, "dist": children.len(), "children": children, "before": null}})
+}
+
+fn at(cursor: &str) -> SourceState {
+    SourceState {
+        cursor: Some(cursor.into()),
+        ..SourceState::default()
+    }
+}
+
+#[tokio::test]
+async fn token_is_cached_and_posts_become_items() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/r/belgium/search"))
+        .and(bearer_token(TOKEN))
+        .and(query_param("q", "\"FOD Financiën\" OR Tax-on-web"))
+        .and(query_param("sort", "new"))
+        .and(query_param("limit", "100"))
+        .and(query_param("restrict_sr", "1"))
+        .and(query_param_is_missing("before"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json("reddit", "search.json")))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let src = source(&server, "VIGIE_TEST_REDDIT_ID", "");
+    let p = src.poll(&SourceState::default()).await.unwrap();
+    src.poll(&SourceState::default()).await.unwrap();
+    assert_eq!(p.skipped, 1);
+    assert_eq!(p.items.len(), 2);
+    assert_eq!(p.cursor.as_deref(), Some("t3_1gyk9z0@1795508100"));
+    let first = &p.items[0];
+    assert_eq!(first.guid.as_deref(), Some("t3_1gyk9z0"));
+    assert_eq!(
+        first.link.as_deref(),
+        Some("https://www.reddit.com/r/belgium/comments/1gyk9z0/taxonweb_down_on_deadline_day/")
+    );
+    assert_eq!(first.author.as_deref(), Some("u/brusselsbike"));
+    assert_eq!(first.reach, Some(512304));
+    assert_eq!(first.published_at.unwrap().timestamp(), 1795508100);
+    assert!(first.text.contains("FOD Financiën helpline"));
+    assert_eq!(p.items[1].author, None, "deleted authors are no one");
+}
+
+#[tokio::test]
+async fn pages_with_before_without_gaps_or_duplicates() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    for (before, from, to) in [(0, 1, 100), (100, 101, 200), (200, 201, 230)] {
+        Mock::given(method("GET"))
+            .and(path("/r/belgium/search"))
+            .and(query_param("before", format!("t3_p{before:05}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(posts(from, to)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let p = source(&server, "VIGIE_TEST_REDDIT_ID", "")
+        .poll(&at("t3_p00000"))
+        .await
+        .unwrap();
+    let ids: HashSet<_> = p.items.iter().map(|i| i.guid.clone().unwrap()).collect();
+    assert_eq!(p.items.len(), 230);
+    assert_eq!(ids.len(), 230);
+    assert_eq!(p.cursor.as_deref(), Some("t3_p00230@1795500230"));
+}
+
+#[tokio::test]
+async fn spent_rate_limit_stops_paging_and_says_how_long_to_wait() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(query_param("before", "t3_p00000"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(posts(1, 100))
+                .insert_header("x-ratelimit-used", "100")
+                .insert_header("x-ratelimit-remaining", "0.0")
+                .insert_header("x-ratelimit-reset", "120"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("before", "t3_p00100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(posts(101, 101)))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let p = source(&server, "VIGIE_TEST_REDDIT_ID", "")
+        .poll(&at("t3_p00000"))
+        .await
+        .unwrap();
+    assert_eq!(p.items.len(), 100);
+    assert_eq!(p.cursor.as_deref(), Some("t3_p00100@1795500100"));
+    assert_eq!(p.wait, Some(Duration::from_secs(120)));
+}
+
+#[tokio::test]
+async fn a_refused_token_is_renewed_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/access_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "expired-early", "token_type": "bearer", "expires_in": 86400, "scope": "*"
+        })))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    token_mock(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(bearer_token("expired-early"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"message": "Unauthorized", "error": 401})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(bearer_token(TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(posts(1, 2)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = source(&server, "VIGIE_TEST_REDDIT_ID", "")
+        .poll(&at("t3_p00000"))
+        .await
+        .unwrap();
+    assert_eq!(p.items.len(), 2);
+}
+
+#[tokio::test]
+async fn refused_credentials_name_both_variables_and_never_the_secret() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/access_token"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"message": "Unauthorized", "error": 401})),
+        )
+        .mount(&server)
+        .await;
+    let e = source(&server, "VIGIE_TEST_REDDIT_ID", "")
+        .poll(&at("t3_p00000"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, SourceError::Unauthorized { status: 401, .. }),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("VIGIE_TEST_REDDIT_ID") && msg.contains("VIGIE_TEST_REDDIT_SECRET"),
+        "{msg}"
+    );
+    assert!(!msg.contains("app-secret"));
+    let e = source(&server, "VIGIE_TEST_REDDIT_UNSET", "")
+        .poll(&at("t3_p00000"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, SourceError::MissingSecret { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_deleted_cursor_post_does_not_stall_the_source() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    for anchor in ["t3_gone", "t3_p00060"] {
+        Mock::given(method("GET"))
+            .and(query_param("before", anchor))
+            .respond_with(ResponseTemplate::new(200).set_body_json(posts(1, 0)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(query_param_is_missing("before"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(posts(40, 60)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let src = source(&server, "VIGIE_TEST_REDDIT_ID", "");
+    // The cursor's post (at ...050) was deleted: Reddit answers an empty page.
+    let p = src.poll(&at("t3_gone@1795500050")).await.unwrap();
+    let ids: Vec<_> = p.items.iter().map(|i| i.guid.clone().unwrap()).collect();
+    assert_eq!(ids.len(), 10, "{ids:?}");
+    assert_eq!(ids[0], "t3_p00060");
+    assert_eq!(ids[9], "t3_p00051");
+    assert_eq!(p.cursor.as_deref(), Some("t3_p00060@1795500060"));
+    // Nothing new: the cursor stays.
+    let p = src.poll(&at("t3_p00060@1795500060")).await.unwrap();
+    assert!(p.items.is_empty());
+    assert_eq!(p.cursor.as_deref(), Some("t3_p00060@1795500060"));
+}
+
+#[tokio::test]
+async fn too_many_requests_is_rate_limited() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("x-ratelimit-reset", "33"))
+        .mount(&server)
+        .await;
+    let e = source(&server, "VIGIE_TEST_REDDIT_ID", "")
+        .poll(&at("t3_p00000"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, SourceError::RateLimited { status: 429, retry_after: Some(d) } if d == Duration::from_secs(33)),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn config_errors_name_their_keys() {
+    let errs = config(
+        "name = \"r\"\nkind = \"reddit\"\nquery = \" \"\nsubreddit = \"r/bel gium\"\nclient_id_env = \"\"\nclient_secret_env = \"X\"\nevery = \"5m\"\n",
+    )
+    .unwrap_err();
+    for k in ["query", "subreddit", "client_id_env"] {
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with(&format!("sources[0].{k}:"))),
+            "{k} {errs:?}"
+        );
+    }
+    let errs =
+        config("name = \"r\"\nkind = \"reddit\"\nquery = \"x\"\nevery = \"5m\"\n").unwrap_err();
+    assert!(errs.iter().any(|e| e.contains("client_id_env")), "{errs:?}");
+}

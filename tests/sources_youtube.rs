@@ -1,0 +1,243 @@
+//! `kind = "youtube"`: channel feeds (Atom) and Data API v3 search, against wiremock.
+
+mod common;
+
+use std::time::Duration;
+
+use common::sources::{build, config, fixture, json};
+use vigie::sources::{Source, SourceError, SourceState};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn search(server: &MockServer, key_env: &str) -> Box<dyn Source> {
+    std::env::set_var("VIGIE_TEST_YT_KEY", "AIzaSyTESTKEY");
+    build(&format!(
+        "name = \"yt\"\nkind = \"youtube\"\nsearch = '\"SPF Finances\" OR MyMinfin'\nkey_env = \"{key_env}\"\nlanguage = \"fr\"\nmax_pages = 3\nevery = \"30m\"\napi_url = \"{}/youtube/v3\"\n",
+        server.uri()
+    ))
+}
+
+fn since(c: &str) -> SourceState {
+    SourceState {
+        cursor: Some(c.into()),
+        ..SourceState::default()
+    }
+}
+
+#[tokio::test]
+async fn search_pages_with_tokens_from_the_cursor() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/search"))
+        .and(query_param("part", "snippet"))
+        .and(query_param("type", "video"))
+        .and(query_param("order", "date"))
+        .and(query_param("q", "\"SPF Finances\" OR MyMinfin"))
+        .and(query_param("publishedAfter", "2026-11-24T06:00:00Z"))
+        .and(query_param("relevanceLanguage", "fr"))
+        .and(query_param("key", "AIzaSyTESTKEY"))
+        .and(query_param_is_missing("pageToken"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json("youtube", "search_page1.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/search"))
+        .and(query_param("pageToken", "CAUQAA"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json("youtube", "search_page2.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = search(&server, "VIGIE_TEST_YT_KEY")
+        .poll(&since("2026-11-24T06:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(p.items.len(), 2);
+    assert_eq!(p.skipped, 1, "the channel result");
+    assert_eq!(p.cursor.as_deref(), Some("2026-11-24T08:30:04Z"));
+    let v = &p.items[0];
+    assert_eq!(v.title, "MyMinfin en panne : l'explication du SPF Finances");
+    assert!(v.text.contains("MyMinfin & Tax-on-web"), "{}", v.text);
+    assert_eq!(
+        v.link.as_deref(),
+        Some("https://www.youtube.com/watch?v=dQ8x2mHc3Ko")
+    );
+    assert_eq!(v.author.as_deref(), Some("RTBF Info"));
+    assert_eq!(p.items[1].author.as_deref(), Some("VRT NWS"));
+}
+
+#[tokio::test]
+async fn spent_quota_waits_for_its_reset_and_a_bad_key_names_its_variable() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param("publishedAfter", "2026-11-24T06:00:00Z"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json("youtube", "quota_exceeded.json")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("publishedAfter", "2026-11-24T07:00:00Z"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json("youtube", "key_invalid.json")))
+        .mount(&server)
+        .await;
+    let src = search(&server, "VIGIE_TEST_YT_KEY");
+    let e = src.poll(&since("2026-11-24T06:00:00Z")).await.unwrap_err();
+    match e {
+        SourceError::RateLimited {
+            status: 403,
+            retry_after: Some(d),
+        } => assert!(
+            d > Duration::ZERO && d <= Duration::from_secs(25 * 3600),
+            "{d:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let e = src.poll(&since("2026-11-24T07:00:00Z")).await.unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        matches!(e, SourceError::Unauthorized { status: 400, .. }),
+        "{e:?}"
+    );
+    assert!(msg.contains("VIGIE_TEST_YT_KEY"), "{msg}");
+    assert!(!msg.contains("AIzaSyTESTKEY"), "{msg}");
+    let e = search(&server, "VIGIE_TEST_YT_UNSET")
+        .poll(&since("2026-11-24T07:00:00Z"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, SourceError::MissingSecret { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn other_errors_never_show_the_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let e = search(&server, "VIGIE_TEST_YT_KEY")
+        .poll(&since("2026-11-24T06:00:00Z"))
+        .await
+        .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("HTTP 500") && !msg.contains("AIzaSyTESTKEY"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn channel_uploads_come_from_the_channel_feed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/feeds/videos.xml"))
+        .and(query_param("channel_id", "UCrtbfN1qgu2U3AwXOwHHAuw"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("Content-Type", "text/xml; charset=UTF-8")
+                .set_body_string(fixture("youtube", "channel.xml")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let src = build(&format!(
+        "name = \"yt-own\"\nkind = \"youtube\"\nchannel_id = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nevery = \"30m\"\nfeeds_url = \"{}/feeds/videos.xml\"\n",
+        server.uri()
+    ));
+    let p = src.poll(&SourceState::default()).await.unwrap();
+    assert_eq!(p.items.len(), 1);
+    let v = &p.items[0];
+    assert_eq!(
+        v.link.as_deref(),
+        Some("https://www.youtube.com/watch?v=Qb3x9LmTt2E")
+    );
+    assert_eq!(v.author.as_deref(), Some("SPF Finances"));
+    assert!(v.text.contains("pas à pas"), "{}", v.text);
+}
+
+#[test]
+fn config_errors_name_their_keys() {
+    let errs =
+        config("name = \"y\"\nkind = \"youtube\"\nsearch = \"x\"\nevery = \"30m\"\n").unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.starts_with("sources[0].key_env:")),
+        "{errs:?}"
+    );
+    let errs =
+        config("name = \"y\"\nkind = \"youtube\"\nchannel_id = \"SPFFinances\"\nevery = \"30m\"\n")
+            .unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.starts_with("sources[0].channel_id:")),
+        "{errs:?}"
+    );
+    let errs = config("name = \"y\"\nkind = \"youtube\"\nevery = \"30m\"\n").unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("sources[0]: set exactly one")),
+        "{errs:?}"
+    );
+}
+
+#[tokio::test]
+async fn comments_on_the_channel_s_latest_videos_since_the_cursor() {
+    let server = MockServer::start().await;
+    std::env::set_var("VIGIE_TEST_YT_KEY", "AIzaSyTESTKEY");
+    Mock::given(method("GET"))
+        .and(path("/feeds/videos.xml"))
+        .and(query_param("channel_id", "UCrtbfN1qgu2U3AwXOwHHAuw"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("youtube", "channel_two.xml")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/commentThreads"))
+        .and(query_param("videoId", "Qb3x9LmTt2E"))
+        .and(query_param("order", "time"))
+        .and(query_param("key", "AIzaSyTESTKEY"))
+        .and(query_param_is_missing("pageToken"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json("youtube", "comment_threads.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Its next page is older than the cursor: never asked.
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/commentThreads"))
+        .and(query_param("pageToken", "QURTSl9pMlZ4"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json("youtube", "comment_threads.json")),
+        )
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/commentThreads"))
+        .and(query_param("videoId", "Vn8yA2kR0pW"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json("youtube", "comments_disabled.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let src = build(&format!(
+        "name = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_TEST_YT_KEY\"\nmax_pages = 3\nevery = \"30m\"\nfeeds_url = \"{0}/feeds/videos.xml\"\napi_url = \"{0}/youtube/v3\"\n",
+        server.uri()
+    ));
+    let p = src.poll(&since("2026-11-24T06:00:00Z")).await.unwrap();
+    assert_eq!(p.items.len(), 2, "{:?}", p.items);
+    assert_eq!(p.skipped, 1);
+    assert_eq!(p.cursor.as_deref(), Some("2026-11-24T09:00:12Z"));
+    let c = &p.items[0];
+    assert_eq!(
+        c.link.as_deref(),
+        Some("https://www.youtube.com/watch?v=Qb3x9LmTt2E&lc=UgzDE2tasfmrYLyNkGt4AaABAg")
+    );
+    assert_eq!(c.author.as_deref(), Some("@marie-l"));
+    assert!(c.text.contains("J'attends depuis 2 heures"), "{}", c.text);
+}
