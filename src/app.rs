@@ -86,6 +86,7 @@ async fn mail_round(
             crate::escalation::open::Opened::Joined(_) => {}
         }
     }
+    crate::escalation::overdue::raise(store, cfg.tz(), now).await?;
     let Some(mail) = mail else { return Ok(()) };
     let recent: Vec<AlertSignal> = store
         .signals(Some(now - chrono::Duration::hours(24)))

@@ -478,6 +478,18 @@ async fn the_page_on_postgresql() {
         assert!(stats
             .iter()
             .any(|f| f.by == "language" && f.key == "fr" && f.answered == 1));
+        app.escalation("q", "@SPFFinances ?", "nl", "info", false)
+            .await;
+        let later = chrono::Utc::now() + chrono::Duration::days(10);
+        let tz = app.cfg.tz();
+        let raised = vigie::escalation::overdue::raise(&app.store, tz, later)
+            .await
+            .unwrap();
+        assert_eq!(raised.len(), 1);
+        assert!(vigie::escalation::overdue::raise(&app.store, tz, later)
+            .await
+            .unwrap()
+            .is_empty());
         app.store.close().await;
     }
     db.drop_db().await;
@@ -557,4 +569,59 @@ async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
         (Some("answered"), "new")
     );
     assert!(last.note.unwrap().starts_with("flared up again"));
+}
+
+#[tokio::test]
+async fn an_overdue_escalation_raises_one_signal() {
+    let app = start(None, "").await;
+    let (e, m) = app
+        .escalation("a", "@SPFFinances MyMinfin ?", "fr", "info", false)
+        .await;
+    let tz = app.cfg.tz();
+    let now = chrono::Utc::now();
+    // Not yet due: nothing.
+    assert!(vigie::escalation::overdue::raise(&app.store, tz, now)
+        .await
+        .unwrap()
+        .is_empty());
+    // Ten days later it is overdue: one signal, with the escalation's mention, then none.
+    let later = now + chrono::Duration::days(10);
+    let s = vigie::escalation::overdue::raise(&app.store, tz, later)
+        .await
+        .unwrap();
+    assert_eq!(s.len(), 1);
+    assert_eq!(
+        (s[0].kind.as_str(), s[0].severity.as_str()),
+        ("escalation_overdue", "warning")
+    );
+    assert_eq!(s[0].evidence, vec![m]);
+    assert!(s[0].reason.contains(&format!("#{e}")));
+    assert!(vigie::escalation::overdue::raise(&app.store, tz, later)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        app.store.signals(None).await.unwrap().len(),
+        1,
+        "stored for the alert e-mails"
+    );
+    // Answered ones never are.
+    let (e2, _) = app
+        .escalation("b", "@SPFFinances ?", "fr", "info", true)
+        .await;
+    app.store
+        .act(
+            e2,
+            vigie::escalation::state::Action::Dismiss,
+            "anna@example.be",
+            None,
+            Some("spam"),
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(vigie::escalation::overdue::raise(&app.store, tz, later)
+        .await
+        .unwrap()
+        .is_empty());
 }

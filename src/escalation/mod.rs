@@ -8,5 +8,6 @@ pub mod calendar;
 pub mod formal;
 pub mod list;
 pub mod open;
+pub mod overdue;
 pub mod state;
 pub mod store;

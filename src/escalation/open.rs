@@ -56,9 +56,7 @@ impl Store {
         }
         let reopen = matches!(state.as_str(), "answered" | "closed" | "dismissed");
         if reopen {
-            let due = cfg
-                .calendar(tz)
-                .add_working_days(now, cfg.answer_within_days);
+            let due = cfg.due(&cfg.calendar(tz), now, &o.severity, o.topic.as_deref());
             sqlx::query(
                 "UPDATE escalations SET state = 'new', severity = $1, due_at = $2, reason = $3 WHERE id = $4",
             )
