@@ -78,6 +78,13 @@ pub fn reset_wait(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// The host of a URL, which per-host rate limits key on.
+pub fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+}
+
 /// The URL without its query values for secret-looking keys (`key`, `token`, ...).
 pub fn redact(url: &str) -> String {
     let Ok(mut u) = url::Url::parse(url) else {

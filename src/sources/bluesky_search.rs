@@ -230,9 +230,7 @@ impl Source for BlueskySearchSource {
     }
 
     fn host(&self) -> Option<String> {
-        url::Url::parse(&self.cfg.service)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
+        super::api::host_of(&self.cfg.service)
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {

@@ -172,9 +172,7 @@ impl Source for GdeltSource {
     }
 
     fn host(&self) -> Option<String> {
-        url::Url::parse(&self.cfg.base_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
+        super::api::host_of(&self.cfg.base_url)
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {

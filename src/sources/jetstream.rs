@@ -312,9 +312,7 @@ impl Source for JetstreamSource {
     }
 
     fn host(&self) -> Option<String> {
-        url::Url::parse(&self.cfg.endpoint)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
+        super::api::host_of(&self.cfg.endpoint)
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {

@@ -165,9 +165,7 @@ impl MastodonSource {
     /// Reads the token from the environment now (if one is named).
     pub fn new(cfg: MastodonConfig, http: Http) -> MastodonSource {
         let instance = cfg.instance.trim_end_matches('/').to_string();
-        let host = url::Url::parse(&instance)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string));
+        let host = super::api::host_of(&instance);
         let token = cfg
             .token_env
             .as_deref()

@@ -119,10 +119,7 @@ impl Source for RssSource {
     }
 
     fn host(&self) -> Option<String> {
-        url::Url::parse(&self.cfg.url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .filter(|_| self.file.is_none())
+        super::api::host_of(&self.cfg.url).filter(|_| self.file.is_none())
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {

@@ -128,9 +128,7 @@ impl Source for CommentsSource {
     }
 
     fn host(&self) -> Option<String> {
-        url::Url::parse(&self.cfg.api_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
+        super::api::host_of(&self.cfg.api_url)
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
