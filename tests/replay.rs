@@ -220,6 +220,10 @@ en = "False: there is no new tax on savings accounts."
         row("story-2", &format!("RT @citoyen: {original}"), 25),
         row("story-3", "Attention: faux SMS au nom du SPF Finances qui promet un remboursement de 312 €, ne cliquez surtout pas sur le lien reçu ce matin !!", 30),
         row("other", "Le SPF Finances prolonge le délai de la déclaration fiscale pour les indépendants jusqu'au 15 juillet", 35),
+        // A French and a Dutch post sharing one article (the lexicon path's way of
+        // joining languages: the shared link, canonicalised).
+        json!({"id": "link-fr", "text": "Le SPF Finances réforme les frais professionnels : notre analyse", "url": "https://www.lesoir.be/article/551?utm_source=twitter", "published_at": (t0 + Duration::minutes(40)).to_rfc3339()}),
+        json!({"id": "link-nl", "text": "FOD Financiën hervormt de beroepskosten, lees de analyse", "url": "https://lesoir.be/article/551", "published_at": (t0 + Duration::minutes(45)).to_rfc3339()}),
     ];
     let input = env.path().join("claims.jsonl");
     write_jsonl(&input, &rows);
@@ -269,7 +273,7 @@ en = "False: there is no new tax on savings accounts."
     ]));
     let biggest = &stories[0];
     assert_eq!(biggest["mention_count"], 3, "{stories:#?}");
-    assert_eq!(stories.len(), rows.len() - 2, "{stories:#?}");
+    assert_eq!(stories.len(), rows.len() - 3, "{stories:#?}");
     let mentions = env.mentions();
     let story_of = |rid: &str| {
         let title_start: String = rows.iter().find(|r| r["id"] == rid).unwrap()["text"]
@@ -287,4 +291,6 @@ en = "False: there is no new tax on savings accounts."
     assert_eq!(story_of("story-1"), story_of("story-2"));
     assert_eq!(story_of("story-1"), story_of("story-3"));
     assert_ne!(story_of("story-1"), story_of("other"));
+    assert_eq!(story_of("link-fr"), story_of("link-nl"));
+    assert_ne!(story_of("link-fr"), story_of("other"));
 }
