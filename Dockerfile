@@ -28,6 +28,9 @@ COPY models /usr/share/vigie/models
 USER vigie
 WORKDIR /var/lib/vigie
 VOLUME ["/etc/vigie", "/var/lib/vigie"]
+# The escalation page (and POST /ingest, /metrics): set [web] listen = "0.0.0.0:8080" in
+# the config and put a TLS proxy in front (base_url = "https://...").
+EXPOSE 8080
 # The config should use absolute paths, e.g. storage url = "sqlite:///var/lib/vigie/vigie.db".
 ENTRYPOINT ["/usr/local/bin/vigie"]
 CMD ["run", "--config", "/etc/vigie/vigie.toml", "--log-format", "json"]
