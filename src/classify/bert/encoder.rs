@@ -344,8 +344,9 @@ pub fn load_weights(vs: &mut nn::VarStore, path: &Path, prefix: &str) -> Result<
     }
 }
 
-/// Reads a safetensors file one tensor at a time, straight into the variables: the peak
-/// memory is the model plus its largest tensor, not two or three copies of the model.
+/// Reads a safetensors file one tensor at a time, straight into the variables' memory
+/// when the dtypes match (else through one buffer): the peak is the model itself, not two
+/// or three copies of it.
 fn load_safetensors(vs: &mut nn::VarStore, path: &Path, prefix: &str) -> Result<(), String> {
     use std::io::{Read, Seek, SeekFrom};
     let ctx = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
@@ -397,11 +398,27 @@ fn load_safetensors(vs: &mut nn::VarStore, path: &Path, prefix: &str) -> Result<
         ) else {
             return Err(ctx(&format!("{name}: no data_offsets")));
         };
-        buf.resize((end - start) as usize, 0);
+        let nbytes = (end - start) as usize;
         f.seek(SeekFrom::Start(base + start)).map_err(|e| ctx(&e))?;
-        f.read_exact(&mut buf).map_err(|e| ctx(&e))?;
-        let t = Tensor::f_from_data_size(&buf, &shape, kind).map_err(|e| ctx(&e))?;
-        tch::no_grad(|| var.copy_(&t.to_kind(var.kind())));
+        let direct = cfg!(target_endian = "little")
+            && kind == var.kind()
+            && var.device() == tch::Device::Cpu
+            && var.is_contiguous()
+            && var.numel() * kind.elt_size_in_bytes() == nbytes;
+        if direct {
+            // The file's little-endian bytes are the variable's memory layout: read them
+            // straight into it, so loading needs no second copy of any tensor.
+            // SAFETY: `var` is a contiguous CPU tensor of exactly `nbytes` bytes of this
+            // dtype, owned by the VarStore for the whole call, and nothing else reads or
+            // writes it meanwhile; every bit pattern is a valid value of these dtypes.
+            let dst = unsafe { std::slice::from_raw_parts_mut(var.data_ptr() as *mut u8, nbytes) };
+            f.read_exact(dst).map_err(|e| ctx(&e))?;
+        } else {
+            buf.resize(nbytes, 0);
+            f.read_exact(&mut buf).map_err(|e| ctx(&e))?;
+            let t = Tensor::f_from_data_size(&buf, &shape, kind).map_err(|e| ctx(&e))?;
+            tch::no_grad(|| var.copy_(&t.to_kind(var.kind())));
+        }
     }
     if missing.is_empty() {
         Ok(())
