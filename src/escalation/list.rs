@@ -195,11 +195,10 @@ impl Store {
         ids: &[i64],
     ) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
         let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
-        for chunk in ids.chunks(900) {
-            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        for chunk in ids.chunks(crate::store::BATCH) {
             let sql = format!(
                 "SELECT escalation_id, mention_id FROM escalation_mentions WHERE escalation_id IN ({}) ORDER BY escalation_id, mention_id",
-                ph.join(", ")
+                crate::store::placeholders(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {

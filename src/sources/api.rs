@@ -78,6 +78,17 @@ pub fn reset_wait(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// The time a source stored as its cursor (RFC 3339), or `lookback` before now when it
+/// has none yet (or an unreadable one).
+pub fn cursor_time(cursor: Option<&str>, lookback: Duration) -> chrono::DateTime<chrono::Utc> {
+    cursor
+        .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| {
+            chrono::Utc::now() - chrono::Duration::from_std(lookback).unwrap_or_default()
+        })
+}
+
 /// The host of a URL, which per-host rate limits key on.
 pub fn host_of(url: &str) -> Option<String> {
     url::Url::parse(url)

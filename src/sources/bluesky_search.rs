@@ -14,7 +14,7 @@ use tracing::{info, warn};
 use super::api;
 use super::http::{Http, Raw};
 use super::secret::{check_var, EnvSecret};
-use super::{check_name, check_url, Every, Poll, Source, SourceError, SourceState};
+use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
 use crate::model::Item;
 
 /// Posts per page: the API's maximum.
@@ -71,14 +71,7 @@ impl BlueskySearchConfig {
         ok &= check_var(path, "identifier_env", &self.identifier_env, err);
         ok &= check_var(path, "app_password_env", &self.app_password_env, err);
         ok &= check_url(path, "service", &self.service, err);
-        if self.max_pages == 0 {
-            err(
-                format!("{path}.max_pages"),
-                "must be at least 1".into(),
-                None,
-            );
-            ok = false;
-        }
+        ok &= check_pages(path, self.max_pages, err);
         ok
     }
 }
@@ -234,14 +227,7 @@ impl Source for BlueskySearchSource {
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
-        let since = state
-            .cursor
-            .as_deref()
-            .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| {
-                Utc::now() - chrono::Duration::from_std(self.cfg.lookback).unwrap_or_default()
-            });
+        let since = api::cursor_time(state.cursor.as_deref(), self.cfg.lookback);
         let mut poll = Poll::default();
         let mut newest = since;
         let mut page_cursor: Option<String> = None;

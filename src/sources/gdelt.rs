@@ -16,7 +16,7 @@ use tracing::warn;
 
 use super::api;
 use super::http::Http;
-use super::{check_name, check_url, Every, Poll, Source, SourceError, SourceState};
+use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
 use crate::model::Item;
 
 /// Most records the API gives per request.
@@ -71,14 +71,7 @@ impl GdeltConfig {
             );
             ok = false;
         }
-        if self.max_pages == 0 {
-            err(
-                format!("{path}.max_pages"),
-                "must be at least 1".into(),
-                None,
-            );
-            ok = false;
-        }
+        ok &= check_pages(path, self.max_pages, err);
         if self.lookback > Duration::from_secs(90 * 86400) {
             err(
                 format!("{path}.lookback"),

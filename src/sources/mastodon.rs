@@ -19,7 +19,7 @@ use tracing::{info, warn};
 use super::api;
 use super::http::Http;
 use super::secret::{check_var, EnvSecret};
-use super::{check_name, check_url, Every, Poll, Source, SourceError, SourceState};
+use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
 use crate::model::Item;
 use crate::text::html_to_text;
 
@@ -101,14 +101,7 @@ impl MastodonConfig {
             }
             None => {}
         }
-        if self.max_pages == 0 {
-            err(
-                format!("{path}.max_pages"),
-                "must be at least 1".into(),
-                None,
-            );
-            ok = false;
-        }
+        ok &= check_pages(path, self.max_pages, err);
         ok
     }
 }

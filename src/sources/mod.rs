@@ -271,6 +271,23 @@ pub(crate) fn check_name(
     true
 }
 
+/// Checks that `max_pages` lets a poll read at least one page.
+pub(crate) fn check_pages(
+    path: &str,
+    max_pages: u32,
+    err: &mut dyn FnMut(String, String, Option<&str>),
+) -> bool {
+    if max_pages == 0 {
+        err(
+            format!("{path}.max_pages"),
+            "must be at least 1".into(),
+            None,
+        );
+        return false;
+    }
+    true
+}
+
 /// Polling state kept in the database between polls.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceState {

@@ -17,7 +17,7 @@ use tracing::{debug, info, warn};
 use super::api;
 use super::http::{Http, Raw};
 use super::secret::{check_var, EnvSecret};
-use super::{check_name, check_url, Every, Poll, Source, SourceError, SourceState};
+use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
 use crate::model::Item;
 
 /// Posts per page: the API's maximum.
@@ -86,14 +86,7 @@ impl RedditConfig {
         ok &= check_var(path, "client_secret_env", &self.client_secret_env, err);
         ok &= check_url(path, "token_url", &self.token_url, err);
         ok &= check_url(path, "api_url", &self.api_url, err);
-        if self.max_pages == 0 {
-            err(
-                format!("{path}.max_pages"),
-                "must be at least 1".into(),
-                None,
-            );
-            ok = false;
-        }
+        ok &= check_pages(path, self.max_pages, err);
         ok
     }
 }

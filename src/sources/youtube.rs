@@ -18,7 +18,7 @@ use super::api;
 use super::http::Http;
 use super::rss::{RssConfig, RssSource};
 use super::secret::{check_var, EnvSecret};
-use super::{check_name, check_url, Every, Poll, Source, SourceError, SourceState};
+use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
 use crate::model::Item;
 
 /// `[[sources]] kind = "youtube"`
@@ -127,14 +127,7 @@ impl YoutubeConfig {
                 }
             }
         }
-        if self.max_pages == 0 {
-            err(
-                format!("{path}.max_pages"),
-                "must be at least 1".into(),
-                None,
-            );
-            ok = false;
-        }
+        ok &= check_pages(path, self.max_pages, err);
         ok
     }
 }
@@ -335,14 +328,7 @@ impl Source for SearchSource {
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
         let key = self.key.get()?;
-        let after = state
-            .cursor
-            .as_deref()
-            .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| {
-                Utc::now() - chrono::Duration::from_std(self.cfg.lookback).unwrap_or_default()
-            });
+        let after = api::cursor_time(state.cursor.as_deref(), self.cfg.lookback);
         let mut poll = Poll::default();
         let mut newest = after;
         let mut page_token: Option<String> = None;

@@ -133,14 +133,7 @@ impl Source for CommentsSource {
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
         let key = self.key.get()?;
-        let since = state
-            .cursor
-            .as_deref()
-            .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| {
-                Utc::now() - chrono::Duration::from_std(self.cfg.lookback).unwrap_or_default()
-            });
+        let since = api::cursor_time(state.cursor.as_deref(), self.cfg.lookback);
         let mut poll = Poll::default();
         let mut newest = since;
         for video in self.videos().await? {

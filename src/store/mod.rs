@@ -90,7 +90,8 @@ pub fn from_ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
 }
 
-fn placeholders(start: usize, n: usize) -> String {
+/// "$start, $start+1, …": `n` numbered parameters.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
     (start..start + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -100,7 +101,7 @@ fn placeholders(start: usize, n: usize) -> String {
 const LOCK_RETRIES: u32 = 5;
 
 /// Parameters per statement: well under SQLite's and PostgreSQL's limits.
-const BATCH: usize = 900;
+pub(crate) const BATCH: usize = 900;
 
 fn is_locked(e: &sqlx::Error) -> bool {
     let s = e.to_string();
