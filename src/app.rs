@@ -498,40 +498,26 @@ pub async fn eval(
     cfg: &Config,
     data: &std::path::Path,
 ) -> anyhow::Result<crate::classify::eval::Report> {
-    use crate::classify::eval::{block, topic_micro_f1, Gold, Report};
+    use crate::classify::eval::{block, topic_micro_f1, Report};
     use crate::classify::SentimentLabel;
-    let text = std::fs::read_to_string(data)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", data.display()))?;
-    let mut golds = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        golds.push(
-            serde_json::from_str::<Gold>(line)
-                .map_err(|e| anyhow::anyhow!("{}:{}: {e}", data.display(), i + 1))?,
-        );
-    }
+    let golds = read_gold(data)?;
     let worker = start_classifier(cfg)?;
     let langs = crate::classify::language::LanguageId::new(&cfg.institution.languages);
+    // Language accuracy is measured on the text alone; for sentiment, a gold language is
+    // a declared one, as `vigie classify` takes a "lang" hint (and the daemon a feed's
+    // declared language).
     let identified: Vec<_> = golds
         .iter()
         .map(|g| langs.identify(&g.text, None))
         .collect();
     let mut preds = Vec::with_capacity(golds.len());
-    for chunk in golds
-        .iter()
-        .zip(&identified)
-        .collect::<Vec<_>>()
-        .chunks(cfg.classifier.batch_size.max(1) * 4)
-    {
+    for chunk in golds.chunks(cfg.classifier.batch_size.max(1) * 4) {
         let inputs = chunk
             .iter()
-            .map(|(g, id)| crate::classify::Input {
+            .map(|g| crate::classify::Input {
                 id: g.id.clone().unwrap_or_default(),
                 text: g.text.clone(),
-                lang: Some(id.lang.clone()).filter(|l| l != "und"),
+                lang: Some(langs.identify(&g.text, g.lang.as_deref()).lang).filter(|l| l != "und"),
             })
             .collect();
         preds.extend(worker.classify(inputs).await?);
@@ -569,6 +555,58 @@ pub async fn eval(
         topics: (!topic_pairs.is_empty())
             .then(|| (topic_pairs.len(), topic_micro_f1(&topic_pairs))),
     })
+}
+
+/// Reads a gold file (JSON lines; blank lines skipped), naming the line of any error.
+fn read_gold(data: &Path) -> anyhow::Result<Vec<crate::classify::eval::Gold>> {
+    let text = std::fs::read_to_string(data)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", data.display()))?;
+    let mut golds = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        golds.push(
+            serde_json::from_str(line)
+                .map_err(|e| anyhow::anyhow!("{}:{}: {e}", data.display(), i + 1))?,
+        );
+    }
+    Ok(golds)
+}
+
+/// `vigie lexicon opinions`: for each gold line, the opinion words the lexicon backend
+/// finds, with their polarity and context factor (JSON lines, in input order), in the
+/// language `vigie eval` would use. scripts/calibrate.py fits polarities on these.
+pub fn lexicon_opinions(cfg: &Config, data: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    use crate::classify::lexicon::{LexiconSentiment, Weights};
+    let weights = Weights::parse(&cfg.classifier.lexicon_weights, |d| cfg.resolve(d));
+    let lexicon = LexiconSentiment::with_weights(&weights)
+        .map_err(|e| anyhow::anyhow!("classifier.lexicon_weights: {e}"))?;
+    let langs = crate::classify::language::LanguageId::new(&cfg.institution.languages);
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        id: Option<&'a str>,
+        lang: &'a str,
+        sentiment: Option<&'a str>,
+        #[serde(flatten)]
+        opinions: &'a crate::classify::lexicon::Opinions,
+        compound: f32,
+    }
+    for g in read_gold(data)? {
+        // As `vigie eval` classifies: a gold language is a declared one.
+        let lang = langs.identify(&g.text, g.lang.as_deref()).lang;
+        let o = lexicon.opinions(&g.text, Some(lang.as_str()).filter(|l| *l != "und"));
+        let line = Line {
+            id: g.id.as_deref(),
+            lang: &lang,
+            sentiment: g.sentiment.as_deref(),
+            opinions: &o,
+            compound: o.compound(),
+        };
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
+    }
+    Ok(())
 }
 
 /// `vigie escalations`: the list, as JSON lines or a table.

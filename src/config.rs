@@ -321,6 +321,15 @@ pub struct ClassifierConfig {
     /// Zero-shot topics: the NLI hypothesis, `{}` standing for the topic's description.
     #[serde(default = "default_hypothesis")]
     pub hypothesis: String,
+    /// Lexicon backend: "calibrated" (default: the published lexicons with the polarities
+    /// calibrated on labelled reviews), "published" (the lexicons as published), or a
+    /// folder of `LANG.tsv` files written by scripts/calibrate.py (relative to the config).
+    #[serde(default = "default_lexicon_weights")]
+    pub lexicon_weights: String,
+}
+
+fn default_lexicon_weights() -> String {
+    "calibrated".into()
 }
 
 fn default_topic_threshold() -> f32 {
@@ -353,6 +362,7 @@ impl Default for ClassifierConfig {
             models: BTreeMap::new(),
             topic_threshold: default_topic_threshold(),
             hypothesis: default_hypothesis(),
+            lexicon_weights: default_lexicon_weights(),
         }
     }
 }
@@ -732,6 +742,18 @@ impl Config {
                 format!("unknown backend {other:?}"),
                 Some("use \"lexicon\" or \"bert\""),
             ),
+        }
+        if !["calibrated", "published"].contains(&classifier.lexicon_weights.as_str())
+            && !resolve_path(path, &classifier.lexicon_weights).is_dir()
+        {
+            c.push(
+                "classifier.lexicon_weights",
+                format!(
+                    "{:?} is neither \"calibrated\", \"published\" nor a folder",
+                    classifier.lexicon_weights
+                ),
+                Some("use \"calibrated\" (the default), \"published\", or the folder scripts/calibrate.py wrote"),
+            );
         }
         if classifier.batch_size == 0 {
             c.push("classifier.batch_size", "must be at least 1", None);

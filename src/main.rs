@@ -184,10 +184,29 @@ enum Command {
         #[command(subcommand)]
         action: ModelsCmd,
     },
+    /// Lexicon backend tools.
+    Lexicon {
+        #[command(subcommand)]
+        action: LexiconCmd,
+    },
     /// Measure throughput and memory (figures for BENCHMARKS.md), as JSON.
     Bench {
         #[command(subcommand)]
         what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum LexiconCmd {
+    /// For each line of a gold file, the opinion words found, their polarity and context
+    /// factor, as JSON lines (what scripts/calibrate.py fits the polarities on).
+    Opinions {
+        /// Config file (TOML): its languages and `[classifier] lexicon_weights`.
+        #[arg(long, env = "VIGIE_CONFIG")]
+        config: PathBuf,
+        /// JSON lines with "text" (and "id", "sentiment", passed through).
+        #[arg(long)]
+        data: PathBuf,
     },
 }
 
@@ -715,6 +734,12 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 .await
                 .map(|_| ())
                 .map_err(fail)
+        }
+        Command::Lexicon {
+            action: LexiconCmd::Opinions { config, data },
+        } => {
+            let cfg = load(&config)?;
+            vigie::app::lexicon_opinions(&cfg, &data, &mut std::io::stdout().lock()).map_err(fail)
         }
         Command::Eval { config, data, json } => {
             let cfg = load(&config)?;

@@ -139,3 +139,102 @@ fn eval_prints_accuracy_macro_f1_and_confusion_per_language() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read /nonexistent.jsonl"));
 }
+
+#[test]
+fn lexicon_opinions_show_the_score_and_weights_from_a_folder_change_it() {
+    let weights = tempfile::tempdir().unwrap();
+    // A calibration folder that turns "excellent" negative in English.
+    std::fs::write(weights.path().join("en.tsv"), "excellent\t-0.8\n").unwrap();
+    let extra = format!(
+        "{TOPICS}\n[classifier]\nlexicon_weights = {:?}\n",
+        weights.path().to_str().unwrap()
+    );
+    let custom = Env::new(&[src("a", "https://example.org/rss")], &extra);
+    let default = Env::new(&[src("a", "https://example.org/rss")], TOPICS);
+    let gold = default.path().join("gold.jsonl");
+    std::fs::write(
+        &gold,
+        concat!(
+            "{\"id\": \"x\", \"lang\": \"en\", \"sentiment\": \"positive\", \"text\": \"Not bad at all, an excellent answer!\"}\n",
+            "{\"id\": \"y\", \"lang\": \"fr\", \"sentiment\": \"negative\", \"text\": \"Service vraiment mauvais\"}\n",
+        ),
+    )
+    .unwrap();
+    let run = |env: &Env| {
+        let out = env.vigie(&[
+            "lexicon",
+            "opinions",
+            "--config",
+            env.config.to_str().unwrap(),
+            "--data",
+            gold.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let lines = run(&default);
+    assert_eq!(lines.len(), 2);
+    let x = &lines[0];
+    assert_eq!(
+        (x["id"].as_str(), x["lang"].as_str()),
+        (Some("x"), Some("en"))
+    );
+    assert_eq!(x["sentiment"], "positive");
+    assert_eq!(x["bangs"], 1);
+    let ops = x["opinions"].as_array().unwrap();
+    assert_eq!(ops[0]["entry"], "bad");
+    assert!(ops[0]["factor"].as_f64().unwrap() < 0.0, "negated: {x}");
+    // The score is the mean of polarity x factor, nudged by the "!".
+    let mean = ops
+        .iter()
+        .map(|o| o["polarity"].as_f64().unwrap() * o["factor"].as_f64().unwrap())
+        .sum::<f64>()
+        / ops.len() as f64;
+    let compound = x["compound"].as_f64().unwrap();
+    assert!(
+        (compound - (mean + 0.05 * mean.signum())).abs() < 1e-4,
+        "{x}"
+    );
+    assert!(compound > 0.1, "{x}");
+    assert!(lines[1]["compound"].as_f64().unwrap() < 0.0);
+
+    // With the folder's weights, "excellent" is negative and so is the text.
+    let lines = run(&custom);
+    let ops = lines[0]["opinions"].as_array().unwrap();
+    let excellent = ops.iter().find(|o| o["entry"] == "excellent").unwrap();
+    assert!((excellent["polarity"].as_f64().unwrap() + 0.8).abs() < 1e-6);
+    assert!(lines[0]["compound"].as_f64().unwrap() < 0.1);
+    // French keeps its (published) lexicon.
+    assert!(lines[1]["compound"].as_f64().unwrap() < 0.0);
+    let eval = |env: &Env| {
+        let out = env.vigie(&[
+            "eval",
+            "--config",
+            env.config.to_str().unwrap(),
+            "--data",
+            gold.to_str().unwrap(),
+            "--json",
+        ]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(eval(&default)["overall"]["accuracy"], 1.0);
+    assert_eq!(eval(&custom)["overall"]["accuracy"], 0.5);
+}
+
+#[test]
+fn lexicon_weights_must_name_a_folder() {
+    let extra = format!("{TOPICS}\n[classifier]\nlexicon_weights = \"no-such-folder\"\n");
+    let env = Env::new(&[src("a", "https://example.org/rss")], &extra);
+    let out = env.vigie(&["check-config", env.config.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("classifier.lexicon_weights"), "{err}");
+    assert!(err.contains("no-such-folder"), "{err}");
+}

@@ -6,7 +6,14 @@ use crate::config::Config;
 /// Builds `[classifier] backend`: "lexicon" or, with the `bert` feature, "bert".
 pub fn build(cfg: &Config) -> anyhow::Result<Box<dyn Classifier>> {
     match cfg.classifier.backend.as_str() {
-        "lexicon" => Ok(Box::new(super::lexicon::LexiconClassifier::new())),
+        "lexicon" => {
+            use super::lexicon::{LexiconClassifier, Weights};
+            let weights = Weights::parse(&cfg.classifier.lexicon_weights, |d| cfg.resolve(d));
+            Ok(Box::new(
+                LexiconClassifier::with_weights(&weights)
+                    .map_err(|e| anyhow::anyhow!("classifier.lexicon_weights: {e}"))?,
+            ))
+        }
         #[cfg(feature = "bert")]
         "bert" => {
             let dir = models_dir(cfg);

@@ -1,19 +1,34 @@
 //! The lexicon backend: sentiment from openly licensed word lists (models/lexicon/,
 //! compiled in so it starts in milliseconds with nothing to configure), with negation,
-//! intensifiers, contrast ("but"), exclamation and emoji. Topics come from keywords
-//! (added by the stage), so this backend returns sentiment only.
+//! intensifiers, contrast ("but"), exclamation and emoji. The published polarities are
+//! calibrated on labelled reviews (models/lexicon/calibrated/, scripts/calibrate.py).
+//! Topics come from keywords (added by the stage), so this backend returns sentiment only.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
 
 use super::{Classifier, ClassifyError, Input, Output, Sentiment, SentimentLabel};
 use crate::text::fold;
 
+/// The published lexicons, one `word<TAB>polarity` file per language.
 const DATA: &[(&str, &str)] = &[
     ("en", include_str!("../../models/lexicon/en.tsv")),
     ("fr", include_str!("../../models/lexicon/fr.tsv")),
     ("nl", include_str!("../../models/lexicon/nl.tsv")),
     ("de", include_str!("../../models/lexicon/de.tsv")),
 ];
+
+/// Calibrated polarities (scripts/calibrate.py), overriding the published ones for the
+/// words they list. German has no labelled development data, so it stays as published.
+const CALIBRATED: &[(&str, &str)] = &[
+    ("en", include_str!("../../models/lexicon/calibrated/en.tsv")),
+    ("fr", include_str!("../../models/lexicon/calibrated/fr.tsv")),
+    ("nl", include_str!("../../models/lexicon/calibrated/nl.tsv")),
+];
+
+const LANGS: [&str; 4] = ["en", "fr", "nl", "de"];
 
 /// Words that flip the polarity of what follows (within a few words).
 const NEGATORS: &[&str] = &[
@@ -23,8 +38,8 @@ const NEGATORS: &[&str] = &[
     "not", "no", "never", "nothing", "without", "nor", "isnt", "dont", "doesnt", "didnt", "wasnt",
     "cant", "cannot", "wont", "hardly", // de
     "nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals", "nichts", "ohne",
-    // "lack of information", "manque de clarté", "gebrek aan", "Mangel an"
-    "lack", "lacks", "lacking", "lacked", "manque", "gebrek", "mangel",
+    // "lack of information", "devoid of any help", "manque de clarté", "gebrek aan", "Mangel an"
+    "lack", "lacks", "lacking", "lacked", "devoid", "manque", "gebrek", "mangel",
 ];
 
 /// Concessive openers: the clause they open is granted, not asserted ("although it is
@@ -153,6 +168,65 @@ pub const NEUTRAL_BAND: f32 = 0.005;
 /// language, so we kept Pattern's round figure rather than a tuned one.
 pub const POSITIVE_ABOVE: f32 = 0.1;
 
+/// Which word polarities the lexicon uses (`[classifier] lexicon_weights`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Weights {
+    /// The published lexicons with the calibrated polarities over them (the default).
+    #[default]
+    Calibrated,
+    /// The published lexicons alone.
+    Published,
+    /// The published lexicons with the `LANG.tsv` files of this folder over them (what
+    /// scripts/calibrate.py writes).
+    Dir(PathBuf),
+}
+
+impl Weights {
+    /// Parses the config value: "calibrated", "published" or a folder (resolved by the caller).
+    pub fn parse(value: &str, resolve: impl FnOnce(&str) -> PathBuf) -> Weights {
+        match value {
+            "calibrated" => Weights::Calibrated,
+            "published" => Weights::Published,
+            dir => Weights::Dir(resolve(dir)),
+        }
+    }
+}
+
+/// One opinion word (or emoji) found in a text, as the score uses it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Opinion {
+    /// The lexicon entry (folded word, possibly the stem of the word in the text); `None`
+    /// for an emoji or emoticon, whose polarity is fixed.
+    pub entry: Option<String>,
+    /// The entry's polarity in the weights in use.
+    pub polarity: f32,
+    /// What the context does to it: negation, boosters, contrast, concession, a negating
+    /// prefix. The opinion counts `polarity * factor`.
+    pub factor: f32,
+}
+
+/// The opinions of a text and its exclamation marks: everything the score is made of.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Opinions {
+    /// In text order, emoji last.
+    pub opinions: Vec<Opinion>,
+    /// Exclamation marks, up to 3.
+    pub bangs: u8,
+}
+
+impl Opinions {
+    /// The score in [-1, 1]: the mean of the opinions (as Pattern does, so long texts do
+    /// not saturate), nudged by exclamation marks.
+    pub fn compound(&self) -> f32 {
+        if self.opinions.is_empty() {
+            return 0.0;
+        }
+        let sum: f32 = self.opinions.iter().map(|o| o.polarity * o.factor).sum();
+        let mean = sum / self.opinions.len() as f32;
+        (mean + mean.signum() * 0.05 * f32::from(self.bangs)).clamp(-1.0, 1.0)
+    }
+}
+
 /// Sentiment lexicons for the four languages.
 #[derive(Debug, Clone)]
 pub struct LexiconSentiment {
@@ -166,22 +240,17 @@ impl Default for LexiconSentiment {
     }
 }
 
+/// Folded words; elisions (l', d', qu', n') split off; apostrophes inside English
+/// contractions dropped (don't -> dont); hyphenated compounds kept whole ("ill-conceived",
+/// split later if the lexicon does not know them). Clause punctuation becomes a "|"
+/// token: negation does not reach across it.
 fn tokens(text: &str) -> Vec<String> {
-    // Folded words; elisions (l', d', qu', n') split off; apostrophes inside English
-    // contractions dropped (don't -> dont).
-    // Clause punctuation becomes a "|" token: negation does not reach across it.
-    let folded = fold(text);
-    let mut out = Vec::new();
-    for raw in folded.split_inclusive(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’')) {
-        let boundary = raw.ends_with([',', '.', ';', ':', '!', '?', '(', ')']);
-        let raw = raw.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'));
-        if raw.is_empty() {
-            if boundary {
-                out.push("|".to_string());
-            }
-            continue;
-        }
+    fn push_word(out: &mut Vec<String>, raw: &str) {
         let w = raw.replace('’', "'");
+        let w = w.trim_matches('\'');
+        if w.is_empty() {
+            return;
+        }
         match w.split_once('\'') {
             Some((head, tail)) if head.len() <= 3 && !tail.is_empty() && tail != "t" => {
                 out.push(head.to_string());
@@ -189,50 +258,121 @@ fn tokens(text: &str) -> Vec<String> {
             }
             _ => out.push(w.replace('\'', "")),
         }
-        if boundary {
+    }
+    let chars: Vec<char> = fold(text).chars().collect();
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let inner_hyphen = c == '-'
+            && i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if c.is_alphanumeric() || c == '\'' || c == '’' || inner_hyphen {
+            word.push(c);
+            continue;
+        }
+        push_word(&mut out, &word);
+        word.clear();
+        if matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | '(' | ')') {
             out.push("|".to_string());
         }
     }
+    push_word(&mut out, &word);
     out
 }
 
+fn parse_tsv(tsv: &str, into: &mut HashMap<String, f32>, replace: bool) {
+    for line in tsv.lines() {
+        if let Some((w, p)) = line.split_once('\t') {
+            if let Ok(p) = p.trim().parse::<f32>() {
+                if replace {
+                    into.insert(fold(w), p);
+                } else {
+                    into.entry(fold(w)).or_insert(p);
+                }
+            }
+        }
+    }
+}
+
 impl LexiconSentiment {
-    /// Loads the compiled-in lexicons (a few milliseconds).
+    /// Loads the compiled-in lexicons with their calibrated polarities (a few milliseconds).
     pub fn new() -> LexiconSentiment {
+        Self::with_weights(&Weights::Calibrated).expect("compiled-in lexicons load")
+    }
+
+    /// Loads the lexicons with the given polarities; only a folder can fail to load.
+    pub fn with_weights(weights: &Weights) -> std::io::Result<LexiconSentiment> {
         let mut words = HashMap::new();
         for (lang, tsv) in DATA {
             let mut m = HashMap::with_capacity(8000);
-            for line in tsv.lines() {
-                if let Some((w, p)) = line.split_once('\t') {
-                    if let Ok(p) = p.trim().parse::<f32>() {
-                        m.entry(fold(w)).or_insert(p);
-                    }
-                }
-            }
+            parse_tsv(tsv, &mut m, false);
             words.insert(*lang, m);
         }
-        LexiconSentiment { words }
+        match weights {
+            Weights::Published => {}
+            Weights::Calibrated => {
+                for (lang, tsv) in CALIBRATED {
+                    parse_tsv(tsv, words.get_mut(lang).expect("a published lexicon"), true);
+                }
+            }
+            Weights::Dir(dir) => {
+                let mut found = false;
+                for lang in LANGS {
+                    let path = dir.join(format!("{lang}.tsv"));
+                    match std::fs::read_to_string(&path) {
+                        Ok(tsv) => {
+                            found = true;
+                            parse_tsv(&tsv, words.get_mut(lang).expect("a lexicon"), true);
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => {
+                            return Err(std::io::Error::new(
+                                e.kind(),
+                                format!("{}: {e}", path.display()),
+                            ))
+                        }
+                    }
+                }
+                if !found {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!(
+                            "{} holds none of en.tsv, fr.tsv, nl.tsv, de.tsv",
+                            dir.display()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(LexiconSentiment { words })
     }
 
-    fn exact(&self, lang: Option<&str>, w: &str) -> Option<f32> {
-        match lang.and_then(|l| self.words.get(l)) {
-            Some(m) => m.get(w).copied(),
+    /// The entry and polarity of a word as listed.
+    fn exact<'a>(&'a self, lang: Option<&str>, w: &str) -> Option<(&'a str, f32)> {
+        let get = |l: &str| {
+            self.words
+                .get(l)?
+                .get_key_value(w)
+                .map(|(k, p)| (k.as_str(), *p))
+        };
+        match lang.filter(|l| self.words.contains_key(l)) {
+            Some(l) => get(l),
             // Unknown language: the first lexicon that knows the word.
-            None => ["fr", "nl", "en", "de"]
-                .iter()
-                .find_map(|l| self.words[l].get(w).copied()),
+            None => ["fr", "nl", "en", "de"].iter().find_map(|l| get(l)),
         }
     }
 
-    /// Polarity of a word: as listed, else its stem without a common inflection
-    /// (plural, feminine, adjective endings, -ly), else the opposite of the word after
-    /// a negating prefix (un-, in-, on-: "unfunny", "inacceptable", "onaanvaardbaar").
-    fn polarity(&self, lang: Option<&str>, w: &str) -> Option<f32> {
+    /// The entry of a word, its polarity and a factor: the word as listed, else its stem
+    /// without a common inflection (plural, feminine, adjective endings, -ly), else the
+    /// word after a negating prefix (un-, in-, on-: "unfunny", "inacceptable",
+    /// "onaanvaardbaar") with a factor of -0.8.
+    fn entry<'a>(&'a self, lang: Option<&str>, w: &str) -> Option<(&'a str, f32, f32)> {
         if w.chars().count() < 2 {
             return None;
         }
-        if let Some(p) = self.exact(lang, w) {
-            return Some(p);
+        if let Some((k, p)) = self.exact(lang, w) {
+            return Some((k, p, 1.0));
         }
         const SUFFIXES: &[&str] = &[
             "s", "es", "e", "en", "er", "ly", "ed", "ment", "ement", "te", "ten", "st", "ste",
@@ -240,27 +380,58 @@ impl LexiconSentiment {
         ];
         for suf in SUFFIXES {
             if let Some(stem) = w.strip_suffix(suf).filter(|s| s.chars().count() >= 4) {
-                if let Some(p) = self.exact(lang, stem) {
-                    return Some(p);
+                if let Some((k, p)) = self.exact(lang, stem) {
+                    return Some((k, p, 1.0));
                 }
             }
         }
         for pre in ["un", "in", "im", "on", "dis", "non"] {
             if let Some(rest) = w.strip_prefix(pre).filter(|r| r.chars().count() >= 4) {
-                if let Some(p) = self.exact(lang, rest) {
-                    return Some(-p * 0.8);
+                if let Some((k, p)) = self.exact(lang, rest) {
+                    return Some((k, p, -0.8));
                 }
             }
         }
         None
     }
 
-    /// Scores a text in [-1, 1]: the mean polarity of its opinion words (as Pattern does,
-    /// so long texts do not saturate), after negation, boosters and contrast, nudged by
-    /// exclamation marks. Emoji count as opinion words.
-    pub fn compound(&self, text: &str, lang: Option<&str>) -> f32 {
-        let toks = tokens(text);
-        let mut scores: Vec<f32> = Vec::new();
+    /// The language whose lexicon knows most of these words (ties: fr, nl, en, de).
+    fn likeliest(&self, toks: &[String]) -> Option<&'static str> {
+        let mut best = None;
+        let mut most = 0;
+        for lang in ["fr", "nl", "en", "de"] {
+            let known = toks
+                .iter()
+                .filter(|t| self.entry(Some(lang), t).is_some())
+                .count();
+            if known > most {
+                most = known;
+                best = Some(lang);
+            }
+        }
+        best
+    }
+
+    /// The opinion words of a text with what their context does to them: negation,
+    /// boosters, contrast ("but"), concession, excess ("too"); emoji and emoticons count
+    /// as opinions too.
+    pub fn opinions(&self, text: &str, lang: Option<&str>) -> Opinions {
+        // A hyphenated compound the lexicon does not know is read as its parts.
+        let mut toks = Vec::new();
+        for t in tokens(text) {
+            if t.contains('-') && self.entry(lang, &t).is_none() {
+                toks.extend(t.split('-').filter(|p| !p.is_empty()).map(str::to_string));
+            } else {
+                toks.push(t);
+            }
+        }
+        // Language unknown (too short to tell, or not one of ours): the lexicon that
+        // knows most of the words.
+        let lang = match lang.filter(|l| self.words.contains_key(l)) {
+            Some(l) => Some(l),
+            None => self.likeliest(&toks),
+        };
+        let mut opinions: Vec<Opinion> = Vec::new();
         let mut weight = 1.0f32;
         let mut conceded = false;
         for (i, w) in toks.iter().enumerate() {
@@ -277,21 +448,22 @@ impl LexiconSentiment {
             }
             if BUT.contains(&w.as_str()) {
                 // What came before a "but" counts half as much as what follows.
-                for s in scores.iter_mut() {
-                    *s *= 0.5;
+                for o in opinions.iter_mut() {
+                    o.factor *= 0.5;
                 }
                 weight = 1.5;
                 continue;
             }
-            let Some(mut p) = self.polarity(lang, w) else {
+            let Some((entry, polarity, mut f)) = self.entry(lang, w) else {
                 continue;
             };
             if let Some(prev) = i.checked_sub(1).map(|j| toks[j].as_str()) {
-                if let Some((_, f)) = BOOSTERS.iter().find(|(b, _)| *b == prev) {
-                    p *= f;
+                if let Some((_, b)) = BOOSTERS.iter().find(|(b, _)| *b == prev) {
+                    f *= b;
                 }
                 if EXCESS.contains(&prev) {
-                    p = -p.abs() * 0.5;
+                    // "too good": criticism, whatever the word's own sign.
+                    f = -f.abs() * 0.5 * polarity.signum();
                 }
             }
             let window = &toks[i.saturating_sub(NEGATION_SCOPE)..i];
@@ -300,29 +472,40 @@ impl LexiconSentiment {
                 .rposition(|t| t == "|")
                 .map_or(window, |b| &window[b + 1..]);
             if clause.iter().any(|t| NEGATORS.contains(&t.as_str())) {
-                p *= -0.6;
+                f *= -0.6;
             }
             // French "ne ... pas" often puts the verb after the negation: also look one word ahead.
             if toks
                 .get(i + 1)
                 .is_some_and(|n| n == "pas" || n == "niet" || n == "nicht" || n == "not")
             {
-                p *= -0.6;
+                f *= -0.6;
             }
-            scores.push(p * weight * if conceded { 0.5 } else { 1.0 });
+            opinions.push(Opinion {
+                entry: Some(entry.to_string()),
+                polarity,
+                factor: f * weight * if conceded { 0.5 } else { 1.0 },
+            });
         }
         let lower = text.to_lowercase();
         for (e, p) in EMOJI {
             for _ in 0..lower.matches(e).count().min(3) {
-                scores.push(*p);
+                opinions.push(Opinion {
+                    entry: None,
+                    polarity: *p,
+                    factor: 1.0,
+                });
             }
         }
-        if scores.is_empty() {
-            return 0.0;
+        Opinions {
+            opinions,
+            bangs: text.matches('!').count().min(3) as u8,
         }
-        let mean = scores.iter().sum::<f32>() / scores.len() as f32;
-        let bangs = text.matches('!').count().min(3) as f32;
-        (mean + mean.signum() * 0.05 * bangs).clamp(-1.0, 1.0)
+    }
+
+    /// Scores a text in [-1, 1] (see [`Opinions::compound`]).
+    pub fn compound(&self, text: &str, lang: Option<&str>) -> f32 {
+        self.opinions(text, lang).compound()
     }
 
     /// Sentiment with a confidence in [0, 1].
@@ -350,20 +533,39 @@ impl LexiconSentiment {
 #[derive(Debug, Clone, Default)]
 pub struct LexiconClassifier {
     lexicon: LexiconSentiment,
+    /// Names the weights in the model id ("" for the calibrated default).
+    weights: String,
 }
 
 impl LexiconClassifier {
-    /// Loads the lexicons.
+    /// Loads the lexicons with their calibrated polarities.
     pub fn new() -> LexiconClassifier {
         LexiconClassifier {
             lexicon: LexiconSentiment::new(),
+            weights: String::new(),
         }
+    }
+
+    /// Loads the lexicons with the given polarities.
+    pub fn with_weights(weights: &Weights) -> std::io::Result<LexiconClassifier> {
+        Ok(LexiconClassifier {
+            lexicon: LexiconSentiment::with_weights(weights)?,
+            weights: match weights {
+                Weights::Calibrated => String::new(),
+                Weights::Published => "+published".into(),
+                Weights::Dir(d) => format!(
+                    "+{}",
+                    d.file_name()
+                        .map_or("custom".into(), |n| n.to_string_lossy())
+                ),
+            },
+        })
     }
 }
 
 impl Classifier for LexiconClassifier {
     fn model_id(&self) -> String {
-        format!("lexicon-{}", env!("CARGO_PKG_VERSION"))
+        format!("lexicon-{}{}", env!("CARGO_PKG_VERSION"), self.weights)
     }
 
     fn classify(&mut self, batch: &[Input]) -> Result<Vec<Output>, ClassifyError> {
@@ -435,22 +637,26 @@ mod tests {
                 Positive,
             ),
         ];
-        for (lang, text, want) in cases {
+        // Calibrated on reviews or as published, the same labels on posts to an institution.
+        let published = LexiconSentiment::with_weights(&Weights::Published).unwrap();
+        for (name, l) in [("calibrated", &l), ("published", &published)] {
+            for (lang, text, want) in cases {
+                assert_eq!(
+                    l.sentiment(text, Some(lang)).label,
+                    *want,
+                    "{name} {lang}: {text} ({})",
+                    l.compound(text, Some(lang))
+                );
+            }
             assert_eq!(
-                l.sentiment(text, Some(lang)).label,
-                *want,
-                "{lang}: {text} ({})",
-                l.compound(text, Some(lang))
+                l.sentiment(
+                    "Le SPF Impôts publie le calendrier des déclarations.",
+                    Some("fr")
+                )
+                .label,
+                Neutral
             );
         }
-        assert_eq!(
-            l.sentiment(
-                "Le SPF Impôts publie le calendrier des déclarations.",
-                Some("fr")
-            )
-            .label,
-            Neutral
-        );
     }
 
     #[test]
@@ -482,6 +688,72 @@ mod tests {
             vec!["pas", "bon", "|", "mauvais", "|"]
         );
         assert_eq!(tokens("It doesn't work"), vec!["it", "doesnt", "work"]);
+        assert_eq!(
+            tokens("an ill-conceived -- 'synthetic' film"),
+            vec!["an", "ill-conceived", "synthetic", "film"]
+        );
+    }
+
+    #[test]
+    fn hyphenated_compounds_are_words_or_their_parts() {
+        let l = LexiconSentiment::with_weights(&Weights::Published).unwrap();
+        // Listed as a compound: one opinion.
+        let o = l.opinions("an ill-conceived plan", Some("en"));
+        assert_eq!(o.opinions.len(), 1, "{o:?}");
+        assert_eq!(o.opinions[0].entry.as_deref(), Some("ill-conceived"));
+        // Not listed: its parts are read ("bad" is an opinion word).
+        let o = l.opinions("a bad-tempered reply", Some("en"));
+        assert!(o.opinions.iter().any(|x| x.entry.as_deref() == Some("bad")));
+    }
+
+    #[test]
+    fn opinions_carry_their_context_factor() {
+        let l = LexiconSentiment::with_weights(&Weights::Published).unwrap();
+        let o = l.opinions("not good, very bad!", Some("en"));
+        assert_eq!(o.bangs, 1);
+        let good = &o.opinions[0];
+        assert_eq!(good.entry.as_deref(), Some("good"));
+        assert!((good.factor + 0.6).abs() < 1e-6, "negated: {good:?}");
+        let bad = o
+            .opinions
+            .iter()
+            .find(|x| x.entry.as_deref() == Some("bad"))
+            .unwrap();
+        assert!((bad.factor - 1.4).abs() < 1e-6, "boosted: {bad:?}");
+        assert!((o.compound() - l.compound("not good, very bad!", Some("en"))).abs() < 1e-6);
+    }
+
+    #[test]
+    fn weights_from_a_folder_override_the_published_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("en.tsv"), "# a comment line\ngood\t-0.9\n").unwrap();
+        let l = LexiconSentiment::with_weights(&Weights::Dir(dir.path().into())).unwrap();
+        assert_eq!(l.sentiment("good", Some("en")).label, Negative);
+        let published = LexiconSentiment::with_weights(&Weights::Published).unwrap();
+        assert_eq!(published.sentiment("good", Some("en")).label, Positive);
+        // Other languages keep their lexicons.
+        assert_eq!(l.sentiment("excellent", Some("fr")).label, Positive);
+        let empty = tempfile::tempdir().unwrap();
+        let err = LexiconSentiment::with_weights(&Weights::Dir(empty.path().into())).unwrap_err();
+        assert!(err.to_string().contains("en.tsv"), "{err}");
+    }
+
+    #[test]
+    fn calibrated_weights_differ_from_the_published_ones() {
+        // The compiled-in calibration is not empty and moves some polarities.
+        for (lang, tsv) in CALIBRATED {
+            assert!(
+                tsv.lines().filter(|l| l.contains('\t')).count() > 100,
+                "{lang}"
+            );
+        }
+        let c = LexiconSentiment::new();
+        let p = LexiconSentiment::with_weights(&Weights::Published).unwrap();
+        let moved = c.words["en"]
+            .iter()
+            .filter(|(w, v)| (p.words["en"][*w] - **v).abs() > 0.01)
+            .count();
+        assert!(moved > 100, "{moved}");
     }
 
     #[test]
