@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::process::Stdio;
 
-use common::{src, Env};
+use common::{json_lines, src, Env};
 
 const TOPICS: &str = r#"
 [[topics]]
@@ -161,23 +161,14 @@ fn lexicon_opinions_show_the_score_and_weights_from_a_folder_change_it() {
     )
     .unwrap();
     let run = |env: &Env| {
-        let out = env.vigie(&[
+        json_lines(&env.vigie(&[
             "lexicon",
             "opinions",
             "--config",
             env.config.to_str().unwrap(),
             "--data",
             gold.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-            .collect::<Vec<_>>()
+        ]))
     };
     let lines = run(&default);
     assert_eq!(lines.len(), 2);
