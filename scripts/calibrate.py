@@ -2,6 +2,7 @@
 """Calibrates the lexicon backend's word polarities on labelled reviews.
 
     python3 scripts/calibrate.py                 # writes models/lexicon/calibrated/LANG.tsv
+    python3 scripts/calibrate.py --out DIR       # elsewhere: `[classifier] lexicon_weights = "DIR"`
     python3 scripts/calibrate.py --check         # 2-fold cross-validation, writes nothing
 
 Data: JSON lines with "text" and a gold "sentiment" (positive/negative), one file per
@@ -134,6 +135,8 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data", "sentiment-dev"))
     ap.add_argument("--check", action="store_true", help="2-fold cross-validation; writes nothing")
     ap.add_argument("--vigie", default="cargo run --release --quiet --", help="how to run vigie")
+    ap.add_argument("--out", default=os.path.join(ROOT, "models", "lexicon", "calibrated"),
+                    help="folder for the LANG.tsv files (the default is compiled into vigie: rebuild after)")
     ap.add_argument("--lambda", dest="lam", type=float, default=LAMBDA, help="L2 pull towards the published polarity")
     args = ap.parse_args()
     LAMBDA = args.lam
@@ -147,9 +150,8 @@ def main():
         published = config(os.path.join(tmp, "published.toml"), "published")
         if not args.check:
             rows = [r for f in files.values() for r in opinions(f, published, cmd)]
-            target = os.path.join(ROOT, "models", "lexicon", "calibrated")
-            write(fit(rows), target, os.path.basename(os.path.normpath(args.data)))
-            print(f"wrote {os.path.relpath(target, ROOT)}", file=sys.stderr)
+            write(fit(rows), args.out, os.path.basename(os.path.normpath(args.data)))
+            print(f"wrote {args.out}", file=sys.stderr)
             return
         # Two folds: even and odd lines of each file.
         halves = {}
