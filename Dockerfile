@@ -15,6 +15,8 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
 COPY benches ./benches
+# The lexicons are compiled into the binary (include_str!).
+COPY models/lexicon ./models/lexicon
 RUN cargo build --release --locked ${FEATURES:+--features $FEATURES} \
  && strip target/release/vigie
 
