@@ -517,7 +517,7 @@ pub async fn eval(
             .map(|g| crate::classify::Input {
                 id: g.id.clone().unwrap_or_default(),
                 text: g.text.clone(),
-                lang: Some(langs.identify(&g.text, g.lang.as_deref()).lang).filter(|l| l != "und"),
+                lang: Some(declared_lang(&langs, g)).filter(|l| l != "und"),
             })
             .collect();
         preds.extend(worker.classify(inputs).await?);
@@ -557,6 +557,15 @@ pub async fn eval(
     })
 }
 
+/// The language a gold line is classified in: its gold language, if any, taken as
+/// declared (the text can still overrule it), as `vigie classify` takes a "lang" hint.
+fn declared_lang(
+    langs: &crate::classify::language::LanguageId,
+    g: &crate::classify::eval::Gold,
+) -> String {
+    langs.identify(&g.text, g.lang.as_deref()).lang
+}
+
 /// Reads a gold file (JSON lines; blank lines skipped), naming the line of any error.
 fn read_gold(data: &Path) -> anyhow::Result<Vec<crate::classify::eval::Gold>> {
     let text = std::fs::read_to_string(data)
@@ -579,10 +588,8 @@ fn read_gold(data: &Path) -> anyhow::Result<Vec<crate::classify::eval::Gold>> {
 /// finds, with their polarity and context factor (JSON lines, in input order), in the
 /// language `vigie eval` would use. scripts/calibrate.py fits polarities on these.
 pub fn lexicon_opinions(cfg: &Config, data: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
-    use crate::classify::lexicon::{LexiconSentiment, Weights};
-    let weights = Weights::parse(&cfg.classifier.lexicon_weights, |d| cfg.resolve(d));
-    let lexicon = LexiconSentiment::with_weights(&weights)
-        .map_err(|e| anyhow::anyhow!("classifier.lexicon_weights: {e}"))?;
+    let classifier = crate::classify::backend::lexicon(cfg)?;
+    let lexicon = classifier.lexicon();
     let langs = crate::classify::language::LanguageId::new(&cfg.institution.languages);
     #[derive(serde::Serialize)]
     struct Line<'a> {
@@ -590,12 +597,11 @@ pub fn lexicon_opinions(cfg: &Config, data: &Path, out: &mut dyn Write) -> anyho
         lang: &'a str,
         sentiment: Option<&'a str>,
         #[serde(flatten)]
-        opinions: &'a crate::classify::lexicon::Opinions,
+        opinions: &'a crate::classify::lexicon::Opinions<'a>,
         compound: f32,
     }
     for g in read_gold(data)? {
-        // As `vigie eval` classifies: a gold language is a declared one.
-        let lang = langs.identify(&g.text, g.lang.as_deref()).lang;
+        let lang = declared_lang(&langs, &g);
         let o = lexicon.opinions(&g.text, Some(lang.as_str()).filter(|l| *l != "und"));
         let line = Line {
             id: g.id.as_deref(),

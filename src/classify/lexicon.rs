@@ -28,7 +28,8 @@ const CALIBRATED: &[(&str, &str)] = &[
     ("nl", include_str!("../../models/lexicon/calibrated/nl.tsv")),
 ];
 
-const LANGS: [&str; 4] = ["en", "fr", "nl", "de"];
+/// The lexicons' languages, in the order that settles ties and unknown languages.
+const LANGS: [&str; 4] = ["fr", "nl", "en", "de"];
 
 /// Words that flip the polarity of what follows (within a few words).
 const NEGATORS: &[&str] = &[
@@ -192,12 +193,13 @@ impl Weights {
     }
 }
 
-/// One opinion word (or emoji) found in a text, as the score uses it.
+/// One opinion word (or emoji) found in a text, as the score uses it; the entry borrows
+/// from the lexicon, so scoring allocates nothing per word.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Opinion {
+pub struct Opinion<'a> {
     /// The lexicon entry (folded word, possibly the stem of the word in the text); `None`
     /// for an emoji or emoticon, whose polarity is fixed.
-    pub entry: Option<String>,
+    pub entry: Option<&'a str>,
     /// The entry's polarity in the weights in use.
     pub polarity: f32,
     /// What the context does to it: negation, boosters, contrast, concession, a negating
@@ -207,14 +209,14 @@ pub struct Opinion {
 
 /// The opinions of a text and its exclamation marks: everything the score is made of.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Opinions {
+pub struct Opinions<'a> {
     /// In text order, emoji last.
-    pub opinions: Vec<Opinion>,
+    pub opinions: Vec<Opinion<'a>>,
     /// Exclamation marks, up to 3.
     pub bangs: u8,
 }
 
-impl Opinions {
+impl Opinions<'_> {
     /// The score in [-1, 1]: the mean of the opinions (as Pattern does, so long texts do
     /// not saturate), nudged by exclamation marks.
     pub fn compound(&self) -> f32 {
@@ -259,14 +261,15 @@ fn tokens(text: &str) -> Vec<String> {
             _ => out.push(w.replace('\'', "")),
         }
     }
-    let chars: Vec<char> = fold(text).chars().collect();
     let mut out = Vec::new();
     let mut word = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        let inner_hyphen = c == '-'
-            && i > 0
-            && chars[i - 1].is_alphanumeric()
-            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+    let folded = fold(text);
+    let mut chars = folded.chars().peekable();
+    let mut prev = ' ';
+    while let Some(c) = chars.next() {
+        let inner_hyphen =
+            c == '-' && prev.is_alphanumeric() && chars.peek().is_some_and(|n| n.is_alphanumeric());
+        prev = c;
         if c.is_alphanumeric() || c == '\'' || c == '’' || inner_hyphen {
             word.push(c);
             continue;
@@ -359,7 +362,7 @@ impl LexiconSentiment {
         match lang.filter(|l| self.words.contains_key(l)) {
             Some(l) => get(l),
             // Unknown language: the first lexicon that knows the word.
-            None => ["fr", "nl", "en", "de"].iter().find_map(|l| get(l)),
+            None => LANGS.iter().find_map(|l| get(l)),
         }
     }
 
@@ -399,7 +402,7 @@ impl LexiconSentiment {
     fn likeliest(&self, toks: &[String]) -> Option<&'static str> {
         let mut best = None;
         let mut most = 0;
-        for lang in ["fr", "nl", "en", "de"] {
+        for lang in LANGS {
             let known = toks
                 .iter()
                 .filter(|t| self.entry(Some(lang), t).is_some())
@@ -415,7 +418,7 @@ impl LexiconSentiment {
     /// The opinion words of a text with what their context does to them: negation,
     /// boosters, contrast ("but"), concession, excess ("too"); emoji and emoticons count
     /// as opinions too.
-    pub fn opinions(&self, text: &str, lang: Option<&str>) -> Opinions {
+    pub fn opinions(&self, text: &str, lang: Option<&str>) -> Opinions<'_> {
         // A hyphenated compound the lexicon does not know is read as its parts.
         let mut toks = Vec::new();
         for t in tokens(text) {
@@ -482,7 +485,7 @@ impl LexiconSentiment {
                 f *= -0.6;
             }
             opinions.push(Opinion {
-                entry: Some(entry.to_string()),
+                entry: Some(entry),
                 polarity,
                 factor: f * weight * if conceded { 0.5 } else { 1.0 },
             });
@@ -544,6 +547,11 @@ impl LexiconClassifier {
             lexicon: LexiconSentiment::new(),
             weights: String::new(),
         }
+    }
+
+    /// The lexicons it scores with.
+    pub fn lexicon(&self) -> &LexiconSentiment {
+        &self.lexicon
     }
 
     /// Loads the lexicons with the given polarities.
@@ -700,10 +708,10 @@ mod tests {
         // Listed as a compound: one opinion.
         let o = l.opinions("an ill-conceived plan", Some("en"));
         assert_eq!(o.opinions.len(), 1, "{o:?}");
-        assert_eq!(o.opinions[0].entry.as_deref(), Some("ill-conceived"));
+        assert_eq!(o.opinions[0].entry, Some("ill-conceived"));
         // Not listed: its parts are read ("bad" is an opinion word).
         let o = l.opinions("a bad-tempered reply", Some("en"));
-        assert!(o.opinions.iter().any(|x| x.entry.as_deref() == Some("bad")));
+        assert!(o.opinions.iter().any(|x| x.entry == Some("bad")));
     }
 
     #[test]
@@ -712,13 +720,9 @@ mod tests {
         let o = l.opinions("not good, very bad!", Some("en"));
         assert_eq!(o.bangs, 1);
         let good = &o.opinions[0];
-        assert_eq!(good.entry.as_deref(), Some("good"));
+        assert_eq!(good.entry, Some("good"));
         assert!((good.factor + 0.6).abs() < 1e-6, "negated: {good:?}");
-        let bad = o
-            .opinions
-            .iter()
-            .find(|x| x.entry.as_deref() == Some("bad"))
-            .unwrap();
+        let bad = o.opinions.iter().find(|x| x.entry == Some("bad")).unwrap();
         assert!((bad.factor - 1.4).abs() < 1e-6, "boosted: {bad:?}");
         assert!((o.compound() - l.compound("not good, very bad!", Some("en"))).abs() < 1e-6);
     }
