@@ -1,371 +1,21 @@
 //! Typed configuration, read from TOML and validated in one go: every problem is
 //! reported together, each with its key path and a hint, before anything starts.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
-use crate::classify::Topic;
-use crate::matching::Matcher;
+pub use crate::classify::config::ClassifierConfig;
+use crate::core::classification::Topic;
+pub use crate::core::config::{
+    base_dir_of, parse_duration, parse_hhmm, redact_url, resolve_path, ConfigError, ConfigErrors,
+    Institution,
+};
+use crate::core::matching::Matcher;
+pub use crate::notify::config::{Digest, Recipient, Smtp};
+pub use crate::sources::fetch::Fetch;
 use crate::sources::SourceConfig;
-
-/// One problem in the config file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// Dotted key path, e.g. `sources[2].every`.
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it, when we know.
-    pub hint: Option<String>,
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)?;
-        if let Some(h) = &self.hint {
-            write!(f, " (hint: {h})")?;
-        }
-        Ok(())
-    }
-}
-
-/// All problems found in one config file.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{} problem(s) in {}:\n{}", .errors.len(), .file.display(), .errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
-pub struct ConfigErrors {
-    /// The file that was read.
-    pub file: PathBuf,
-    /// Every problem, in file order.
-    pub errors: Vec<ConfigError>,
-}
-
-/// `[institution]`: who we watch for.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Institution {
-    /// Display name, used in e-mails.
-    pub name: String,
-    /// Keyword queries; a mention matches any of them.
-    #[serde(default)]
-    pub keywords: Vec<String>,
-    /// Exclusion queries; a match on any of them drops the item.
-    #[serde(default)]
-    pub exclude: Vec<String>,
-    /// Languages to identify (ISO 639-1); whatlang is restricted to these.
-    #[serde(default = "default_languages")]
-    pub languages: Vec<String>,
-}
-
-fn default_languages() -> Vec<String> {
-    ["fr", "nl", "en", "de"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-}
-
-/// `[storage]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Storage {
-    /// `sqlite://PATH` (relative to the config file) or `postgres://...`.
-    #[serde(default = "default_storage_url")]
-    pub url: String,
-    /// Days after which citizens' personal data (author names, message bodies) is purged.
-    #[serde(default = "default_retention")]
-    pub retention_days: u32,
-}
-
-fn default_storage_url() -> String {
-    "sqlite://vigie.db".into()
-}
-fn default_retention() -> u32 {
-    365
-}
-
-impl Default for Storage {
-    fn default() -> Self {
-        Storage {
-            url: default_storage_url(),
-            retention_days: default_retention(),
-        }
-    }
-}
-
-/// `[fetch]`: how we talk to servers.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Fetch {
-    /// Contact put in the User-Agent (an e-mail address or URL) so site owners can reach us.
-    #[serde(default)]
-    pub contact: Option<String>,
-    /// Per-request timeout, e.g. "20s".
-    #[serde(default = "default_timeout", with = "humantime_serde_compat")]
-    pub timeout: Duration,
-    /// Largest body accepted, in MiB.
-    #[serde(default = "default_max_body")]
-    pub max_body_mib: u64,
-    /// Sources fetched at the same time.
-    #[serde(default = "default_concurrency")]
-    pub concurrency: usize,
-    /// Longest wait between retries of a failing source, e.g. "6h".
-    #[serde(default = "default_max_backoff", with = "humantime_serde_compat")]
-    pub max_backoff: Duration,
-}
-
-fn default_timeout() -> Duration {
-    Duration::from_secs(20)
-}
-fn default_max_body() -> u64 {
-    10
-}
-fn default_concurrency() -> usize {
-    8
-}
-fn default_max_backoff() -> Duration {
-    Duration::from_secs(6 * 3600)
-}
-
-impl Default for Fetch {
-    fn default() -> Self {
-        Fetch {
-            contact: None,
-            timeout: default_timeout(),
-            max_body_mib: default_max_body(),
-            concurrency: default_concurrency(),
-            max_backoff: default_max_backoff(),
-        }
-    }
-}
-
-/// Durations written like "90s", "15m", "1h" (humantime syntax).
-pub mod humantime_serde_compat {
-    use serde::{Deserialize, Deserializer};
-    use std::time::Duration;
-
-    /// Parses a humantime duration string ("0s" allowed).
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let s = String::deserialize(d)?;
-        humantime::parse_duration(s.trim()).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "{s:?} is not a duration ({e}); write it like \"90s\", \"15m\" or \"1h\""
-            ))
-        })
-    }
-}
-
-/// Parses "90s", "15m", "1h", "1h 30m"; zero is refused.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(s.trim()) {
-        Ok(d) if d.is_zero() => Err(format!("{s:?} is zero")),
-        Ok(d) => Ok(d),
-        Err(e) => Err(format!(
-            "{s:?} is not a duration ({e}); write it like \"90s\", \"15m\" or \"1h\""
-        )),
-    }
-}
-
-/// `[smtp]`
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Smtp {
-    /// `smtp://host:port` (STARTTLS), `smtps://host:port` (TLS), or `file://DIR`.
-    pub url: String,
-    /// From address, e.g. `vigie <vigie@example.org>`.
-    pub from: String,
-    /// Login; the password comes from `VIGIE_SMTP_PASSWORD`, never from this file.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// How long a send attempt holds an e-mail before another worker (or a restart) may retry it.
-    #[serde(default = "default_lease", with = "humantime_serde_compat")]
-    pub lease: Duration,
-    /// First retry delay after a temporary failure; doubles each time.
-    #[serde(default = "default_retry_base", with = "humantime_serde_compat")]
-    pub retry_base: Duration,
-    /// Longest retry delay.
-    #[serde(default = "default_retry_max", with = "humantime_serde_compat")]
-    pub retry_max: Duration,
-}
-
-fn default_lease() -> Duration {
-    Duration::from_secs(120)
-}
-fn default_retry_base() -> Duration {
-    Duration::from_secs(30)
-}
-fn default_retry_max() -> Duration {
-    Duration::from_secs(3600)
-}
-
-impl Smtp {
-    /// Sender settings from this section.
-    pub fn sender(&self) -> crate::notify::sender::SenderConfig {
-        crate::notify::sender::SenderConfig {
-            lease: self.lease,
-            retry_base: self.retry_base,
-            retry_max: self.retry_max,
-            batch: 20,
-        }
-    }
-}
-
-impl std::fmt::Debug for Smtp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Smtp")
-            .field("url", &redact_url(&self.url))
-            .field("from", &self.from)
-            .field("username", &self.username)
-            .finish()
-    }
-}
-
-/// Hides a password embedded in a URL (`smtp://user:pw@host`).
-pub fn redact_url(u: &str) -> String {
-    match url::Url::parse(u) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("[redacted]"));
-            parsed.to_string()
-        }
-        _ => u.to_string(),
-    }
-}
-
-/// `[[recipients]]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Recipient {
-    /// Person or team name.
-    pub name: String,
-    /// E-mail address.
-    pub email: String,
-    /// "fr" | "nl" | "en": language of the e-mails this person gets.
-    #[serde(default = "default_recipient_lang")]
-    pub language: String,
-    /// Receives alert e-mails.
-    #[serde(default)]
-    pub alerts: bool,
-    /// Receives the daily digest.
-    #[serde(default)]
-    pub digest: bool,
-    /// Local hours without non-critical alerts, e.g. "22:00-07:00".
-    #[serde(default)]
-    pub quiet_hours: Option<String>,
-}
-
-fn default_recipient_lang() -> String {
-    "en".into()
-}
-
-/// `[digest]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Digest {
-    /// Local time of day, "HH:MM".
-    #[serde(default = "default_digest_at")]
-    pub at: String,
-    /// IANA time zone, e.g. "Europe/Brussels".
-    #[serde(default = "default_tz")]
-    pub timezone: String,
-    /// Send the digest every day (set false to only render it on demand).
-    #[serde(default = "yes")]
-    pub enabled: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn default_digest_at() -> String {
-    "08:00".into()
-}
-fn default_tz() -> String {
-    "Europe/Brussels".into()
-}
-
-impl Default for Digest {
-    fn default() -> Self {
-        Digest {
-            at: default_digest_at(),
-            timezone: default_tz(),
-            enabled: true,
-        }
-    }
-}
-
-/// `[classifier]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClassifierConfig {
-    /// "lexicon" (default, no libtorch) or "bert" (cargo feature `bert`).
-    #[serde(default = "default_backend")]
-    pub backend: String,
-    /// Largest batch handed to the model.
-    #[serde(default = "default_batch")]
-    pub batch_size: usize,
-    /// Longest wait to fill a batch, e.g. "200ms".
-    #[serde(default = "default_max_wait", with = "humantime_serde_compat")]
-    pub max_wait: Duration,
-    /// Folder holding the models (relative to the config file).
-    #[serde(default = "default_models_dir")]
-    pub models_dir: String,
-    /// Model names per task, as in `vigie models list`: `sentiment`, `topics` (NLI) and
-    /// `embeddings` (bert backend).
-    #[serde(default)]
-    pub models: BTreeMap<String, String>,
-    /// Zero-shot topics: minimum entailment score for a topic to be kept (bert backend).
-    #[serde(default = "default_topic_threshold")]
-    pub topic_threshold: f32,
-    /// Zero-shot topics: the NLI hypothesis, `{}` standing for the topic's description.
-    #[serde(default = "default_hypothesis")]
-    pub hypothesis: String,
-    /// Lexicon backend: "calibrated" (default: the published lexicons with the polarities
-    /// calibrated on labelled reviews), "published" (the lexicons as published), or a
-    /// folder of `LANG.tsv` files written by scripts/calibrate.py (relative to the config).
-    #[serde(default = "default_lexicon_weights")]
-    pub lexicon_weights: String,
-}
-
-fn default_lexicon_weights() -> String {
-    "calibrated".into()
-}
-
-fn default_topic_threshold() -> f32 {
-    0.5
-}
-fn default_hypothesis() -> String {
-    "This text is about {}.".into()
-}
-
-fn default_backend() -> String {
-    "lexicon".into()
-}
-fn default_batch() -> usize {
-    16
-}
-fn default_max_wait() -> Duration {
-    Duration::from_millis(200)
-}
-fn default_models_dir() -> String {
-    "../models".into()
-}
-
-impl Default for ClassifierConfig {
-    fn default() -> Self {
-        ClassifierConfig {
-            backend: default_backend(),
-            batch_size: default_batch(),
-            max_wait: default_max_wait(),
-            models_dir: default_models_dir(),
-            models: BTreeMap::new(),
-            topic_threshold: default_topic_threshold(),
-            hypothesis: default_hypothesis(),
-            lexicon_weights: default_lexicon_weights(),
-        }
-    }
-}
+pub use crate::store::config::Storage;
 
 /// The whole, validated configuration.
 #[derive(Debug, Clone)]
@@ -393,9 +43,9 @@ pub struct Config {
     /// `[alerts]`: grouping, throttling, routing.
     pub alerts: crate::notify::alerts::AlertsConfig,
     /// `[signals]`: crisis detection.
-    pub signals: crate::signals::crisis::SignalsConfig,
+    pub signals: crate::detect::crisis::SignalsConfig,
     /// `[escalation]`: working-day clocks and legal deadlines.
-    pub escalation: crate::escalation::store::EscalationConfig,
+    pub escalation: crate::escalate::store::EscalationConfig,
     /// `[web]`: the escalation page, when configured.
     pub web: Option<crate::web::WebConfig>,
     /// Compiled `[institution] keywords` and `exclude`.
@@ -566,7 +216,7 @@ impl Config {
                 }
             }
         }
-        let signals: crate::signals::crisis::SignalsConfig = get("signals")
+        let signals: crate::detect::crisis::SignalsConfig = get("signals")
             .and_then(|v| c.section("signals", v))
             .unwrap_or_default();
         if let Err(errs) = Matcher::new(&signals.crisis_terms, &[]) {
@@ -588,7 +238,7 @@ impl Config {
                 None,
             );
         }
-        let escalation: crate::escalation::store::EscalationConfig = get("escalation")
+        let escalation: crate::escalate::store::EscalationConfig = get("escalation")
             .and_then(|v| c.section("escalation", v))
             .unwrap_or_default();
         for (path, msg) in escalation.problems() {
@@ -630,7 +280,7 @@ impl Config {
                 );
             }
             for (i, l) in inst.languages.iter().enumerate() {
-                if crate::classify::language::lang_from_code(l).is_none() {
+                if crate::core::language::lang_from_code(l).is_none() {
                     c.push(
                         format!("institution.languages[{i}]"),
                         format!("unknown language code {l:?}"),
@@ -847,24 +497,6 @@ impl Config {
     }
 }
 
-/// Folder of a config file ("." when it has none).
-pub fn base_dir_of(file: &Path) -> PathBuf {
-    match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Resolves `p` against the folder of `file` unless it is absolute.
-pub fn resolve_path(file: &Path, p: &str) -> PathBuf {
-    let pb = PathBuf::from(p);
-    if pb.is_absolute() {
-        pb
-    } else {
-        base_dir_of(file).join(pb)
-    }
-}
-
 fn list<T: DeserializeOwned>(c: &mut Collector, root: &toml::Table, key: &str) -> Vec<T> {
     match root.get(key) {
         None => Vec::new(),
@@ -946,11 +578,6 @@ fn check_smtp(c: &mut Collector, smtp: &Smtp) {
     }
 }
 
-/// Parses "HH:MM".
-pub fn parse_hhmm(s: &str) -> Option<chrono::NaiveTime> {
-    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -974,9 +601,9 @@ every = "15m"
     fn good_config_loads_with_defaults() {
         let c = parse(GOOD).unwrap();
         assert_eq!(c.storage.url, "sqlite://vigie.db");
-        assert_eq!(c.fetch.timeout, Duration::from_secs(20));
+        assert_eq!(c.fetch.timeout, std::time::Duration::from_secs(20));
         assert_eq!(c.institution.languages, vec!["fr", "nl", "en", "de"]);
-        assert_eq!(c.sources[0].every(), Duration::from_secs(900));
+        assert_eq!(c.sources[0].every(), std::time::Duration::from_secs(900));
         assert_eq!(c.digest.timezone, "Europe/Brussels");
     }
 
@@ -1054,18 +681,5 @@ x = 1
         let e = parse("[institution\nname=1").unwrap_err();
         assert_eq!(e.errors[0].path, "(syntax)");
         assert!(e.errors[0].hint.as_deref().unwrap().contains("line 1"));
-    }
-
-    #[test]
-    fn smtp_debug_hides_password() {
-        let s = Smtp {
-            url: "smtp://user:hunter2@mail.example.org:587".into(),
-            from: "a@b.c".into(),
-            username: None,
-            lease: default_lease(),
-            retry_base: default_retry_base(),
-            retry_max: default_retry_max(),
-        };
-        assert!(!format!("{s:?}").contains("hunter2"));
     }
 }

@@ -1,21 +1,20 @@
 //! vigie: a lookout daemon for a public institution's reputation online.
 //!
-//! Data flows one way: `sources` → `pipeline` → `classify` → `signals` → `notify`,
-//! with `store` underneath. See README.md for the architecture sketch.
+//! Layers, each using only those below it (checked by `scripts/layers.py`):
+//! `cli` → `runtime` (with `config` and `bench`) → stages `ingest`, `classify`, `detect`,
+//! `escalate`, `notify` and adapters `sources`, `web` → `store` → `core`.
+//! Stages meet only in the database. See README.md for the architecture sketch.
 
-pub mod app;
 pub mod bench;
 pub mod classify;
+pub mod cli;
 pub mod config;
-pub mod daemon;
-pub mod dedup;
-pub mod escalation;
-pub mod matching;
-pub mod model;
+pub mod core;
+pub mod detect;
+pub mod escalate;
+pub mod ingest;
 pub mod notify;
-pub mod pipeline;
-pub mod signals;
+pub mod runtime;
 pub mod sources;
 pub mod store;
-pub mod text;
 pub mod web;

@@ -424,7 +424,7 @@ fn say(msg: &str) {
 }
 
 fn load(path: &std::path::Path) -> Result<vigie::config::Config, ExitCode> {
-    vigie::app::load_config(path).map_err(|e| {
+    vigie::cli::load_config(path).map_err(|e| {
         say(&e.to_string());
         ExitCode::from(1)
     })
@@ -464,7 +464,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         Command::Run { config, once } => {
             let cfg = load(&config)?;
             let shutdown = shutdown_on_signals();
-            vigie::app::run(cfg, once, shutdown).await.map_err(fail)
+            vigie::cli::run(cfg, once, shutdown).await.map_err(fail)
         }
         Command::CheckConfig { file } => {
             let cfg = load(&file)?;
@@ -508,16 +508,16 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                     serde_json::to_string_pretty(&vigie::bench::lexicon(texts))
                 }
                 BenchWhat::Replay { mentions, days } => serde_json::to_string_pretty(
-                    &vigie::signals::bench::replay(mentions, days)
+                    &vigie::bench::signals::replay(mentions, days)
                         .await
                         .map_err(fail)?,
                 ),
                 BenchWhat::Stored { mentions, db } => {
                     let report = match db {
-                        Some(dir) => vigie::signals::bench::measure_stored(&dir).await,
+                        Some(dir) => vigie::bench::signals::measure_stored(&dir).await,
                         None => {
                             let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
-                            vigie::signals::bench::stored(mentions, &exe).await
+                            vigie::bench::signals::stored(mentions, &exe).await
                         }
                     };
                     serde_json::to_string_pretty(&report.map_err(fail)?)
@@ -527,7 +527,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                     rounds,
                     store,
                 } => serde_json::to_string_pretty(
-                    &vigie::web::bench::list_page(escalations, rounds, store.as_deref())
+                    &vigie::bench::web::list_page(escalations, rounds, store.as_deref())
                         .await
                         .map_err(fail)?,
                 ),
@@ -552,7 +552,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         } => {
             let cfg = load(&config)?;
             let mut out = std::io::stdout().lock();
-            vigie::app::signals(&cfg, since, json, &mut out)
+            vigie::cli::signals(&cfg, since, json, &mut out)
                 .await
                 .map_err(fail)
         }
@@ -574,11 +574,11 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                         fail(anyhow::anyhow!("cannot read the password from stdin: {e}"))
                     })?;
                     let password = password.trim_end_matches(['\r', '\n']).to_string();
-                    vigie::app::user_add(&cfg, &email, &role, &language, &password, &mut out)
+                    vigie::cli::user_add(&cfg, &email, &role, &language, &password, &mut out)
                         .await
                         .map_err(fail)
                 }
-                UserCmd::List { json } => vigie::app::user_list(&cfg, json, &mut out)
+                UserCmd::List { json } => vigie::cli::user_list(&cfg, json, &mut out)
                     .await
                     .map_err(fail),
             }
@@ -595,16 +595,16 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
             })?;
             let cfg = load(&config)?;
             let mut out = std::io::stdout().lock();
-            use vigie::escalation::state::Action;
+            use vigie::escalate::state::Action;
             let act = |a: Action, x: ActArgs| (a, x);
             let (action, args) = match action {
                 None => {
-                    return vigie::app::escalations(&cfg, state.as_deref(), json, &mut out)
+                    return vigie::cli::escalations(&cfg, state.as_deref(), json, &mut out)
                         .await
                         .map_err(fail)
                 }
                 Some(EscalationCmd::Stats { weeks, json }) => {
-                    return vigie::app::escalation_stats(&cfg, weeks, json, &mut out)
+                    return vigie::cli::escalation_stats(&cfg, weeks, json, &mut out)
                         .await
                         .map_err(fail)
                 }
@@ -614,7 +614,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                             "unknown export format {format:?}: use csv"
                         )));
                     }
-                    return vigie::app::escalations_csv(&cfg, &mut out)
+                    return vigie::cli::escalations_csv(&cfg, &mut out)
                         .await
                         .map_err(fail);
                 }
@@ -625,7 +625,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 Some(EscalationCmd::Dismiss(x)) => act(Action::Dismiss, x),
             };
             let answer = (args.text.is_some() || args.link.is_some()).then(|| {
-                vigie::escalation::answer::Answer {
+                vigie::escalate::answer::Answer {
                     at: chrono::Utc::now(),
                     by: args.by.clone(),
                     channel: args.channel.clone(),
@@ -638,7 +638,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                     "--text and --link go with `vigie escalations answer`"
                 )));
             }
-            let new = vigie::app::escalation_act(
+            let new = vigie::cli::escalation_act(
                 &cfg,
                 args.id,
                 action,
@@ -663,7 +663,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         } => {
             let cfg = load(&config)?;
             let mut out = std::io::stdout().lock();
-            let report = vigie::app::replay(&cfg, &input, store.as_deref(), step, &mut out)
+            let report = vigie::cli::replay(&cfg, &input, store.as_deref(), step, &mut out)
                 .await
                 .map_err(fail)?;
             say(&serde_json::to_string(&report).map_err(|e| fail(e.into()))?);
@@ -676,7 +676,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         } => {
             let cfg = load(&config)?;
             let mut out = std::io::stdout().lock();
-            vigie::app::stories(&cfg, since, json, &mut out)
+            vigie::cli::stories(&cfg, since, json, &mut out)
                 .await
                 .map_err(fail)
         }
@@ -730,7 +730,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
             let cfg = load(&config)?;
             let stdin = std::io::stdin().lock();
             let mut out = std::io::stdout().lock();
-            vigie::app::classify(&cfg, stdin, &mut out)
+            vigie::cli::classify(&cfg, stdin, &mut out)
                 .await
                 .map(|_| ())
                 .map_err(fail)
@@ -739,11 +739,11 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
             action: LexiconCmd::Opinions { config, data },
         } => {
             let cfg = load(&config)?;
-            vigie::app::lexicon_opinions(&cfg, &data, &mut std::io::stdout().lock()).map_err(fail)
+            vigie::cli::lexicon_opinions(&cfg, &data, &mut std::io::stdout().lock()).map_err(fail)
         }
         Command::Eval { config, data, json } => {
             let cfg = load(&config)?;
-            let report = vigie::app::eval(&cfg, &data).await.map_err(fail)?;
+            let report = vigie::cli::eval(&cfg, &data).await.map_err(fail)?;
             if json {
                 println!(
                     "{}",
@@ -764,11 +764,11 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         } => {
             let cfg = load(&config)?;
             let format = match format {
-                Format::Html => vigie::app::DigestFormat::Html,
-                Format::Text => vigie::app::DigestFormat::Text,
+                Format::Html => vigie::cli::DigestFormat::Html,
+                Format::Text => vigie::cli::DigestFormat::Text,
             };
             let mut out = std::io::stdout().lock();
-            vigie::app::digest(&cfg, date, Some(&language), format, send, &mut out)
+            vigie::cli::digest(&cfg, date, Some(&language), format, send, &mut out)
                 .await
                 .map_err(fail)
         }
@@ -779,7 +779,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         } => {
             let cfg = load(&config)?;
             let mut out = std::io::stdout().lock();
-            vigie::app::outbox(&cfg, state.as_deref(), json, &mut out)
+            vigie::cli::outbox(&cfg, state.as_deref(), json, &mut out)
                 .await
                 .map_err(fail)
         }
@@ -791,7 +791,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         } => {
             let cfg = load(&config)?;
             let mut out = std::io::stdout().lock();
-            vigie::app::mentions(&cfg, since, limit, json, &mut out)
+            vigie::cli::mentions(&cfg, since, limit, json, &mut out)
                 .await
                 .map(|_| ())
                 .map_err(fail)

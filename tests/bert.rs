@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use vigie::classify::bert::{BertClassifier, Encoder};
+use vigie::classify::config::ClassifierConfig;
 use vigie::classify::{Classifier, ClassifyError, Input, SentimentLabel, Topic};
-use vigie::config::ClassifierConfig;
 
 fn models() -> PathBuf {
     let dir = std::env::var("VIGIE_TEST_MODELS").expect(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use common::sources::{config, matcher};
 use serde_json::{json, Value};
-use vigie::pipeline::Pipeline;
+use vigie::core::pipeline::Pipeline;
 use vigie::sources::webhook::{router, IngestState};
 use vigie::sources::SourceConfig;
 use vigie::store::Store;

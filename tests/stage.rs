@@ -9,7 +9,7 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 use vigie::classify::stage::{Stage, Worker};
 use vigie::classify::{Classifier, ClassifyError, Input, Output, Sentiment, SentimentLabel};
-use vigie::model::NewMention;
+use vigie::core::model::NewMention;
 use vigie::store::Store;
 
 /// A model that waits for the test to open the gate before each batch.

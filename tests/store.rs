@@ -3,7 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 use vigie::classify::{Output, Sentiment, SentimentLabel, TopicScore};
-use vigie::model::NewMention;
+use vigie::core::model::NewMention;
 use vigie::sources::SourceState;
 use vigie::store::Store;
 
@@ -108,8 +108,8 @@ async fn exercise(store: Store) {
     assert_eq!(m[0].model.as_deref(), Some("lexicon-1"));
 
     // Escalations: open once per key, move along, history kept.
-    use vigie::escalation::state::{Action, State};
-    use vigie::escalation::store::{EscalationConfig, Opening};
+    use vigie::escalate::state::{Action, State};
+    use vigie::escalate::store::{EscalationConfig, Opening};
     let opening = Opening {
         severity: "warning".into(),
         topic: Some("refunds".into()),

@@ -482,11 +482,11 @@ async fn the_page_on_postgresql() {
             .await;
         let later = chrono::Utc::now() + chrono::Duration::days(10);
         let tz = app.cfg.tz();
-        let raised = vigie::escalation::overdue::raise(&app.store, tz, later)
+        let raised = vigie::escalate::overdue::raise(&app.store, tz, later)
             .await
             .unwrap();
         assert_eq!(raised.len(), 1);
-        assert!(vigie::escalation::overdue::raise(&app.store, tz, later)
+        assert!(vigie::escalate::overdue::raise(&app.store, tz, later)
             .await
             .unwrap()
             .is_empty());
@@ -497,7 +497,7 @@ async fn the_page_on_postgresql() {
 
 #[tokio::test]
 async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
-    use vigie::escalation::open::{for_signal, Opened};
+    use vigie::escalate::open::{for_signal, Opened};
     let app = start(None, "").await;
     let (_, m1) = app
         .escalation("a", "MyMinfin en panne", "fr", "info", false)
@@ -505,7 +505,7 @@ async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
     let (_, m2) = app
         .escalation("b", "MyMinfin toujours en panne", "fr", "info", false)
         .await;
-    let mut s = vigie::signals::Signal {
+    let mut s = vigie::detect::Signal {
         id: 1,
         kind: "volume_spike".into(),
         severity: "warning".into(),
@@ -535,7 +535,7 @@ async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
     app.store
         .answer_escalation(
             id,
-            &vigie::escalation::answer::Answer {
+            &vigie::escalate::answer::Answer {
                 at: now,
                 by: "anna@example.be".into(),
                 channel: Some("x".into()),
@@ -580,13 +580,13 @@ async fn an_overdue_escalation_raises_one_signal() {
     let tz = app.cfg.tz();
     let now = chrono::Utc::now();
     // Not yet due: nothing.
-    assert!(vigie::escalation::overdue::raise(&app.store, tz, now)
+    assert!(vigie::escalate::overdue::raise(&app.store, tz, now)
         .await
         .unwrap()
         .is_empty());
     // Ten days later it is overdue: one signal, with the escalation's mention, then none.
     let later = now + chrono::Duration::days(10);
-    let s = vigie::escalation::overdue::raise(&app.store, tz, later)
+    let s = vigie::escalate::overdue::raise(&app.store, tz, later)
         .await
         .unwrap();
     assert_eq!(s.len(), 1);
@@ -596,7 +596,7 @@ async fn an_overdue_escalation_raises_one_signal() {
     );
     assert_eq!(s[0].evidence, vec![m]);
     assert!(s[0].reason.contains(&format!("#{e}")));
-    assert!(vigie::escalation::overdue::raise(&app.store, tz, later)
+    assert!(vigie::escalate::overdue::raise(&app.store, tz, later)
         .await
         .unwrap()
         .is_empty());
@@ -612,7 +612,7 @@ async fn an_overdue_escalation_raises_one_signal() {
     app.store
         .act(
             e2,
-            vigie::escalation::state::Action::Dismiss,
+            vigie::escalate::state::Action::Dismiss,
             "anna@example.be",
             None,
             Some("spam"),
@@ -620,7 +620,7 @@ async fn an_overdue_escalation_raises_one_signal() {
         )
         .await
         .unwrap();
-    assert!(vigie::escalation::overdue::raise(&app.store, tz, later)
+    assert!(vigie::escalate::overdue::raise(&app.store, tz, later)
         .await
         .unwrap()
         .is_empty());

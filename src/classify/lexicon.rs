@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::{Classifier, ClassifyError, Input, Output, Sentiment, SentimentLabel};
-use crate::text::fold;
+use crate::core::text::fold;
 
 /// The published lexicons, one `word<TAB>polarity` file per language.
 const DATA: &[(&str, &str)] = &[

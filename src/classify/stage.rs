@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::{Classifier, ClassifyError, Input, Output, Topic, TopicScore};
-use crate::matching::Matcher;
+use crate::core::matching::Matcher;
 use crate::store::Store;
 
 struct Job {
@@ -110,9 +110,9 @@ impl Worker {
 /// What happens to classified mentions next (escalations for formal requests).
 pub struct After {
     /// Formal-request detector.
-    pub detector: crate::escalation::formal::Detector,
+    pub detector: crate::escalate::formal::Detector,
     /// Clocks.
-    pub escalation: crate::escalation::store::EscalationConfig,
+    pub escalation: crate::escalate::store::EscalationConfig,
     /// Time zone of the clocks.
     pub tz: chrono_tz::Tz,
 }
@@ -165,7 +165,7 @@ impl Stage {
             let topic = output.and_then(|o| o.topics.first().map(|t| t.id.clone()));
             let ident = after.detector.identify(text);
             if !ident.is_formal_request() {
-                let asks = crate::escalation::open::for_mention(
+                let asks = crate::escalate::open::for_mention(
                     *id,
                     text,
                     output.map(|o| &o.sentiment),
@@ -183,7 +183,7 @@ impl Stage {
                 }
                 continue;
             }
-            let opening = crate::escalation::store::Opening {
+            let opening = crate::escalate::store::Opening {
                 severity: "warning".into(),
                 topic,
                 reason: "possible formal request (name, postal address and e-mail given)".into(),

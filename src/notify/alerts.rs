@@ -16,8 +16,9 @@ use super::i18n::{self, Catalog};
 use super::outbox::{enqueue_on, Email};
 use super::post::Post;
 use super::route::{in_quiet_hours, parse_quiet_hours, Route, RouteKey, Severity};
-use crate::config::{humantime_serde_compat, Config, Recipient};
-use crate::model::Mention;
+use crate::config::{Config, Recipient};
+use crate::core::config::humantime_serde_compat;
+use crate::core::model::Mention;
 use crate::store::{ms, Store};
 
 /// `[alerts]`
@@ -378,7 +379,7 @@ fn render(
             .map(|t| format!(" {t} ·"))
             .unwrap_or_default(),
         if update { "↻ " } else { "" },
-        crate::text::truncate(&top.title, 120)
+        crate::core::text::truncate(&top.title, 120)
     );
     let ctx = minijinja::context! {
         lang, t, subject => subject.clone(), severity, topic, colour,

@@ -10,9 +10,9 @@ use serde::Serialize;
 use super::i18n::{self, Catalog};
 use super::outbox::Email;
 use super::post::Post;
-use crate::classify::SentimentLabel;
 use crate::config::Config;
-use crate::model::Mention;
+use crate::core::classification::SentimentLabel;
+use crate::core::model::Mention;
 use crate::store::Store;
 
 /// When the digest of a local `date` is due: `at` local time, DST-safe. A time that does
@@ -401,7 +401,7 @@ pub fn render(
 pub fn email_for(
     f: &DayFigures,
     cfg: &Config,
-    r: &crate::config::Recipient,
+    r: &crate::notify::config::Recipient,
     catalog: &Catalog,
     dedup_key: Option<String>,
 ) -> anyhow::Result<Email> {
@@ -431,8 +431,8 @@ pub async fn enqueue_due(
         .timezone
         .parse()
         .map_err(|e| anyhow::anyhow!("digest.timezone: {e}"))?;
-    let at =
-        crate::config::parse_hhmm(&cfg.digest.at).ok_or_else(|| anyhow::anyhow!("digest.at"))?;
+    let at = crate::core::config::parse_hhmm(&cfg.digest.at)
+        .ok_or_else(|| anyhow::anyhow!("digest.at"))?;
     let Some(today) = due_today(now, at, tz).filter(|_| cfg.digest.enabled) else {
         return Ok(0);
     };

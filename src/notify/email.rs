@@ -8,7 +8,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use secrecy::{ExposeSecret, SecretString};
 
 use super::outbox::Claimed;
-use crate::config::Smtp;
+use crate::notify::config::Smtp;
 
 /// Why a send failed, and whether trying again can help.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +54,10 @@ impl Mailer {
         } else {
             let mut b = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.url)
                 .map_err(|e| {
-                    anyhow::anyhow!("smtp.url {}: {e}", crate::config::redact_url(&cfg.url))
+                    anyhow::anyhow!(
+                        "smtp.url {}: {e}",
+                        crate::core::config::redact_url(&cfg.url)
+                    )
                 })?
                 .timeout(Some(std::time::Duration::from_secs(30)));
             let password = std::env::var(PASSWORD_ENV).ok().map(SecretString::from);

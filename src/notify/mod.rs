@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod chart;
+pub mod config;
 pub mod digest;
 pub mod email;
 pub mod i18n;

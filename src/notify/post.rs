@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::i18n;
-use crate::classify::SentimentLabel;
-use crate::model::Mention;
+use crate::core::classification::SentimentLabel;
+use crate::core::model::Mention;
 
 /// A mention as shown in alerts and the digest.
 #[derive(Debug, Clone, Serialize)]
@@ -29,7 +29,7 @@ impl Post {
             _ => "neutral",
         };
         Post {
-            title: crate::text::truncate(
+            title: crate::core::text::truncate(
                 if m.title.is_empty() {
                     &m.text
                 } else {

@@ -5,40 +5,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-/// Severity of a signal, ordered.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, Hash,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Digest only by default.
-    Info,
-    /// Worth an e-mail.
-    Warning,
-    /// Wake the crisis cell.
-    Critical,
-}
-
-impl Severity {
-    /// Parses "info" | "warning" | "critical".
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "info" => Some(Severity::Info),
-            "warning" => Some(Severity::Warning),
-            "critical" => Some(Severity::Critical),
-            _ => None,
-        }
-    }
-
-    /// Lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
-        }
-    }
-}
+pub use crate::core::signal::Severity;
 
 /// `[[alerts.routes]]`: extra recipients for matching signals. Empty lists match anything.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -96,7 +63,10 @@ impl Route {
 /// Parses "22:00-07:00" into a (start, end) pair; the window may wrap midnight.
 pub fn parse_quiet_hours(s: &str) -> Option<(NaiveTime, NaiveTime)> {
     let (a, b) = s.split_once('-')?;
-    Some((crate::config::parse_hhmm(a)?, crate::config::parse_hhmm(b)?))
+    Some((
+        crate::core::config::parse_hhmm(a)?,
+        crate::core::config::parse_hhmm(b)?,
+    ))
 }
 
 /// True when `now` (in `tz`) falls within the quiet window.

@@ -13,9 +13,9 @@ use tracing::{info, warn};
 
 use super::api;
 use super::http::{Http, Raw};
-use super::secret::{check_var, EnvSecret};
 use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
-use crate::model::Item;
+use crate::core::model::Item;
+use crate::core::secret::{check_var, EnvSecret};
 
 /// Posts per page: the API's maximum.
 const LIMIT: usize = 100;
@@ -40,7 +40,7 @@ pub struct BlueskySearchConfig {
     /// How far back the first poll looks.
     #[serde(
         default = "default_lookback",
-        deserialize_with = "crate::config::humantime_serde_compat::deserialize"
+        deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub lookback: std::time::Duration,
     /// The account's server.

@@ -1,8 +1,8 @@
 //! Turns feed bytes (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into [`Item`]s, with one
 //! repair attempt for the usual breakage before giving up with a clear error.
 
-use crate::model::Item;
-use crate::text::html_to_text;
+use crate::core::model::Item;
+use crate::core::text::html_to_text;
 
 use super::repair;
 

@@ -17,7 +17,7 @@ use tracing::warn;
 use super::api;
 use super::http::Http;
 use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
-use crate::model::Item;
+use crate::core::model::Item;
 
 /// Most records the API gives per request.
 const MAX_RECORDS: usize = 250;
@@ -35,7 +35,7 @@ pub struct GdeltConfig {
     /// How far back the first poll looks.
     #[serde(
         default = "default_lookback",
-        deserialize_with = "crate::config::humantime_serde_compat::deserialize"
+        deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub lookback: Duration,
     /// Most pages per poll.
@@ -144,7 +144,7 @@ impl GdeltSource {
             source: self.cfg.name.clone(),
             guid: None,
             link: Some(a.url),
-            title: crate::text::collapse_ws(&a.title),
+            title: crate::core::text::collapse_ws(&a.title),
             text: String::new(),
             published_at: Some(seen),
             author: a.domain,

@@ -53,7 +53,7 @@ pub fn user_agent(contact: Option<&str>) -> String {
 
 impl Http {
     /// Builds the client from `[fetch]`.
-    pub fn new(cfg: &crate::config::Fetch) -> Result<Http, reqwest::Error> {
+    pub fn new(cfg: &crate::sources::fetch::Fetch) -> Result<Http, reqwest::Error> {
         let client = reqwest::Client::builder()
             .user_agent(user_agent(cfg.contact.as_deref()))
             .timeout(cfg.timeout)

@@ -26,8 +26,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::{info, warn};
 
 use super::{api, check_name, Every, Poll, Source, SourceError, SourceState};
-use crate::matching::Matcher;
-use crate::model::Item;
+use crate::core::matching::Matcher;
+use crate::core::model::Item;
 
 /// Longest wait for the WebSocket handshake.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -52,7 +52,7 @@ pub struct BlueskyConfig {
     /// Replay this much before the cursor on reconnect.
     #[serde(
         default = "default_overlap",
-        deserialize_with = "crate::config::humantime_serde_compat::deserialize"
+        deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub overlap: Duration,
     /// Matching posts held between two polls before reading pauses.

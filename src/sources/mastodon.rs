@@ -18,10 +18,10 @@ use tracing::{info, warn};
 
 use super::api;
 use super::http::Http;
-use super::secret::{check_var, EnvSecret};
 use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
-use crate::model::Item;
-use crate::text::html_to_text;
+use crate::core::model::Item;
+use crate::core::secret::{check_var, EnvSecret};
+use crate::core::text::html_to_text;
 
 /// Statuses per page: the API's maximum.
 const LIMIT: usize = 40;

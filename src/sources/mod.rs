@@ -4,6 +4,7 @@
 pub mod api;
 pub mod bluesky_search;
 pub mod feed;
+pub mod fetch;
 pub mod gdelt;
 pub mod google_news;
 pub mod http;
@@ -12,15 +13,14 @@ pub mod mastodon;
 pub mod reddit;
 pub mod repair;
 pub mod rss;
-pub mod secret;
 pub mod webhook;
 pub mod youtube;
 pub mod youtube_comments;
 
 use std::time::Duration;
 
-use crate::matching::Matcher;
-use crate::model::Item;
+use crate::core::matching::Matcher;
+use crate::core::model::Item;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -229,7 +229,7 @@ pub struct Every(pub Duration);
 impl<'de> serde::Deserialize<'de> for Every {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Every, D::Error> {
         let s = String::deserialize(d)?;
-        let v = crate::config::parse_duration(&s).map_err(serde::de::Error::custom)?;
+        let v = crate::core::config::parse_duration(&s).map_err(serde::de::Error::custom)?;
         if v < Duration::from_secs(10) {
             return Err(serde::de::Error::custom(format!(
                 "{v:?} is too often: poll at most every 10s"

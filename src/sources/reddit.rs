@@ -16,9 +16,9 @@ use tracing::{debug, info, warn};
 
 use super::api;
 use super::http::{Http, Raw};
-use super::secret::{check_var, EnvSecret};
 use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
-use crate::model::Item;
+use crate::core::model::Item;
+use crate::core::secret::{check_var, EnvSecret};
 
 /// Posts per page: the API's maximum.
 const LIMIT: usize = 100;

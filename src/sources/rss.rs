@@ -53,7 +53,7 @@ impl RssConfig {
             );
             ok = false;
         }
-        match crate::config::parse_duration(&self.every_raw) {
+        match crate::core::config::parse_duration(&self.every_raw) {
             Ok(d) => self.every = d,
             Err(e) => {
                 err(format!("{path}.every"), e, None);

@@ -21,10 +21,10 @@ use serde_json::json;
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
-use super::secret::{check_var, EnvSecret};
 use super::{check_name, SourceError};
-use crate::model::Item;
-use crate::pipeline::Pipeline;
+use crate::core::model::Item;
+use crate::core::pipeline::Pipeline;
+use crate::core::secret::{check_var, EnvSecret};
 use crate::store::Store;
 
 /// `[[sources]] kind = "webhook"`

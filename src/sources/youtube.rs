@@ -17,9 +17,9 @@ use tracing::warn;
 use super::api;
 use super::http::Http;
 use super::rss::{RssConfig, RssSource};
-use super::secret::{check_var, EnvSecret};
 use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
-use crate::model::Item;
+use crate::core::model::Item;
+use crate::core::secret::{check_var, EnvSecret};
 
 /// `[[sources]] kind = "youtube"`
 #[derive(Debug, Clone, Deserialize)]
@@ -50,7 +50,7 @@ pub struct YoutubeConfig {
     /// How far back the first search looks.
     #[serde(
         default = "default_lookback",
-        deserialize_with = "crate::config::humantime_serde_compat::deserialize"
+        deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub lookback: Duration,
     /// Feed endpoint; only tests change it.

@@ -14,10 +14,10 @@ use tracing::{debug, warn};
 
 use super::api;
 use super::http::Http;
-use super::secret::EnvSecret;
 use super::youtube::{api_error, feed_url, reasons, YoutubeConfig};
 use super::{feed, Poll, Source, SourceError, SourceState};
-use crate::model::Item;
+use crate::core::model::Item;
+use crate::core::secret::EnvSecret;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

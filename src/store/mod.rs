@@ -4,6 +4,7 @@
 //! `$n` parameters, `ON CONFLICT`, `RETURNING`, partial indexes, are common to both);
 //! what differs lives in `sqlite.rs` and `postgres.rs`, with a migrations folder each.
 
+pub mod config;
 pub mod postgres;
 pub mod sqlite;
 
@@ -16,8 +17,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-use crate::classify::{Output, Sentiment, SentimentLabel, TopicScore};
-use crate::model::{Mention, NewMention};
+use crate::core::classification::{Output, Sentiment, SentimentLabel, TopicScore};
+use crate::core::model::{Mention, NewMention};
 use crate::sources::SourceState;
 
 /// Which database is behind the pool.
@@ -133,7 +134,7 @@ impl Store {
         } else {
             return Err(StoreError::Config(format!(
                 "unsupported storage url {}",
-                crate::config::redact_url(url)
+                crate::core::config::redact_url(url)
             )));
         };
         let opts = AnyPoolOptions::new()

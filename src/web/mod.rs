@@ -2,7 +2,6 @@
 //! in French, Dutch and English, behind a login; plus `/healthz` and `/metrics`.
 
 pub mod auth;
-pub mod bench;
 pub mod metrics;
 pub mod pages;
 pub mod users;
@@ -18,8 +17,8 @@ use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::detect::knowledge::KnowledgeBase;
 use crate::notify::i18n::Catalog;
-use crate::signals::knowledge::KnowledgeBase;
 use crate::store::Store;
 
 /// `[web]`: the escalation page.
@@ -34,13 +33,19 @@ pub struct WebConfig {
     #[serde(default)]
     pub base_url: Option<String>,
     /// How long a login lasts.
-    #[serde(default = "d_session", with = "crate::config::humantime_serde_compat")]
+    #[serde(
+        default = "d_session",
+        with = "crate::core::config::humantime_serde_compat"
+    )]
     pub session: Duration,
     /// Failed logins allowed per e-mail and per client address within `login_window`.
     #[serde(default = "d_attempts")]
     pub login_attempts: u32,
     /// Window of the login limit.
-    #[serde(default = "d_window", with = "crate::config::humantime_serde_compat")]
+    #[serde(
+        default = "d_window",
+        with = "crate::core::config::humantime_serde_compat"
+    )]
     pub login_window: Duration,
     /// Name of an environment variable holding a bearer token for `/metrics` scrapers
     /// (without it, `/metrics` needs a logged-in session like every other page).
@@ -145,16 +150,16 @@ pub struct AppState {
     /// Institution name, for the page title.
     pub institution: String,
     /// `[[topics]]`, for the filter and labels.
-    pub topics: Arc<Vec<crate::classify::Topic>>,
+    pub topics: Arc<Vec<crate::core::classification::Topic>>,
     /// Finds personal data to mask for viewers.
-    pub detector: Arc<crate::escalation::formal::Detector>,
+    pub detector: Arc<crate::escalate::formal::Detector>,
 }
 
 impl AppState {
     /// State for a config and an open store.
     pub fn new(cfg: &Config, store: Store) -> anyhow::Result<AppState> {
         let web = cfg.web.clone().unwrap_or_default();
-        let knowledge = crate::signals::replay::load_knowledge(cfg)?;
+        let knowledge = crate::runtime::replay::load_knowledge(cfg)?;
         let metrics_token = match &web.metrics_token_env {
             Some(name) => match std::env::var(name) {
                 Ok(v) if !v.trim().is_empty() => Some(secrecy::SecretString::from(v)),
@@ -176,7 +181,7 @@ impl AppState {
             templates: Arc::new(view::templates()),
             institution: cfg.institution.name.clone(),
             topics: Arc::new(cfg.topics.clone()),
-            detector: Arc::new(crate::escalation::formal::Detector::new()),
+            detector: Arc::new(crate::escalate::formal::Detector::new()),
         })
     }
 }

@@ -12,9 +12,9 @@ use super::auth::check_csrf;
 use super::users::Session;
 use super::view::{self, error_page, forbidden, server_error};
 use super::AppState;
-use crate::escalation::answer::Answer;
-use crate::escalation::list::Filter;
-use crate::escalation::state::{Action, State as EState};
+use crate::escalate::answer::Answer;
+use crate::escalate::list::Filter;
+use crate::escalate::state::{Action, State as EState};
 use crate::notify::i18n;
 
 /// Filters, as the list's form sends them.

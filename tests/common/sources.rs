@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use vigie::matching::Matcher;
+use vigie::core::matching::Matcher;
 use vigie::sources::http::Http;
 use vigie::sources::{BuildContext, Source, SourceConfig};
 
 /// The HTTP client with default `[fetch]` settings.
 pub fn http() -> Http {
-    Http::new(&vigie::config::Fetch::default()).unwrap()
+    Http::new(&vigie::sources::fetch::Fetch::default()).unwrap()
 }
 
 /// The institution's matcher used by the tests.

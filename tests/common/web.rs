@@ -5,8 +5,8 @@ use chrono::{Duration, Utc};
 use tokio_util::sync::CancellationToken;
 use vigie::classify::{Output, Sentiment, SentimentLabel};
 use vigie::config::Config;
-use vigie::escalation::store::Opening;
-use vigie::model::NewMention;
+use vigie::core::model::NewMention;
+use vigie::escalate::store::Opening;
 use vigie::store::Store;
 use vigie::web::users::Role;
 
@@ -147,7 +147,7 @@ impl WebApp {
             )
             .await
             .unwrap();
-        let detector = vigie::escalation::formal::Detector::new();
+        let detector = vigie::escalate::formal::Detector::new();
         let o = Opening {
             severity: severity.into(),
             topic: Some("outage".into()),

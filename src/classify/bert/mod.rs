@@ -11,11 +11,11 @@ pub mod encoder;
 
 use std::path::Path;
 
+use crate::classify::config::ClassifierConfig;
 use crate::classify::models::Task;
 use crate::classify::{
     Classifier, ClassifyError, Input, Output, Sentiment, SentimentLabel, Topic, TopicScore,
 };
-use crate::config::ClassifierConfig;
 pub use encoder::Encoder;
 
 /// Maps a model's label onto a polarity: from the manifest, else from the label's name.

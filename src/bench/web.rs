@@ -9,11 +9,11 @@ use chrono::Utc;
 use serde::Serialize;
 use tower::ServiceExt;
 
-use super::users::Role;
-use super::AppState;
 use crate::config::Config;
-use crate::model::NewMention;
+use crate::core::model::NewMention;
 use crate::store::{ms, Store};
+use crate::web::users::Role;
+use crate::web::AppState;
 
 /// Timings of one page.
 #[derive(Debug, Serialize)]
@@ -87,7 +87,7 @@ pub async fn list_page(n: usize, rounds: usize, url: Option<&str>) -> anyhow::Re
         .open_session(&user, Utc::now(), Duration::from_secs(3600))
         .await?;
     let state = AppState::new(&cfg, store.clone())?;
-    let app = super::router(state);
+    let app = crate::web::router(state);
     let mut pages = Vec::new();
     for path in [
         "/",

@@ -15,8 +15,8 @@ use super::impersonation::Impersonation;
 use super::knowledge::KnowledgeBase;
 use super::stories::{simhash, story_links, StoryIndex};
 use super::Signal;
-use crate::classify::SentimentLabel;
-use crate::model::Mention;
+use crate::core::classification::SentimentLabel;
+use crate::core::model::Mention;
 
 /// Overall key of the counts.
 const ALL: &str = "all";

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::store::{EscalationConfig, Opening};
-use crate::classify::{Sentiment, SentimentLabel};
-use crate::signals::Signal;
+use crate::core::classification::{Sentiment, SentimentLabel};
+use crate::core::signal::Signal;
 use crate::store::{ms, Store, StoreError};
 
 /// What happened to an opening.

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
-use crate::pipeline::Pipeline;
+use crate::core::pipeline::Pipeline;
 use crate::sources::http::Http;
 use crate::sources::{BuildContext, Source, SourceError, SourceState};
 use crate::store::Store;
@@ -348,7 +348,7 @@ async fn health(
     ok: bool,
     unhealthy: Option<String>,
 ) -> Result<(), crate::store::StoreError> {
-    use crate::signals::crisis::Episode;
+    use crate::core::signal::Episode;
     let group_key = format!("source_unhealthy:{name}");
     let now = Utc::now();
     if let Some(why) = unhealthy {
@@ -356,7 +356,7 @@ async fn health(
         if episode.is_some_and(|e| e.open) {
             return Ok(());
         }
-        let signal = crate::signals::Signal {
+        let signal = crate::core::signal::Signal {
             id: 0,
             kind: "source_unhealthy".into(),
             severity: "warning".into(),

@@ -3,7 +3,7 @@
 
 use secrecy::SecretString;
 
-use super::SourceError;
+use crate::sources::SourceError;
 
 /// A credential: its variable's name, and its value when the variable was set.
 #[derive(Debug, Clone)]

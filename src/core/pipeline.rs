@@ -1,10 +1,10 @@
 //! Pipeline: item → normalised text → dedup keys → keyword match → language → [`NewMention`].
 //! Pure and synchronous, so the daemon, `vigie replay` and the benchmark share it.
 
-use crate::classify::language::LanguageId;
-use crate::matching::Matcher;
-use crate::model::{Item, NewMention};
-use crate::{dedup, text};
+use crate::core::language::LanguageId;
+use crate::core::matching::Matcher;
+use crate::core::model::{Item, NewMention};
+use crate::core::{dedup, text};
 
 /// Longest text kept for a mention (bytes); longer bodies are cut, not refused.
 pub const MAX_TEXT: usize = 20_000;

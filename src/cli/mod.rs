@@ -13,13 +13,13 @@ use tracing::{error, info};
 
 use crate::classify::stage::{Stage, Worker};
 use crate::config::{Config, ConfigErrors};
-use crate::daemon::Watcher;
+use crate::detect::engine::Engine;
+use crate::detect::store::Detection;
+use crate::ingest::watcher::Watcher;
 use crate::notify::alerts::{self, AlertSignal};
 use crate::notify::digest;
 use crate::notify::email::Mailer;
 use crate::notify::sender::{self, SenderConfig};
-use crate::signals::engine::Engine;
-use crate::signals::store::Detection;
 use crate::store::Store;
 
 /// Loads the config or returns every problem in it.
@@ -34,7 +34,7 @@ pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
         .map_err(|e| {
             anyhow::anyhow!(
                 "cannot open storage {}: {e}",
-                crate::config::redact_url(&cfg.storage.url)
+                crate::core::config::redact_url(&cfg.storage.url)
             )
         })
 }
@@ -70,23 +70,23 @@ async fn mail_round(
 ) -> anyhow::Result<()> {
     let now = Utc::now();
     for s in detection.round(store, now).await? {
-        let Some(opening) = crate::escalation::open::for_signal(&s) else {
+        let Some(opening) = crate::escalate::open::for_signal(&s) else {
             continue;
         };
         match store
             .open_or_reopen(&opening, &cfg.escalation, cfg.tz(), now)
             .await?
         {
-            crate::escalation::open::Opened::New(id) => {
+            crate::escalate::open::Opened::New(id) => {
                 info!(escalation = id, signal = s.id, kind = %s.kind, "escalation opened for a signal")
             }
-            crate::escalation::open::Opened::Reopened(id) => {
+            crate::escalate::open::Opened::Reopened(id) => {
                 info!(escalation = id, signal = s.id, kind = %s.kind, "escalation re-opened: the story flared up again")
             }
-            crate::escalation::open::Opened::Joined(_) => {}
+            crate::escalate::open::Opened::Joined(_) => {}
         }
     }
-    crate::escalation::overdue::raise(store, cfg.tz(), now).await?;
+    crate::escalate::overdue::raise(store, cfg.tz(), now).await?;
     let Some(mail) = mail else { return Ok(()) };
     let recent: Vec<AlertSignal> = store
         .signals(Some(now - chrono::Duration::hours(24)))
@@ -117,11 +117,11 @@ async fn mail_round(
 }
 
 /// A stored signal as alerting sees it.
-fn alert_signal(s: crate::signals::Signal) -> Option<AlertSignal> {
+fn alert_signal(s: crate::core::signal::Signal) -> Option<AlertSignal> {
     Some(AlertSignal {
         id: s.id,
         kind: s.kind,
-        severity: crate::notify::route::Severity::parse(&s.severity)?,
+        severity: crate::core::signal::Severity::parse(&s.severity)?,
         topic: s.topic,
         group_key: s.group_key,
         title: s.title,
@@ -148,7 +148,7 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
     let engine = Engine::new(
         &cfg.signals,
         cfg.tz(),
-        crate::signals::replay::load_knowledge(&cfg)?,
+        crate::runtime::replay::load_knowledge(&cfg)?,
     )?;
     let mut detection = Detection::start(&store, engine, &cfg.signals).await?;
     let worker = start_classifier(&cfg)?;
@@ -162,7 +162,7 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
         cfg.classifier.max_wait,
     )
     .with_escalations(crate::classify::stage::After {
-        detector: crate::escalation::formal::Detector::new(),
+        detector: crate::escalate::formal::Detector::new(),
         escalation: cfg.escalation.clone(),
         tz: cfg.tz(),
     })
@@ -293,8 +293,8 @@ pub async fn mentions(
                 m.first_seen_at.format("%Y-%m-%d %H:%M"),
                 m.lang,
                 sentiment,
-                crate::text::truncate(&m.source, 20),
-                crate::text::truncate(&m.title, 80)
+                crate::core::text::truncate(&m.source, 20),
+                crate::core::text::truncate(&m.title, 80)
             )?;
         }
     }
@@ -391,7 +391,7 @@ pub async fn outbox(
                 q.state,
                 q.kind,
                 q.attempts,
-                crate::text::truncate(&q.to, 30),
+                crate::core::text::truncate(&q.to, 30),
                 q.subject
             )?;
         }
@@ -410,9 +410,9 @@ pub struct Classified {
     /// 0..=1
     pub lang_confidence: f64,
     /// Sentiment.
-    pub sentiment: crate::classify::Sentiment,
+    pub sentiment: crate::core::classification::Sentiment,
     /// Topics, best first.
-    pub topics: Vec<crate::classify::TopicScore>,
+    pub topics: Vec<crate::core::classification::TopicScore>,
 }
 
 /// `vigie classify`: JSON lines `{"id", "text", "lang"?}` in, one result line per input
@@ -423,13 +423,13 @@ pub async fn classify(
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
     let worker = start_classifier(cfg)?;
-    let langs = crate::classify::language::LanguageId::new(&cfg.institution.languages);
+    let langs = crate::core::language::LanguageId::new(&cfg.institution.languages);
     let batch = cfg.classifier.batch_size.max(1);
     let mut pending: Vec<
         Result<
             (
-                crate::classify::Input,
-                crate::classify::language::Identified,
+                crate::core::classification::Input,
+                crate::core::language::Identified,
             ),
             (String, String),
         >,
@@ -444,10 +444,10 @@ pub async fn classify(
             if line.trim().is_empty() {
                 continue;
             }
-            pending.push(match serde_json::from_str::<crate::classify::Input>(&line) {
+            pending.push(match serde_json::from_str::<crate::core::classification::Input>(&line) {
                 Ok(i) => {
                     let id = langs.identify(&i.text, i.lang.as_deref());
-                    Ok((crate::classify::Input { lang: Some(id.lang.clone()).filter(|l| l != "und"), ..i }, id))
+                    Ok((crate::core::classification::Input { lang: Some(id.lang.clone()).filter(|l| l != "und"), ..i }, id))
                 }
                 Err(e) => {
                     let id = serde_json::from_str::<serde_json::Value>(&line)
@@ -459,7 +459,7 @@ pub async fn classify(
             });
         }
         if pending.len() >= batch || (end && !pending.is_empty()) {
-            let inputs: Vec<crate::classify::Input> = pending
+            let inputs: Vec<crate::core::classification::Input> = pending
                 .iter()
                 .filter_map(|p| p.as_ref().ok().map(|(i, _)| i.clone()))
                 .collect();
@@ -499,10 +499,10 @@ pub async fn eval(
     data: &std::path::Path,
 ) -> anyhow::Result<crate::classify::eval::Report> {
     use crate::classify::eval::{block, topic_micro_f1, Report};
-    use crate::classify::SentimentLabel;
+    use crate::core::classification::SentimentLabel;
     let golds = read_gold(data)?;
     let worker = start_classifier(cfg)?;
-    let langs = crate::classify::language::LanguageId::new(&cfg.institution.languages);
+    let langs = crate::core::language::LanguageId::new(&cfg.institution.languages);
     // Language accuracy is measured on the text alone; for sentiment, a gold language is
     // a declared one, as `vigie classify` takes a "lang" hint (and the daemon a feed's
     // declared language).
@@ -514,7 +514,7 @@ pub async fn eval(
     for chunk in golds.chunks(cfg.classifier.batch_size.max(1) * 4) {
         let inputs = chunk
             .iter()
-            .map(|g| crate::classify::Input {
+            .map(|g| crate::core::classification::Input {
                 id: g.id.clone().unwrap_or_default(),
                 text: g.text.clone(),
                 lang: Some(declared_lang(&langs, g)).filter(|l| l != "und"),
@@ -560,7 +560,7 @@ pub async fn eval(
 /// The language a gold line is classified in: its gold language, if any, taken as
 /// declared (the text can still overrule it), as `vigie classify` takes a "lang" hint.
 fn declared_lang(
-    langs: &crate::classify::language::LanguageId,
+    langs: &crate::core::language::LanguageId,
     g: &crate::classify::eval::Gold,
 ) -> String {
     langs.identify(&g.text, g.lang.as_deref()).lang
@@ -590,7 +590,7 @@ fn read_gold(data: &Path) -> anyhow::Result<Vec<crate::classify::eval::Gold>> {
 pub fn lexicon_opinions(cfg: &Config, data: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     let classifier = crate::classify::backend::lexicon(cfg)?;
     let lexicon = classifier.lexicon();
-    let langs = crate::classify::language::LanguageId::new(&cfg.institution.languages);
+    let langs = crate::core::language::LanguageId::new(&cfg.institution.languages);
     #[derive(serde::Serialize)]
     struct Line<'a> {
         id: Option<&'a str>,
@@ -622,7 +622,7 @@ pub async fn escalations(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    use crate::escalation::state::State;
+    use crate::escalate::state::State;
     let state = match state {
         Some(s) => Some(State::parse(s).ok_or_else(|| {
             anyhow::anyhow!(
@@ -660,12 +660,12 @@ pub async fn escalations(
 pub async fn escalation_act(
     cfg: &Config,
     id: i64,
-    action: crate::escalation::state::Action,
+    action: crate::escalate::state::Action,
     by: &str,
     to: Option<&str>,
     note: Option<&str>,
-    answer: Option<crate::escalation::answer::Answer>,
-) -> anyhow::Result<crate::escalation::state::State> {
+    answer: Option<crate::escalate::answer::Answer>,
+) -> anyhow::Result<crate::escalate::state::State> {
     let store = open_store(cfg).await?;
     let r = match answer {
         Some(a) => store.answer_escalation(id, &a).await,
@@ -872,14 +872,14 @@ pub async fn replay(
     store_url: Option<&str>,
     step: std::time::Duration,
     out: &mut dyn Write,
-) -> anyhow::Result<crate::signals::replay::ReplayReport> {
-    let (records, skipped) = crate::signals::replay::read(input)?;
+) -> anyhow::Result<crate::runtime::replay::ReplayReport> {
+    let (records, skipped) = crate::runtime::replay::read(input)?;
     let tmp = tempfile::tempdir()?;
     let store = match store_url {
         Some(u) => Store::open(u, &cfg.base_dir()).await?,
         None => Store::open("sqlite://replay.db", tmp.path()).await?,
     };
-    let report = crate::signals::replay::replay(cfg, records, skipped, &store, step, out).await?;
+    let report = crate::runtime::replay::replay(cfg, records, skipped, &store, step, out).await?;
     store.close().await;
     Ok(report)
 }
@@ -918,7 +918,7 @@ pub async fn stories(
 ) -> anyhow::Result<()> {
     let store = open_store(cfg).await?;
     let list = store.mentions(since, 1_000_000).await?;
-    let mut by: BTreeMap<i64, Vec<&crate::model::Mention>> = BTreeMap::new();
+    let mut by: BTreeMap<i64, Vec<&crate::core::model::Mention>> = BTreeMap::new();
     for m in &list {
         if let Some(s) = m.story {
             by.entry(s).or_default().push(m);

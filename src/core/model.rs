@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{Sentiment, TopicScore};
+use crate::core::classification::{Sentiment, TopicScore};
 
 /// One entry as a source delivered it, cleaned to text but not yet matched.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::Signal;
-use crate::config::humantime_serde_compat;
-use crate::matching::Matcher;
-use crate::model::Mention;
+use crate::core::config::humantime_serde_compat;
+use crate::core::matching::Matcher;
+use crate::core::model::Mention;
 
 /// `[signals]`
 #[derive(Debug, Clone, Deserialize)]
@@ -165,14 +165,7 @@ impl Default for SignalsConfig {
     }
 }
 
-/// State of an episode (one per group).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Episode {
-    /// Count when the last signal was raised.
-    pub raised_count: usize,
-    /// Still going on.
-    pub open: bool,
-}
+pub use crate::core::signal::Episode;
 
 /// The detector.
 #[derive(Debug, Clone)]
@@ -227,8 +220,9 @@ impl Vocabulary {
         let negative = hits
             .iter()
             .filter(|(m, _)| {
-                m.sentiment
-                    .is_some_and(|s| s.label == crate::classify::SentimentLabel::Negative)
+                m.sentiment.is_some_and(|s| {
+                    s.label == crate::core::classification::SentimentLabel::Negative
+                })
             })
             .count();
         let mut langs: Vec<&str> = hits.iter().map(|(m, _)| m.lang.as_str()).collect();

@@ -1,14 +1,17 @@
 //! `vigie bench`: throughput and memory figures for BENCHMARKS.md, measured on this
 //! machine, with the Python tool a user would otherwise pick run on the same input.
 
+pub mod signals;
+pub mod web;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::matching::Matcher;
-use crate::pipeline::Pipeline;
+use crate::core::matching::Matcher;
+use crate::core::pipeline::Pipeline;
 use crate::store::Store;
 
 const TITLES: &[&str] = &[

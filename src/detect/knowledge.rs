@@ -24,8 +24,8 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::matching::Matcher;
-use crate::text::fold;
+use crate::core::matching::Matcher;
+use crate::core::text::fold;
 
 /// One entry of the knowledge base.
 #[derive(Debug, Clone, Deserialize)]

@@ -143,7 +143,7 @@ impl Detection {
         let mut cursor = 0;
         while let Some(r) = rows.try_next().await? {
             let topics: Option<String> = r.try_get(2)?;
-            let topics: Vec<crate::classify::TopicScore> = topics
+            let topics: Vec<crate::core::classification::TopicScore> = topics
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default();
             let sentiment: Option<String> = r.try_get(3)?;
@@ -264,7 +264,7 @@ impl Store {
         &self,
         cursor: i64,
         limit: i64,
-    ) -> Result<Vec<crate::model::Mention>, StoreError> {
+    ) -> Result<Vec<crate::core::model::Mention>, StoreError> {
         self.mentions_where(
             "WHERE id > $1 AND classified_at IS NOT NULL ORDER BY id LIMIT $2",
             cursor,

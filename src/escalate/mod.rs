@@ -4,7 +4,6 @@
 //! append-only history of who did what.
 
 pub mod answer;
-pub mod calendar;
 pub mod formal;
 pub mod list;
 pub mod open;

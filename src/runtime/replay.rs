@@ -12,13 +12,13 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::engine::Engine;
-use super::Signal;
-use crate::classify::language::LanguageId;
 use crate::classify::stage::Worker;
-use crate::classify::Input;
 use crate::config::Config;
-use crate::model::{Mention, NewMention};
+use crate::core::classification::Input;
+use crate::core::language::LanguageId;
+use crate::core::model::{Mention, NewMention};
+use crate::core::signal::Signal;
+use crate::detect::engine::Engine;
 use crate::store::Store;
 
 /// One recorded mention (a JSON line of the input).
@@ -212,12 +212,12 @@ pub async fn replay(
         for (m, g) in chunk.iter().zip(&got) {
             db_id.insert(m.id, g.id);
         }
-        let results: Vec<(i64, crate::classify::Output)> = chunk
+        let results: Vec<(i64, crate::core::classification::Output)> = chunk
             .iter()
             .map(|m| {
                 (
                     db_id[&m.id],
-                    crate::classify::Output {
+                    crate::core::classification::Output {
                         sentiment: m.sentiment.expect("classified"),
                         topics: m.topics.clone().unwrap_or_default(),
                     },
@@ -255,14 +255,15 @@ pub async fn replay(
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
         let mut stored = s.clone();
         stored.evidence = s.evidence.iter().map(|e| db_id[e]).collect();
-        let ep = engine
-            .episodes
-            .get(&s.group_key)
-            .copied()
-            .unwrap_or(super::crisis::Episode {
-                raised_count: 1,
-                open: false,
-            });
+        let ep =
+            engine
+                .episodes
+                .get(&s.group_key)
+                .copied()
+                .unwrap_or(crate::core::signal::Episode {
+                    raised_count: 1,
+                    open: false,
+                });
         store.save_signal(&stored, ep).await?;
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -277,13 +278,15 @@ pub async fn replay(
 }
 
 /// The configured knowledge base (`[signals] knowledge`), if any.
-pub fn load_knowledge(cfg: &Config) -> anyhow::Result<Option<super::knowledge::KnowledgeBase>> {
+pub fn load_knowledge(
+    cfg: &Config,
+) -> anyhow::Result<Option<crate::detect::knowledge::KnowledgeBase>> {
     match &cfg.signals.knowledge {
         None => Ok(None),
         Some(p) => {
             let path = cfg.base_dir().join(p);
             Ok(Some(
-                super::knowledge::KnowledgeBase::load(&path)
+                crate::detect::knowledge::KnowledgeBase::load(&path)
                     .with_context(|| format!("signals.knowledge ({})", path.display()))?,
             ))
         }

@@ -8,8 +8,8 @@ use chrono::{TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use super::replay::Record;
 use crate::config::Config;
+use crate::runtime::replay::Record;
 use crate::store::Store;
 
 const CONFIG: &str = r#"
@@ -142,7 +142,7 @@ pub async fn replay(n: usize, days: i64) -> anyhow::Result<ReplayBench> {
     let cfg = config(dir.path())?;
     let store = Store::open(&cfg.storage.url, dir.path()).await?;
     let records = generate(n, days.max(1), 7);
-    let report = super::replay::replay(
+    let report = crate::runtime::replay::replay(
         &cfg,
         records,
         0,
@@ -218,8 +218,9 @@ pub async fn measure_stored(dir: &std::path::Path) -> anyhow::Result<StoredBench
     let rss_before_mib = crate::bench::own_rss_mib();
     let store = Store::open(&cfg.storage.url, dir).await?;
     let t = Instant::now();
-    let engine = super::engine::Engine::new(&cfg.signals, cfg.tz(), None)?;
-    let mut detection = super::store::Detection::start(&store, engine, &cfg.signals).await?;
+    let engine = crate::detect::engine::Engine::new(&cfg.signals, cfg.tz(), None)?;
+    let mut detection =
+        crate::detect::store::Detection::start(&store, engine, &cfg.signals).await?;
     let start_s = t.elapsed().as_secs_f64();
     let rss_after_start_mib = crate::bench::own_rss_mib();
     let t = Instant::now();
@@ -312,7 +313,7 @@ async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
         let at = crate::store::ms(rec.published_at + shift);
         if at >= since {
             sqlx::query("UPDATE mentions SET simhash = $1 WHERE id = $2")
-                .bind(super::stories::simhash(&rec.text) as i64)
+                .bind(crate::detect::stories::simhash(&rec.text) as i64)
                 .bind(i as i64 + 1)
                 .execute(&mut *tx)
                 .await?;

@@ -5,9 +5,9 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::calendar::{Calendar, Country};
 use super::formal::Identification;
 use super::state::{Action, State};
+use crate::core::calendar::{Calendar, Country};
 use crate::store::{from_ms, ms, Store, StoreError};
 
 /// `[escalation]`: the clocks.

@@ -13,7 +13,7 @@ use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Utc};
 
-use crate::text::fold;
+use crate::core::text::fold;
 
 /// 64-bit SimHash of a text.
 pub fn simhash(text: &str) -> u64 {

@@ -4,8 +4,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::model::Item;
-use crate::text::fold;
+use crate::core::model::Item;
+use crate::core::text::fold;
 
 /// Query parameters that track clicks and never change the page.
 const TRACKING: &[&str] = &[

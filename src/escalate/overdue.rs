@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::signals::crisis::Episode;
-use crate::signals::Signal;
+use crate::core::signal::Episode;
+use crate::core::signal::Signal;
 use crate::store::{from_ms, ms, Store, StoreError};
 
 /// Raises and stores one `escalation_overdue` signal for each open escalation past its

@@ -9,7 +9,7 @@
 //! "financien", `SPF` does not match "spfx". A plain word also matches the same word
 //! written as a handle or hashtag; `@x` and `#x` match only handles and hashtags.
 
-use crate::text::{self, Mark, Token};
+use crate::core::text::{self, Mark, Token};
 
 /// One term of a query: a word, a phrase, or a prefix.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@
 //! edits of it ("myrninfin.be"), or contains it ("myminfin-refund.eu").
 //! The official domains themselves and their subdomains never are.
 
-use crate::text::fold;
+use crate::core::text::fold;
 
 /// Why a domain looks like one of ours.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,3 @@
+//! Ingest: polls the sources on their schedules and stores what mentions the institution.
+
+pub mod watcher;

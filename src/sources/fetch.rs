@@ -1,0 +1,53 @@
+//! `[fetch]`: how every source talks to servers.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::core::config::humantime_serde_compat;
+
+/// `[fetch]`: how we talk to servers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fetch {
+    /// Contact put in the User-Agent (an e-mail address or URL) so site owners can reach us.
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// Per-request timeout, e.g. "20s".
+    #[serde(default = "default_timeout", with = "humantime_serde_compat")]
+    pub timeout: Duration,
+    /// Largest body accepted, in MiB.
+    #[serde(default = "default_max_body")]
+    pub max_body_mib: u64,
+    /// Sources fetched at the same time.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Longest wait between retries of a failing source, e.g. "6h".
+    #[serde(default = "default_max_backoff", with = "humantime_serde_compat")]
+    pub max_backoff: Duration,
+}
+
+fn default_timeout() -> Duration {
+    Duration::from_secs(20)
+}
+fn default_max_body() -> u64 {
+    10
+}
+fn default_concurrency() -> usize {
+    8
+}
+fn default_max_backoff() -> Duration {
+    Duration::from_secs(6 * 3600)
+}
+
+impl Default for Fetch {
+    fn default() -> Self {
+        Fetch {
+            contact: None,
+            timeout: default_timeout(),
+            max_body_mib: default_max_body(),
+            concurrency: default_concurrency(),
+            max_backoff: default_max_backoff(),
+        }
+    }
+}
