@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export VIGIE_CACHE="${VIGIE_CACHE:-$HOME/.cache/vigie}"
 
+python3 scripts/layers.py
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 if [ "${VIGIE_NO_BERT:-0}" = "1" ]; then

@@ -45,7 +45,7 @@ pub struct Config {
     /// `[signals]`: crisis detection.
     pub signals: crate::detect::crisis::SignalsConfig,
     /// `[escalation]`: working-day clocks and legal deadlines.
-    pub escalation: crate::escalate::store::EscalationConfig,
+    pub escalation: crate::escalate::EscalationConfig,
     /// `[web]`: the escalation page, when configured.
     pub web: Option<crate::web::WebConfig>,
     /// Compiled `[institution] keywords` and `exclude`.
@@ -238,7 +238,7 @@ impl Config {
                 None,
             );
         }
-        let escalation: crate::escalate::store::EscalationConfig = get("escalation")
+        let escalation: crate::escalate::EscalationConfig = get("escalation")
             .and_then(|v| c.section("escalation", v))
             .unwrap_or_default();
         for (path, msg) in escalation.problems() {
@@ -483,7 +483,30 @@ impl Config {
         base_dir_of(&self.file)
     }
 
-    /// The configured time zone (`[digest] timezone`, validated).
+    /// The sections the ingest side (sources, webhook) reads.
+    pub fn sources(&self) -> crate::sources::fetch::SourcesConfig {
+        crate::sources::fetch::SourcesConfig {
+            sources: self.sources.clone(),
+            fetch: self.fetch.clone(),
+            base: self.base_dir(),
+            matcher: self.matcher.clone(),
+            languages: self.institution.languages.clone(),
+        }
+    }
+
+    /// The sections the notify stage reads.
+    pub fn notify(&self) -> crate::notify::config::NotifyConfig {
+        crate::notify::config::NotifyConfig {
+            institution: self.institution.name.clone(),
+            recipients: self.recipients.clone(),
+            digest: self.digest.clone(),
+            alerts: self.alerts.clone(),
+            topics: self.topics.clone(),
+            tz: self.tz(),
+        }
+    }
+
+    /// Time zone of the digest, the clocks and the times shown.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.digest
             .timezone

@@ -464,7 +464,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         Command::Run { config, once } => {
             let cfg = load(&config)?;
             let shutdown = shutdown_on_signals();
-            vigie::cli::run(cfg, once, shutdown).await.map_err(fail)
+            vigie::runtime::run(cfg, once, shutdown).await.map_err(fail)
         }
         Command::CheckConfig { file } => {
             let cfg = load(&file)?;
@@ -689,7 +689,7 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                 (Some(d), _) => d,
                 (None, Some(c)) => {
                     let cfg = load(&c)?;
-                    vigie::classify::backend::models_dir(&cfg)
+                    vigie::classify::backend::models_dir(&cfg.classifier, &cfg.base_dir())
                 }
                 (None, None) => PathBuf::from("models"),
             };

@@ -282,7 +282,7 @@ async fn the_daily_digest_is_queued_once_at_its_local_time_even_across_restarts(
         let store = vigie::store::Store::open(&cfg.storage.url, &cfg.base_dir())
             .await
             .unwrap();
-        let n = vigie::notify::digest::enqueue_due(&store, &cfg, at(now), "example.org")
+        let n = vigie::notify::digest::enqueue_due(&store, &cfg.notify(), at(now), "example.org")
             .await
             .unwrap();
         assert_eq!(n, want, "at {now}");

@@ -249,7 +249,7 @@ async fn the_router_comes_from_the_config_and_one_webhook_only() {
          [[sources]]\nname = \"push\"\nkind = \"webhook\"\nclients = [{ name = \"crm\", token_env = \"VIGIE_TEST_INGEST_CFG\" }]\n";
     let cfg = vigie::config::Config::parse(base, &path).unwrap();
     let store = Store::open("sqlite://vigie.db", dir.path()).await.unwrap();
-    let app = vigie::sources::webhook::from_config(&cfg, store.clone(), None)
+    let app = vigie::sources::webhook::from_config(&cfg.sources(), store.clone(), None)
         .unwrap()
         .expect("a router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

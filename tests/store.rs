@@ -109,7 +109,7 @@ async fn exercise(store: Store) {
 
     // Escalations: open once per key, move along, history kept.
     use vigie::escalate::state::{Action, State};
-    use vigie::escalate::store::{EscalationConfig, Opening};
+    use vigie::escalate::{open::Opening, stage::Escalate, EscalationConfig};
     let opening = Opening {
         severity: "warning".into(),
         topic: Some("refunds".into()),
@@ -119,16 +119,9 @@ async fn exercise(store: Store) {
         dedup_key: Some("k1".into()),
     };
     let tz = chrono_tz::Europe::Brussels;
-    let id = store
-        .open_escalation(&opening, &EscalationConfig::default(), tz, now)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(store
-        .open_escalation(&opening, &EscalationConfig::default(), tz, now)
-        .await
-        .unwrap()
-        .is_none());
+    let stage = Escalate::new(EscalationConfig::default(), tz);
+    let id = stage.open(&store, &opening, now).await.unwrap().unwrap();
+    assert!(stage.open(&store, &opening, now).await.unwrap().is_none());
     assert_eq!(
         store
             .act(id, Action::Assign, "a@example.org", None, None, now)

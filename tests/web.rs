@@ -482,14 +482,18 @@ async fn the_page_on_postgresql() {
             .await;
         let later = chrono::Utc::now() + chrono::Duration::days(10);
         let tz = app.cfg.tz();
-        let raised = vigie::escalate::overdue::raise(&app.store, tz, later)
+        let raised = vigie::escalate::stage::Escalate::new(app.cfg.escalation.clone(), tz)
+            .overdue(&app.store, later)
             .await
             .unwrap();
         assert_eq!(raised.len(), 1);
-        assert!(vigie::escalate::overdue::raise(&app.store, tz, later)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            vigie::escalate::stage::Escalate::new(app.cfg.escalation.clone(), tz)
+                .overdue(&app.store, later)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         app.store.close().await;
     }
     db.drop_db().await;
@@ -497,7 +501,8 @@ async fn the_page_on_postgresql() {
 
 #[tokio::test]
 async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
-    use vigie::escalate::open::{for_signal, Opened};
+    use vigie::escalate::stage::Escalate;
+    use vigie::store::escalations::Opened;
     let app = start(None, "").await;
     let (_, m1) = app
         .escalation("a", "MyMinfin en panne", "fr", "info", false)
@@ -517,17 +522,18 @@ async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
         evidence: vec![m1],
         figures: Default::default(),
     };
-    let (cfg, tz, now) = (&app.cfg.escalation, app.cfg.tz(), chrono::Utc::now());
-    let o = for_signal(&s).unwrap();
-    let Opened::New(id) = app.store.open_or_reopen(&o, cfg, tz, now).await.unwrap() else {
+    let (stage, now) = (
+        Escalate::new(app.cfg.escalation.clone(), app.cfg.tz()),
+        chrono::Utc::now(),
+    );
+    let Some(Opened::New(id)) = stage.open_for_signal(&app.store, &s, now).await.unwrap() else {
         panic!("first signal opens")
     };
     // Same episode, more evidence, still open: joins.
     s.evidence = vec![m2, m1];
-    let o = for_signal(&s).unwrap();
     assert_eq!(
-        app.store.open_or_reopen(&o, cfg, tz, now).await.unwrap(),
-        Opened::Joined(id)
+        stage.open_for_signal(&app.store, &s, now).await.unwrap(),
+        Some(Opened::Joined(id))
     );
     let e = app.store.escalation(id, now).await.unwrap().unwrap();
     assert_eq!(e.mention_ids, vec![m1, m2]);
@@ -547,11 +553,10 @@ async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
         .unwrap();
     s.severity = "critical".into();
     s.reason = "40 mentions in 30 min".into();
-    let o = for_signal(&s).unwrap();
     let later = now + chrono::Duration::hours(3);
     assert_eq!(
-        app.store.open_or_reopen(&o, cfg, tz, later).await.unwrap(),
-        Opened::Reopened(id)
+        stage.open_for_signal(&app.store, &s, later).await.unwrap(),
+        Some(Opened::Reopened(id))
     );
     let e = app.store.escalation(id, later).await.unwrap().unwrap();
     assert_eq!(e.state.as_str(), "new");
@@ -580,13 +585,17 @@ async fn an_overdue_escalation_raises_one_signal() {
     let tz = app.cfg.tz();
     let now = chrono::Utc::now();
     // Not yet due: nothing.
-    assert!(vigie::escalate::overdue::raise(&app.store, tz, now)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        vigie::escalate::stage::Escalate::new(app.cfg.escalation.clone(), tz)
+            .overdue(&app.store, now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Ten days later it is overdue: one signal, with the escalation's mention, then none.
     let later = now + chrono::Duration::days(10);
-    let s = vigie::escalate::overdue::raise(&app.store, tz, later)
+    let s = vigie::escalate::stage::Escalate::new(app.cfg.escalation.clone(), tz)
+        .overdue(&app.store, later)
         .await
         .unwrap();
     assert_eq!(s.len(), 1);
@@ -596,10 +605,13 @@ async fn an_overdue_escalation_raises_one_signal() {
     );
     assert_eq!(s[0].evidence, vec![m]);
     assert!(s[0].reason.contains(&format!("#{e}")));
-    assert!(vigie::escalate::overdue::raise(&app.store, tz, later)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        vigie::escalate::stage::Escalate::new(app.cfg.escalation.clone(), tz)
+            .overdue(&app.store, later)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         app.store.signals(None).await.unwrap().len(),
         1,
@@ -620,8 +632,11 @@ async fn an_overdue_escalation_raises_one_signal() {
         )
         .await
         .unwrap();
-    assert!(vigie::escalate::overdue::raise(&app.store, tz, later)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        vigie::escalate::stage::Escalate::new(app.cfg.escalation.clone(), tz)
+            .overdue(&app.store, later)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

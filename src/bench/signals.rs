@@ -220,7 +220,7 @@ pub async fn measure_stored(dir: &std::path::Path) -> anyhow::Result<StoredBench
     let t = Instant::now();
     let engine = crate::detect::engine::Engine::new(&cfg.signals, cfg.tz(), None)?;
     let mut detection =
-        crate::detect::store::Detection::start(&store, engine, &cfg.signals).await?;
+        crate::detect::stage::Detection::start(&store, engine, &cfg.signals, Utc::now()).await?;
     let start_s = t.elapsed().as_secs_f64();
     let rss_after_start_mib = crate::bench::own_rss_mib();
     let t = Instant::now();

@@ -1,34 +1,49 @@
 //! Chooses and builds the configured classification backend.
 
+use std::path::{Path, PathBuf};
+
+use super::config::ClassifierConfig;
 use super::lexicon::{LexiconClassifier, Weights};
 use super::Classifier;
-use crate::config::Config;
+use crate::core::classification::Topic;
 
 /// Builds `[classifier] backend`: "lexicon" or, with the `bert` feature, "bert".
-pub fn build(cfg: &Config) -> anyhow::Result<Box<dyn Classifier>> {
-    match cfg.classifier.backend.as_str() {
-        "lexicon" => Ok(Box::new(lexicon(cfg)?)),
+/// Relative paths are resolved against `base`, the config file's folder.
+pub fn build(
+    cfg: &ClassifierConfig,
+    topics: &[Topic],
+    base: &Path,
+) -> anyhow::Result<Box<dyn Classifier>> {
+    let _ = topics;
+    match cfg.backend.as_str() {
+        "lexicon" => Ok(Box::new(lexicon(cfg, base)?)),
         #[cfg(feature = "bert")]
-        "bert" => {
-            let dir = models_dir(cfg);
-            Ok(Box::new(super::bert::BertClassifier::load(
-                &dir,
-                &cfg.classifier,
-                &cfg.topics,
-            )?))
-        }
+        "bert" => Ok(Box::new(super::bert::BertClassifier::load(
+            &models_dir(cfg, base),
+            cfg,
+            topics,
+        )?)),
         other => anyhow::bail!("classifier backend {other:?} is not available in this build"),
     }
 }
 
 /// The lexicon backend with `[classifier] lexicon_weights`.
-pub fn lexicon(cfg: &Config) -> anyhow::Result<LexiconClassifier> {
-    let weights = Weights::parse(&cfg.classifier.lexicon_weights, |d| cfg.resolve(d));
+pub fn lexicon(cfg: &ClassifierConfig, base: &Path) -> anyhow::Result<LexiconClassifier> {
+    let weights = Weights::parse(&cfg.lexicon_weights, |d| resolve(base, d));
     LexiconClassifier::with_weights(&weights)
         .map_err(|e| anyhow::anyhow!("classifier.lexicon_weights: {e}"))
 }
 
 /// `[classifier] models_dir`, relative to the config file.
-pub fn models_dir(cfg: &Config) -> std::path::PathBuf {
-    cfg.base_dir().join(&cfg.classifier.models_dir)
+pub fn models_dir(cfg: &ClassifierConfig, base: &Path) -> PathBuf {
+    resolve(base, &cfg.models_dir)
+}
+
+fn resolve(base: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
 }

@@ -107,23 +107,12 @@ impl Worker {
     }
 }
 
-/// What happens to classified mentions next (escalations for formal requests).
-pub struct After {
-    /// Formal-request detector.
-    pub detector: crate::escalate::formal::Detector,
-    /// Clocks.
-    pub escalation: crate::escalate::store::EscalationConfig,
-    /// Time zone of the clocks.
-    pub tz: chrono_tz::Tz,
-}
-
 /// Drives the worker over unclassified mentions in the store.
 pub struct Stage {
     store: Store,
     worker: Worker,
     batch_size: usize,
     max_wait: Duration,
-    after: Option<After>,
     classified: Option<Arc<Notify>>,
 }
 
@@ -135,72 +124,15 @@ impl Stage {
             worker,
             batch_size: batch_size.max(1),
             max_wait,
-            after: None,
             classified: None,
         }
     }
 
-    /// Wakes `n` after each classified batch (the signals and alert round listens).
+    /// Wakes `n` after each classified batch (detection and escalation listen); only an
+    /// early wake-up: they also look on their own schedule.
     pub fn notify_classified(mut self, n: Arc<Notify>) -> Stage {
         self.classified = Some(n);
         self
-    }
-
-    /// Also open escalations for possible formal requests among classified mentions.
-    pub fn with_escalations(mut self, after: After) -> Stage {
-        self.after = Some(after);
-        self
-    }
-
-    async fn escalate(
-        &self,
-        texts: &[(i64, String)],
-        results: &[(i64, Output)],
-    ) -> anyhow::Result<()> {
-        let Some(after) = &self.after else {
-            return Ok(());
-        };
-        for (id, text) in texts {
-            let output = results.iter().find(|(i, _)| i == id).map(|(_, o)| o);
-            let topic = output.and_then(|o| o.topics.first().map(|t| t.id.clone()));
-            let ident = after.detector.identify(text);
-            if !ident.is_formal_request() {
-                let asks = crate::escalate::open::for_mention(
-                    *id,
-                    text,
-                    output.map(|o| &o.sentiment),
-                    topic,
-                    &after.escalation.handles,
-                );
-                if let Some(opening) = asks {
-                    if let Some(e) = self
-                        .store
-                        .open_escalation(&opening, &after.escalation, after.tz, chrono::Utc::now())
-                        .await?
-                    {
-                        info!(escalation = e, mention = id, reason = %opening.reason, "escalation opened");
-                    }
-                }
-                continue;
-            }
-            let opening = crate::escalate::store::Opening {
-                severity: "warning".into(),
-                topic,
-                reason: "possible formal request (name, postal address and e-mail given)".into(),
-                mention_ids: vec![*id],
-                formal: Some(ident.clone()),
-                dedup_key: Some(format!("formal:mention:{id}")),
-            };
-            if let Some(e) = self
-                .store
-                .open_escalation(&opening, &after.escalation, after.tz, chrono::Utc::now())
-                .await?
-            {
-                // Never the personal data itself in the logs.
-                info!(escalation = e, mention = id, elements = ?ident.found(), "possible formal request: escalation opened");
-            }
-        }
-        Ok(())
     }
 
     /// Classifies every pending mention; returns how many were done.
@@ -216,8 +148,6 @@ impl Stage {
             let mut pending = pending;
             pending.sort_by_key(|p| p.text.len());
             let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
-            let texts: Vec<(i64, String)> =
-                pending.iter().map(|p| (p.id, p.text.clone())).collect();
             let inputs = pending
                 .into_iter()
                 .map(|p| Input {
@@ -239,7 +169,6 @@ impl Stage {
             self.store
                 .save_classifications(&results, self.worker.model_id(), chrono::Utc::now())
                 .await?;
-            self.escalate(&texts, &results).await?;
             if let Some(n) = &self.classified {
                 n.notify_one();
             }

@@ -3,272 +3,18 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 
-use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
-use tracing::{error, info};
 
-use crate::classify::stage::{Stage, Worker};
 use crate::config::{Config, ConfigErrors};
-use crate::detect::engine::Engine;
-use crate::detect::store::Detection;
-use crate::ingest::watcher::Watcher;
-use crate::notify::alerts::{self, AlertSignal};
 use crate::notify::digest;
-use crate::notify::email::Mailer;
-use crate::notify::sender::{self, SenderConfig};
+use crate::notify::sender;
+use crate::runtime::{mail, open_store, start_classifier};
 use crate::store::Store;
 
 /// Loads the config or returns every problem in it.
 pub fn load_config(path: &Path) -> Result<Config, ConfigErrors> {
     Config::load(path)
-}
-
-/// Opens the configured store (creating and migrating it).
-pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
-    Store::open(&cfg.storage.url, &cfg.base_dir())
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot open storage {}: {e}",
-                crate::core::config::redact_url(&cfg.storage.url)
-            )
-        })
-}
-
-/// Starts the classification worker for the configured backend.
-pub fn start_classifier(cfg: &Config) -> anyhow::Result<Worker> {
-    let backend = crate::classify::build(cfg)?;
-    Ok(Worker::spawn(backend, &cfg.topics))
-}
-
-/// The e-mail side of the daemon, when `[smtp]` is configured.
-struct Mail {
-    mailer: Mailer,
-    sender: SenderConfig,
-}
-
-fn mail(cfg: &Config) -> anyhow::Result<Option<Mail>> {
-    match &cfg.smtp {
-        None => Ok(None),
-        Some(smtp) => Ok(Some(Mail {
-            mailer: Mailer::new(smtp, &cfg.base_dir())?,
-            sender: smtp.sender(),
-        })),
-    }
-}
-
-/// One round of the e-mail work: queue what is due (the daily digest), send what is queued.
-async fn mail_round(
-    cfg: &Config,
-    store: &Store,
-    mail: Option<&Mail>,
-    detection: &mut Detection,
-) -> anyhow::Result<()> {
-    let now = Utc::now();
-    for s in detection.round(store, now).await? {
-        let Some(opening) = crate::escalate::open::for_signal(&s) else {
-            continue;
-        };
-        match store
-            .open_or_reopen(&opening, &cfg.escalation, cfg.tz(), now)
-            .await?
-        {
-            crate::escalate::open::Opened::New(id) => {
-                info!(escalation = id, signal = s.id, kind = %s.kind, "escalation opened for a signal")
-            }
-            crate::escalate::open::Opened::Reopened(id) => {
-                info!(escalation = id, signal = s.id, kind = %s.kind, "escalation re-opened: the story flared up again")
-            }
-            crate::escalate::open::Opened::Joined(_) => {}
-        }
-    }
-    crate::escalate::overdue::raise(store, cfg.tz(), now).await?;
-    let Some(mail) = mail else { return Ok(()) };
-    let recent: Vec<AlertSignal> = store
-        .signals(Some(now - chrono::Duration::hours(24)))
-        .await?
-        .into_iter()
-        .filter_map(alert_signal)
-        .collect();
-    let d = alerts::dispatch(store, cfg, &recent, now, &mail.mailer.domain()).await?;
-    if d.alerts + d.overflow > 0 {
-        info!(
-            alerts = d.alerts,
-            overflow = d.overflow,
-            waiting = d.waiting,
-            "alert e-mails queued"
-        );
-    }
-    digest::enqueue_due(store, cfg, now, &mail.mailer.domain()).await?;
-    let pass = sender::send_due(store, &mail.mailer, &mail.sender).await?;
-    if pass != sender::Pass::default() {
-        info!(
-            sent = pass.sent,
-            retried = pass.retried,
-            dead = pass.dead,
-            "outbox pass"
-        );
-    }
-    Ok(())
-}
-
-/// A stored signal as alerting sees it.
-fn alert_signal(s: crate::core::signal::Signal) -> Option<AlertSignal> {
-    Some(AlertSignal {
-        id: s.id,
-        kind: s.kind,
-        severity: crate::core::signal::Severity::parse(&s.severity)?,
-        topic: s.topic,
-        group_key: s.group_key,
-        title: s.title,
-        reason: s.reason,
-        at: s.at,
-        evidence: s.evidence,
-        // Known claims carry the approved answers (and the reference page) in their figures.
-        answer: s
-            .figures
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("answer_")?.to_string(), v.clone())))
-            .filter(|(k, _)| k != "lang")
-            .collect(),
-        answer_link: s.figures.get("url").cloned(),
-        escalation: None,
-        figures: s.figures,
-    })
-}
-
-/// `vigie run`: the daemon, or one round of everything with `once`.
-pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let store = open_store(&cfg).await?;
-    let mail = mail(&cfg)?;
-    let engine = Engine::new(
-        &cfg.signals,
-        cfg.tz(),
-        crate::runtime::replay::load_knowledge(&cfg)?,
-    )?;
-    let mut detection = Detection::start(&store, engine, &cfg.signals).await?;
-    let worker = start_classifier(&cfg)?;
-    let wake = Arc::new(Notify::new());
-    let watcher = Watcher::new(&cfg, store.clone(), wake.clone())?;
-    let classified = Arc::new(Notify::new());
-    let stage = Stage::new(
-        store.clone(),
-        worker,
-        cfg.classifier.batch_size,
-        cfg.classifier.max_wait,
-    )
-    .with_escalations(crate::classify::stage::After {
-        detector: crate::escalate::formal::Detector::new(),
-        escalation: cfg.escalation.clone(),
-        tz: cfg.tz(),
-    })
-    .notify_classified(classified.clone());
-    // Bind before anything runs, so a port in use stops the start with a clear error.
-    let web = match &cfg.web {
-        Some(w) if !once => {
-            let listener = tokio::net::TcpListener::bind(&w.listen)
-                .await
-                .with_context(|| format!("web.listen: cannot listen on {}", w.listen))?;
-            info!(listen = %listener.local_addr()?, "escalation page");
-            let state = crate::web::AppState::new(&cfg, store.clone())?;
-            // Pushed mentions (`kind = "webhook"`) arrive on the same listener, with their
-            // own bearer tokens; stored ones wake the classification stage at once.
-            let app =
-                match crate::sources::webhook::from_config(&cfg, store.clone(), Some(wake.clone()))
-                    .map_err(|e| anyhow::anyhow!("webhook source: {e}"))?
-                {
-                    Some(ingest) => crate::web::router(state).merge(ingest),
-                    None => crate::web::router(state),
-                };
-            Some((listener, app))
-        }
-        _ => None,
-    };
-    purge(&cfg, &store).await;
-    if once {
-        let reports = watcher.poll_all_once(&shutdown).await?;
-        let failed = reports.values().filter(|r| r.error.is_some()).count();
-        let classified = stage.drain().await?;
-        mail_round(&cfg, &store, mail.as_ref(), &mut detection).await?;
-        info!(
-            sources = reports.len(),
-            failed, classified, "one round done"
-        );
-        store.close().await;
-        return Ok(());
-    }
-    let stage_task = {
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move { stage.run(wake, shutdown).await })
-    };
-    let purge_task = {
-        let (cfg, store, shutdown) = (cfg.clone(), store.clone(), shutdown.clone());
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)) => purge(&cfg, &store).await,
-                }
-            }
-        })
-    };
-    let mail_task = {
-        let (cfg, store, shutdown, classified) = (
-            cfg.clone(),
-            store.clone(),
-            shutdown.clone(),
-            classified.clone(),
-        );
-        tokio::spawn(async move {
-            loop {
-                if let Err(e) = mail_round(&cfg, &store, mail.as_ref(), &mut detection).await {
-                    error!(error = %e, "signals and e-mail round failed; will retry");
-                }
-                // New classified mentions start a round at once: alerts go out in seconds.
-                tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    _ = classified.notified() => {}
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
-                }
-            }
-        })
-    };
-    let web_task = web.map(|(listener, app)| {
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            if let Err(e) = crate::web::serve_app(listener, app, shutdown).await {
-                error!(error = %e, "escalation page stopped");
-            }
-        })
-    });
-    let result = watcher.run(shutdown.clone()).await;
-    shutdown.cancel();
-    if let Some(t) = web_task {
-        let _ = t.await;
-    }
-    let _ = stage_task.await;
-    let _ = purge_task.await;
-    let _ = mail_task.await;
-    store.close().await;
-    info!("stopped");
-    result
-}
-
-async fn purge(cfg: &Config, store: &Store) {
-    let before = Utc::now() - chrono::Duration::days(cfg.storage.retention_days as i64);
-    match store.purge_personal_data(before).await {
-        Ok(0) => {}
-        Ok(n) => info!(
-            mentions = n,
-            retention_days = cfg.storage.retention_days,
-            "personal data purged"
-        ),
-        Err(e) => error!(error = %e, "purging personal data failed; will retry"),
-    }
 }
 
 /// `vigie mentions`: prints stored mentions, as JSON lines or a short table.
@@ -329,14 +75,15 @@ pub async fn digest(
         .map_err(|e| anyhow::anyhow!("digest.timezone: {e}"))?;
     let date = date
         .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive() - chrono::Duration::days(1));
-    let figures = digest::figures(&store, cfg, date).await?;
+    let notify = cfg.notify();
+    let figures = digest::figures(&store, &notify, date).await?;
     let catalog = crate::notify::i18n::Catalog::builtin();
     if send {
         let m = mail(cfg)?
             .ok_or_else(|| anyhow::anyhow!("[smtp] is not configured: nowhere to send"))?;
         let mut n = 0;
         for r in cfg.recipients.iter().filter(|r| r.digest) {
-            let email = digest::email_for(&figures, cfg, r, &catalog, None)?;
+            let email = digest::email_for(&figures, &notify, r, &catalog, None)?;
             store
                 .enqueue(&email, &m.mailer.domain(), Utc::now())
                 .await?;
@@ -350,7 +97,7 @@ pub async fn digest(
         )?;
     } else {
         let lang = lang.unwrap_or("en");
-        let rd = digest::render(&figures, cfg, lang, &catalog)?;
+        let rd = digest::render(&figures, &notify, lang, &catalog)?;
         match format {
             // Standalone preview: the chart inlined as a data: URI instead of a MIME part.
             DigestFormat::Html => {
@@ -588,7 +335,7 @@ fn read_gold(data: &Path) -> anyhow::Result<Vec<crate::classify::eval::Gold>> {
 /// finds, with their polarity and context factor (JSON lines, in input order), in the
 /// language `vigie eval` would use. scripts/calibrate.py fits polarities on these.
 pub fn lexicon_opinions(cfg: &Config, data: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
-    let classifier = crate::classify::backend::lexicon(cfg)?;
+    let classifier = crate::classify::backend::lexicon(&cfg.classifier, &cfg.base_dir())?;
     let lexicon = classifier.lexicon();
     let langs = crate::core::language::LanguageId::new(&cfg.institution.languages);
     #[derive(serde::Serialize)]

@@ -105,7 +105,7 @@ impl Calendar {
     }
 
     fn at(&self, d: NaiveDate, t: NaiveTime) -> DateTime<Utc> {
-        crate::notify::digest::due_at(d, t, self.tz)
+        local_time(d, t, self.tz)
     }
 
     /// Adds `amount` of working time to `from`: the clock runs only during working hours
@@ -169,6 +169,21 @@ impl Calendar {
             LocalResult::None => self.at(d, local.time()),
         }
     }
+}
+
+/// When the digest of a local `date` is due: `at` local time, DST-safe. A time that does
+/// not exist that day (spring forward) moves to the first minute after the gap; a time
+/// that happens twice (fall back) is taken the first time.
+pub fn local_time(date: NaiveDate, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
+    let mut local = date.and_time(at);
+    for _ in 0..(4 * 60) {
+        match tz.from_local_datetime(&local) {
+            LocalResult::Single(t) => return t.with_timezone(&Utc),
+            LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),
+            LocalResult::None => local += Duration::minutes(1),
+        }
+    }
+    Utc.from_utc_datetime(&date.and_time(at))
 }
 
 #[cfg(test)]

@@ -121,3 +121,9 @@ pub fn resolve_path(file: &Path, p: &str) -> PathBuf {
 pub fn parse_hhmm(s: &str) -> Option<chrono::NaiveTime> {
     chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
+
+/// Parses "HH:MM-HH:MM" (working hours, quiet hours).
+pub fn parse_time_range(s: &str) -> Option<(chrono::NaiveTime, chrono::NaiveTime)> {
+    let (a, b) = s.split_once('-')?;
+    Some((parse_hhmm(a)?, parse_hhmm(b)?))
+}

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod classification;
 pub mod config;
 pub mod dedup;
+pub mod escalation;
 pub mod language;
 pub mod matching;
 pub mod model;

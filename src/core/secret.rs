@@ -3,7 +3,16 @@
 
 use secrecy::SecretString;
 
-use crate::sources::SourceError;
+
+/// A credential the config names is not in the environment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("environment variable {var} is not set (it holds {what}); set it in the daemon's environment")]
+pub struct MissingSecret {
+    /// The variable named in the config.
+    pub var: String,
+    /// What it should hold.
+    pub what: &'static str,
+}
 
 /// A credential: its variable's name, and its value when the variable was set.
 #[derive(Debug, Clone)]
@@ -30,10 +39,10 @@ impl EnvSecret {
     }
 
     /// The value, or the error that names the variable to set.
-    pub fn get(&self) -> Result<&SecretString, SourceError> {
+    pub fn get(&self) -> Result<&SecretString, MissingSecret> {
         self.value
             .as_ref()
-            .ok_or_else(|| SourceError::MissingSecret {
+            .ok_or_else(|| MissingSecret {
                 var: self.var.clone(),
                 what: self.what,
             })

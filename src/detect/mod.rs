@@ -11,7 +11,7 @@ pub mod crisis;
 pub mod engine;
 pub mod impersonation;
 pub mod knowledge;
-pub mod store;
+pub mod stage;
 pub mod stories;
 
 pub use crate::core::signal::Signal;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::state::{Action, State};
-use super::store::act_in;
+use crate::store::escalations::act_in;
 use crate::store::{from_ms, ms, Store, StoreError};
 
 /// An answer as recorded.

@@ -1,12 +1,15 @@
 //! The escalation list: what needs an answer, who has it, by when.
-//! Escalations are opened for possible formal requests (and, with the signals stage, for
-//! critical and warning signals), carry due times on a working-day calendar, and keep an
-//! append-only history of who did what.
+//! The escalate stage opens escalations for possible formal requests, questions and
+//! complaints addressed to the institution, and warning and critical signals; they carry
+//! due times on a working-day calendar and an append-only history of who did what.
 
 pub mod answer;
+pub mod config;
 pub mod formal;
 pub mod list;
 pub mod open;
 pub mod overdue;
-pub mod state;
-pub mod store;
+pub mod stage;
+
+pub use crate::core::escalation as state;
+pub use config::EscalationConfig;

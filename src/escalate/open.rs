@@ -1,95 +1,27 @@
-//! What opens an escalation besides formal requests: warning and critical signals (and
+//! What opens an escalation: possible formal requests, warning and critical signals (and
 //! their flare-ups, which re-open a handled one), and questions or complaints addressed
 //! to the institution's own accounts.
 
-use chrono::{DateTime, Utc};
-use sqlx::Row;
-
-use super::store::{EscalationConfig, Opening};
 use crate::core::classification::{Sentiment, SentimentLabel};
 use crate::core::signal::Signal;
-use crate::store::{ms, Store, StoreError};
 
-/// What happened to an opening.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Opened {
-    /// A new escalation.
-    New(i64),
-    /// A handled one came back: the story flared up again.
-    Reopened(i64),
-    /// Still open: the new mentions were added to it.
-    Joined(i64),
-}
+use super::formal::Identification;
 
-impl Store {
-    /// Opens an escalation for `o`, or, when one with the same key exists, adds the new
-    /// mentions to it and re-opens it if it had been answered, closed or dismissed.
-    pub async fn open_or_reopen(
-        &self,
-        o: &Opening,
-        cfg: &EscalationConfig,
-        tz: chrono_tz::Tz,
-        now: DateTime<Utc>,
-    ) -> Result<Opened, StoreError> {
-        if let Some(id) = self.open_escalation(o, cfg, tz, now).await? {
-            return Ok(Opened::New(id));
-        }
-        let key = o.dedup_key.clone().unwrap_or_default();
-        let _g = self.write_guard().await;
-        let mut tx = self.pool().begin().await?;
-        let row = sqlx::query("SELECT id, state FROM escalations WHERE dedup_key = $1")
-            .bind(key.clone())
-            .fetch_one(&mut *tx)
-            .await?;
-        let id: i64 = row.try_get(0)?;
-        let state: String = row.try_get(1)?;
-        let mut added = 0;
-        for m in &o.mention_ids {
-            added += sqlx::query(
-                "INSERT INTO escalation_mentions (escalation_id, mention_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(*m)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        }
-        let reopen = matches!(state.as_str(), "answered" | "closed" | "dismissed");
-        if reopen {
-            let due = cfg.due(&cfg.calendar(tz), now, &o.severity, o.topic.as_deref());
-            sqlx::query(
-                "UPDATE escalations SET state = 'new', severity = $1, due_at = $2, reason = $3 WHERE id = $4",
-            )
-            .bind(o.severity.clone())
-            .bind(ms(due))
-            .bind(o.reason.clone())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if reopen || added > 0 {
-            let note = if reopen {
-                format!("flared up again: {}", o.reason)
-            } else {
-                format!("{added} more mention(s): {}", o.reason)
-            };
-            let to = if reopen { "new" } else { state.as_str() };
-            sqlx::query("INSERT INTO escalation_events (escalation_id, at, actor, from_state, to_state, note) VALUES ($1, $2, 'vigie', $3, $4, $5)")
-                .bind(id)
-                .bind(ms(now))
-                .bind(state.clone())
-                .bind(to.to_string())
-                .bind(note)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(if reopen {
-            Opened::Reopened(id)
-        } else {
-            Opened::Joined(id)
-        })
-    }
+/// What opens an escalation.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    /// "info" | "warning" | "critical".
+    pub severity: String,
+    /// Topic id.
+    pub topic: Option<String>,
+    /// Why it was opened, in a few words.
+    pub reason: String,
+    /// Mentions it is about.
+    pub mention_ids: Vec<i64>,
+    /// Set when the message looks like a formal request.
+    pub formal: Option<Identification>,
+    /// Opening twice with the same key does nothing (e.g. "mention:42").
+    pub dedup_key: Option<String>,
 }
 
 /// The opening for a warning or critical signal (None for info signals). One escalation
@@ -195,6 +127,7 @@ pub fn for_mention(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn handles() -> Vec<String> {
         vec!["@SPFFinances".into(), "@FODFinancien".into()]

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
-use crate::config::Config;
+use crate::sources::fetch::SourcesConfig;
 use crate::core::pipeline::Pipeline;
 use crate::sources::http::Http;
 use crate::sources::{BuildContext, Source, SourceError, SourceState};
@@ -70,10 +70,10 @@ fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
 
 impl Watcher {
     /// Builds sources and pipeline from the config.
-    pub fn new(cfg: &Config, store: Store, stored: Arc<Notify>) -> anyhow::Result<Watcher> {
+    pub fn new(cfg: &SourcesConfig, store: Store, stored: Arc<Notify>) -> anyhow::Result<Watcher> {
         let ctx = BuildContext {
             http: Http::new(&cfg.fetch)?,
-            base: cfg.base_dir(),
+            base: cfg.base.clone(),
             matcher: cfg.matcher.clone(),
         };
         // Push-only kinds (webhook) build no poller: the web listener serves them.
@@ -85,7 +85,7 @@ impl Watcher {
         Ok(Watcher {
             shared: Arc::new(Shared {
                 store,
-                pipeline: Pipeline::new(cfg.matcher.clone(), &cfg.institution.languages),
+                pipeline: cfg.pipeline(),
                 max_backoff: cfg.fetch.max_backoff,
                 stored,
             }),

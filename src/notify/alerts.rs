@@ -16,7 +16,7 @@ use super::i18n::{self, Catalog};
 use super::outbox::{enqueue_on, Email};
 use super::post::Post;
 use super::route::{in_quiet_hours, parse_quiet_hours, Route, RouteKey, Severity};
-use crate::config::{Config, Recipient};
+use super::config::{NotifyConfig, Recipient};
 use crate::core::config::humantime_serde_compat;
 use crate::core::model::Mention;
 use crate::store::{ms, Store};
@@ -102,6 +102,33 @@ pub struct AlertSignal {
     pub figures: BTreeMap<String, String>,
 }
 
+impl AlertSignal {
+    /// A stored signal as alerting sees it (None when its severity is unknown).
+    pub fn of(s: crate::core::signal::Signal) -> Option<AlertSignal> {
+        Some(AlertSignal {
+            id: s.id,
+            kind: s.kind,
+            severity: Severity::parse(&s.severity)?,
+            topic: s.topic,
+            group_key: s.group_key,
+            title: s.title,
+            reason: s.reason,
+            at: s.at,
+            evidence: s.evidence,
+            // Known claims carry the approved answers (and the reference page) in their figures.
+            answer: s
+                .figures
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix("answer_")?.to_string(), v.clone())))
+                .filter(|(k, _)| k != "lang")
+                .collect(),
+            answer_link: s.figures.get("url").cloned(),
+            escalation: None,
+            figures: s.figures,
+        })
+    }
+}
+
 /// What one dispatch round did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Dispatched {
@@ -116,7 +143,7 @@ pub struct Dispatched {
 /// Recipients of a signal: everyone with `alerts = true` at or above the minimum
 /// severity, plus the routes' recipients; quiet hours hold back all but critical.
 pub fn recipients_for<'a>(
-    cfg: &'a Config,
+    cfg: &'a NotifyConfig,
     s: &AlertSignal,
     languages: &[String],
     sources: &[String],
@@ -166,7 +193,7 @@ struct GroupState {
 /// Looks at recent signals and queues the alert e-mails that are due now.
 pub async fn dispatch(
     store: &Store,
-    cfg: &Config,
+    cfg: &NotifyConfig,
     signals: &[AlertSignal],
     now: DateTime<Utc>,
     domain: &str,
@@ -265,7 +292,9 @@ pub async fn dispatch(
                     .collect(),
                 None => sigs.clone(),
             };
-            let email_msg = render(cfg, r, &fresh, state.is_some(), &mentions, &catalog, tz)?;
+            let mut email_msg = render(cfg, r, &fresh, state.is_some(), &mentions, &catalog, tz)?;
+            // Keyed, so that two rounds racing over the same signals queue it once.
+            email_msg.dedup_key = Some(format!("alert:{}:{group}:{newest}", email.to_lowercase()));
             enqueue_on(&mut tx, &email_msg, domain, now).await?;
             sqlx::query(
                 "INSERT INTO alert_groups (recipient, group_key, last_sent_at, last_signal_id, sent_count) VALUES ($1, $2, $3, $4, 1) \
@@ -310,7 +339,7 @@ pub async fn dispatch(
 }
 
 fn render(
-    cfg: &Config,
+    cfg: &NotifyConfig,
     r: &Recipient,
     sigs: &[&AlertSignal],
     update: bool,
@@ -385,7 +414,7 @@ fn render(
         lang, t, subject => subject.clone(), severity, topic, colour,
         title => top.title.clone(),
         when => i18n::date_time(top.at, tz, lang),
-        institution => cfg.institution.name.clone(),
+        institution => cfg.institution.clone(),
         reasons, answer, answer_link, posts, escalation_url,
     };
     let env = super::templates::environment();

@@ -122,6 +122,23 @@ impl Default for Digest {
     }
 }
 
+/// What the notify stage needs from the whole config: who gets what, and how it reads.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// `[institution] name`, in the e-mails.
+    pub institution: String,
+    /// `[[recipients]]`
+    pub recipients: Vec<Recipient>,
+    /// `[digest]`
+    pub digest: Digest,
+    /// `[alerts]`
+    pub alerts: super::alerts::AlertsConfig,
+    /// `[[topics]]`, for their labels.
+    pub topics: Vec<crate::core::classification::Topic>,
+    /// Time zone of the digest and of the times shown.
+    pub tz: chrono_tz::Tz,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

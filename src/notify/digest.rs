@@ -3,32 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::i18n::{self, Catalog};
 use super::outbox::Email;
 use super::post::Post;
-use crate::config::Config;
+use super::config::NotifyConfig;
 use crate::core::classification::SentimentLabel;
 use crate::core::model::Mention;
 use crate::store::Store;
 
-/// When the digest of a local `date` is due: `at` local time, DST-safe. A time that does
-/// not exist that day (spring forward) moves to the first minute after the gap; a time
-/// that happens twice (fall back) is taken the first time.
-pub fn due_at(date: NaiveDate, at: NaiveTime, tz: Tz) -> DateTime<Utc> {
-    let mut local = date.and_time(at);
-    for _ in 0..(4 * 60) {
-        match tz.from_local_datetime(&local) {
-            LocalResult::Single(t) => return t.with_timezone(&Utc),
-            LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),
-            LocalResult::None => local += Duration::minutes(1),
-        }
-    }
-    Utc.from_utc_datetime(&date.and_time(at))
-}
+pub use crate::core::calendar::local_time as due_at;
 
 /// The local date whose digest should go out at `now`, if its time has come.
 pub fn due_today(now: DateTime<Utc>, at: NaiveTime, tz: Tz) -> Option<NaiveDate> {
@@ -126,7 +113,7 @@ pub struct DayClaim {
 }
 
 /// Gathers the figures of `date` (a local day) and the 7 days before it.
-pub async fn figures(store: &Store, cfg: &Config, date: NaiveDate) -> anyhow::Result<DayFigures> {
+pub async fn figures(store: &Store, cfg: &NotifyConfig, date: NaiveDate) -> anyhow::Result<DayFigures> {
     let tz: Tz = cfg
         .digest
         .timezone
@@ -249,7 +236,7 @@ pub struct Rendered {
 /// Renders the digest for a reader of `lang`.
 pub fn render(
     f: &DayFigures,
-    cfg: &Config,
+    cfg: &NotifyConfig,
     lang: &str,
     catalog: &Catalog,
 ) -> anyhow::Result<Rendered> {
@@ -348,7 +335,7 @@ pub fn render(
     let subject = catalog.t(
         lang,
         "digest_subject",
-        &[("name", &cfg.institution.name), ("date", &date_long)],
+        &[("name", &cfg.institution), ("date", &date_long)],
     );
     let day_names: Vec<&str> = t["day_names"].split(',').collect();
     let caption = f
@@ -369,7 +356,7 @@ pub fn render(
     let chart_alt = format!("{}: {}", t["chart_alt"], caption);
     let png = super::chart::volume_and_negative(&f.daily).ok();
     let ctx = minijinja::context! {
-        lang, t, subject, institution => cfg.institution.name.clone(), date_long,
+        lang, t, subject, institution => cfg.institution.clone(), date_long,
         volume => i18n::number(total as i64, lang),
         avg7 => i18n::number(avg7.round() as i64, lang),
         delta => format!("{}{}", if delta >= 0.0 { "+" } else { "" }, i18n::percent(delta, lang)),
@@ -384,7 +371,7 @@ pub fn render(
         sources => top_counts(f.mentions.iter().map(|m| m.source.as_str()), lang, 6),
         signals, misinfo, dead => f.dead_letters,
         open_escalations => f.escalations.0, overdue_count => f.escalations.1, formal_count => f.escalations.2,
-        overdue => f.overdue.iter().take(10).map(|(id, reason, due)| minijinja::context! { id, reason, due => i18n::date_time(*due, cfg.tz(), lang) }).collect::<Vec<_>>(),
+        overdue => f.overdue.iter().take(10).map(|(id, reason, due)| minijinja::context! { id, reason, due => i18n::date_time(*due, cfg.tz, lang) }).collect::<Vec<_>>(),
     };
     let env = super::templates::environment();
     let html = env.get_template("digest.html")?.render(&ctx)?;
@@ -400,7 +387,7 @@ pub fn render(
 /// The digest e-mail for one recipient, in their language.
 pub fn email_for(
     f: &DayFigures,
-    cfg: &Config,
+    cfg: &NotifyConfig,
     r: &crate::notify::config::Recipient,
     catalog: &Catalog,
     dedup_key: Option<String>,
@@ -422,7 +409,7 @@ pub fn email_for(
 /// dedup key (`digest:DATE:ADDRESS`) makes a second call, or a restart, a no-op.
 pub async fn enqueue_due(
     store: &Store,
-    cfg: &Config,
+    cfg: &NotifyConfig,
     now: DateTime<Utc>,
     domain: &str,
 ) -> anyhow::Result<usize> {

@@ -60,13 +60,9 @@ impl Route {
     }
 }
 
-/// Parses "22:00-07:00" into a (start, end) pair; the window may wrap midnight.
+/// Parses "22:00-07:00".
 pub fn parse_quiet_hours(s: &str) -> Option<(NaiveTime, NaiveTime)> {
-    let (a, b) = s.split_once('-')?;
-    Some((
-        crate::core::config::parse_hhmm(a)?,
-        crate::core::config::parse_hhmm(b)?,
-    ))
+    crate::core::config::parse_time_range(s)
 }
 
 /// True when `now` (in `tz`) falls within the quiet window.

@@ -1,4 +1,105 @@
-//! Runtime: builds the stages from the config, spawns their tasks, owns the clock and
-//! passes shutdown down.
+//! Runtime: the one place that builds the stages from the config, spawns their tasks,
+//! owns the clock and passes shutdown down.
+//!
+//! The stages meet only in the database: ingest stores mentions, classify marks them
+//! `classified_at`, detect gives them a story and stores signals, escalate marks mentions
+//! and signals `escalated_at`, alerts and the digest queue e-mails in the outbox, and the
+//! sender delivers them. Each stage reads its own durable cursor, so the in-process
+//! wake-ups below only make things happen sooner; none is needed for correctness.
 
+pub mod clock;
 pub mod replay;
+mod tasks;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::classify::stage::Worker;
+use crate::config::Config;
+use crate::notify::email::Mailer;
+use crate::notify::sender::SenderConfig;
+use crate::store::Store;
+
+pub use clock::Clock;
+
+/// Opens the configured store (creating and migrating it).
+pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
+    Store::open(&cfg.storage.url, &cfg.base_dir())
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open storage {}: {e}",
+                crate::core::config::redact_url(&cfg.storage.url)
+            )
+        })
+}
+
+/// Starts the classification worker for the configured backend.
+pub fn start_classifier(cfg: &Config) -> anyhow::Result<Worker> {
+    let backend = crate::classify::build(&cfg.classifier, &cfg.topics, &cfg.base_dir())?;
+    Ok(Worker::spawn(backend, &cfg.topics))
+}
+
+/// The e-mail side of the daemon, when `[smtp]` is configured.
+pub struct Mail {
+    /// The SMTP (or file) transport.
+    pub mailer: Mailer,
+    /// Leases and retries.
+    pub sender: SenderConfig,
+}
+
+/// The configured mailer, if any.
+pub fn mail(cfg: &Config) -> anyhow::Result<Option<Mail>> {
+    match &cfg.smtp {
+        None => Ok(None),
+        Some(smtp) => Ok(Some(Mail {
+            mailer: Mailer::new(smtp, &cfg.base_dir())?,
+            sender: smtp.sender(),
+        })),
+    }
+}
+
+/// `vigie run`: the daemon until `shutdown`, or one round of every stage with `once`.
+pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let store = open_store(&cfg).await?;
+    // One daemon per SQLite file; PostgreSQL shares the work between instances.
+    let _lock = store.lock_daemon()?;
+    let mail = mail(&cfg)?;
+    let clock = Clock::system();
+    // Bind before anything runs, so a port in use stops the start with a clear error.
+    let web = match &cfg.web {
+        Some(w) if !once => Some(
+            tokio::net::TcpListener::bind(&w.listen)
+                .await
+                .with_context(|| format!("web.listen: cannot listen on {}", w.listen))?,
+        ),
+        _ => None,
+    };
+    let flow = tasks::Flow::build(&cfg, store.clone(), mail, clock)?;
+    let result = if once {
+        flow.once(&shutdown).await
+    } else {
+        if let Some(listener) = &web {
+            info!(listen = %listener.local_addr()?, "escalation page");
+        }
+        flow.run(web, shutdown.clone()).await
+    };
+    store.close().await;
+    info!("stopped");
+    result
+}
+
+/// Clears personal data older than `[storage] retention_days`.
+async fn purge(cfg: &Config, store: &Store) {
+    let before = chrono::Utc::now() - chrono::Duration::days(cfg.storage.retention_days as i64);
+    match store.purge_personal_data(before).await {
+        Ok(0) => {}
+        Ok(n) => info!(
+            mentions = n,
+            retention_days = cfg.storage.retention_days,
+            "personal data purged"
+        ),
+        Err(e) => tracing::error!(error = %e, "purging personal data failed; will retry"),
+    }
+}

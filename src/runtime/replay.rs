@@ -12,13 +12,15 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::classify::stage::Worker;
+use super::Clock;
+use crate::classify::stage::Stage;
 use crate::config::Config;
-use crate::core::classification::Input;
 use crate::core::language::LanguageId;
-use crate::core::model::{Mention, NewMention};
+use crate::core::model::NewMention;
 use crate::core::signal::Signal;
 use crate::detect::engine::Engine;
+use crate::detect::stage::Detection;
+use crate::escalate::stage::Escalate;
 use crate::store::Store;
 
 /// One recorded mention (a JSON line of the input).
@@ -108,8 +110,10 @@ pub fn read(input: &Path) -> anyhow::Result<(Vec<Record>, usize)> {
     Ok((out, skipped))
 }
 
-/// Replays `records` with simulated ticks every `step` into `store`; writes the signals
-/// as JSON lines to `out`.
+/// Replays `records` through the daemon's stages on a simulated clock that moves by
+/// `step`: each record is stored when the clock reaches its `published_at` (as first seen
+/// then), classified, taken in by detection, and escalated, exactly as the daemon does;
+/// the signals are written as JSON lines to `out`.
 pub async fn replay(
     cfg: &Config,
     records: Vec<Record>,
@@ -120,161 +124,124 @@ pub async fn replay(
 ) -> anyhow::Result<ReplayReport> {
     let started = std::time::Instant::now();
     let langs = LanguageId::new(&cfg.institution.languages);
-    let worker = Worker::spawn(crate::classify::build(cfg)?, &cfg.topics);
-    // 1. Language and classification do not depend on time: all at once, in batches.
-    let mut mentions: Vec<Mention> = Vec::with_capacity(records.len());
-    for (i, r) in records.iter().enumerate() {
-        let id = langs.identify(&r.text, r.lang.as_deref());
-        mentions.push(Mention {
-            id: i as i64 + 1,
-            source: r.source.clone().unwrap_or_else(|| "replay".into()),
-            sources: vec![r.source.clone().unwrap_or_else(|| "replay".into())],
-            url: r.url.clone(),
-            title: r
-                .title
-                .clone()
-                .unwrap_or_else(|| r.text.chars().take(120).collect()),
-            text: r.text.clone(),
-            author: r.author.clone(),
-            reach: r.reach,
-            published_at: Some(r.published_at),
-            first_seen_at: r.published_at,
-            lang: id.lang,
-            lang_confidence: id.confidence,
-            matched: vec![],
-            sentiment: None,
-            topics: None,
-            model: Some(worker.model_id().to_string()),
-            story: None,
-        });
-    }
-    for chunk in mentions.chunks_mut(256) {
-        let inputs = chunk
-            .iter()
-            .map(|m| Input {
-                id: m.id.to_string(),
-                text: m.text.clone(),
-                lang: Some(m.lang.clone()).filter(|l| l != "und"),
-            })
-            .collect();
-        let outs = worker.classify(inputs).await?;
-        for (m, o) in chunk.iter_mut().zip(outs) {
-            m.sentiment = Some(o.sentiment);
-            m.topics = Some(o.topics);
-        }
-    }
-    // 2. Simulated time.
-    let kb = load_knowledge(cfg)?;
-    let mut engine = Engine::new(&cfg.signals, cfg.tz(), kb)?;
-    let step_ms = (step.as_millis() as i64).max(1000);
+    let step = chrono::Duration::from_std(step.max(Duration::from_secs(1)))?;
+    let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        return Ok(report(0, skipped, 0, 0, started));
+    };
+    let step_ms = step.num_milliseconds();
+    let start = first.published_at.timestamp_millis();
+    let mut t = crate::store::from_ms(start - start.rem_euclid(step_ms) + step_ms);
+    let end = last.published_at + chrono::Duration::from_std(cfg.signals.spike_window)? + step;
+    let clock = Clock::simulated(first.published_at);
+    let classify = Stage::new(
+        store.clone(),
+        super::start_classifier(cfg)?,
+        cfg.classifier.batch_size,
+        cfg.classifier.max_wait,
+    );
+    let engine = Engine::new(&cfg.signals, cfg.tz(), load_knowledge(cfg)?)?;
+    let mut detection = Detection::start(store, engine, &cfg.signals, clock.now()).await?;
+    let escalate = Escalate::new(cfg.escalation.clone(), cfg.tz());
+    let mut record_of: HashMap<i64, usize> = HashMap::new();
     let mut raised: Vec<Signal> = Vec::new();
-    if let (Some(first), Some(last)) = (mentions.first(), mentions.last()) {
-        let start = first.first_seen_at.timestamp_millis();
-        let end =
-            last.first_seen_at.timestamp_millis() + cfg.signals.spike_window.as_millis() as i64;
-        let mut t = start - start.rem_euclid(step_ms) + step_ms;
-        let mut next = 0;
-        while t <= end + step_ms {
-            let now = crate::store::from_ms(t);
-            while next < mentions.len() && mentions[next].first_seen_at <= now {
-                let (story, _) = engine.story(&mentions[next]);
-                mentions[next].story = Some(story);
-                raised.extend(engine.observe(&mentions[next]));
+    let mut next = 0;
+    while t <= end {
+        clock.set(t);
+        let from = next;
+        while next < records.len() && records[next].published_at <= t {
+            // Stored as first seen when published: the same instant gets one transaction.
+            let at = records[next].published_at;
+            let group_start = next;
+            while next < records.len() && records[next].published_at == at {
                 next += 1;
             }
-            raised.extend(engine.tick(now));
-            t += step_ms;
+            let batch: Vec<NewMention> = records[group_start..next]
+                .iter()
+                .map(|r| new_mention(r, &langs))
+                .collect();
+            for (i, g) in store.ingest(&batch, at).await?.iter().enumerate() {
+                record_of.entry(g.id).or_insert(group_start + i);
+            }
         }
-    }
-    // 3. Into the store: mentions, classifications, stories, signals.
-    let mut db_id: HashMap<i64, i64> = HashMap::new();
-    let model = worker.model_id().to_string();
-    for (chunk, recs) in mentions.chunks(1000).zip(records.chunks(1000)) {
-        let new: Vec<NewMention> = chunk
-            .iter()
-            .zip(recs)
-            .map(|(m, r)| NewMention {
-                keys: vec![format!("replay:{}", r.id)],
-                source: m.source.clone(),
-                url: m.url.clone(),
-                title: m.title.clone(),
-                text: m.text.clone(),
-                author: m.author.clone(),
-                reach: m.reach,
-                published_at: m.published_at,
-                lang: m.lang.clone(),
-                lang_confidence: m.lang_confidence,
-                matched: vec![],
-            })
-            .collect();
-        let seen = chunk.last().map_or_else(Utc::now, |m| m.first_seen_at);
-        let got = store.ingest(&new, seen).await?;
-        for (m, g) in chunk.iter().zip(&got) {
-            db_id.insert(m.id, g.id);
+        if next > from {
+            classify.drain().await?;
         }
-        let results: Vec<(i64, crate::core::classification::Output)> = chunk
-            .iter()
-            .map(|m| {
-                (
-                    db_id[&m.id],
-                    crate::core::classification::Output {
-                        sentiment: m.sentiment.expect("classified"),
-                        topics: m.topics.clone().unwrap_or_default(),
-                    },
-                )
-            })
-            .collect();
-        store.save_classifications(&results, &model, seen).await?;
+        let signals = detection.round(store, clock.now()).await?;
+        if next > from || !signals.is_empty() {
+            escalate.round(store, clock.now()).await?;
+        }
+        raised.extend(signals);
+        t += step;
     }
-    let stories: Vec<(i64, i64, u64)> = mentions
-        .iter()
-        .map(|m| {
-            let s = m.story.unwrap_or(m.id);
-            (db_id[&m.id], db_id[&s], 0)
-        })
-        .collect();
-    store.set_stories(&stories).await?;
-    let record_id = |local: i64| records[(local - 1) as usize].id.clone();
-    let story_of: HashMap<i64, i64> = mentions
-        .iter()
-        .map(|m| (m.id, m.story.unwrap_or(m.id)))
-        .collect();
-    let mut story_count: Vec<i64> = story_of.values().copied().collect();
-    story_count.sort();
-    story_count.dedup();
+    let record_id = |db: i64| record_of.get(&db).map(|i| records[*i].id.clone());
+    let stories = store
+        .stories_of(&record_of.keys().copied().collect::<Vec<_>>())
+        .await?;
     for s in &raised {
         let line = ReplaySignal {
             kind: s.kind.clone(),
             severity: s.severity.clone(),
             at: s.at,
             topic: s.topic.clone(),
-            story: s.evidence.first().map(|e| record_id(story_of[e])),
+            story: s
+                .evidence
+                .first()
+                .and_then(|e| stories.get(e))
+                .and_then(|story| record_id(*story)),
             reason: s.reason.clone(),
-            evidence: s.evidence.iter().map(|e| record_id(*e)).collect(),
+            evidence: s.evidence.iter().filter_map(|e| record_id(*e)).collect(),
         };
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
-        let mut stored = s.clone();
-        stored.evidence = s.evidence.iter().map(|e| db_id[e]).collect();
-        let ep =
-            engine
-                .episodes
-                .get(&s.group_key)
-                .copied()
-                .unwrap_or(crate::core::signal::Episode {
-                    raised_count: 1,
-                    open: false,
-                });
-        store.save_signal(&stored, ep).await?;
     }
-    let seconds = started.elapsed().as_secs_f64();
-    Ok(ReplayReport {
-        mentions: mentions.len(),
+    let mut distinct: Vec<i64> = stories.values().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    Ok(report(
+        records.len(),
         skipped,
-        signals: raised.len(),
-        stories: story_count.len(),
+        raised.len(),
+        distinct.len(),
+        started,
+    ))
+}
+
+fn new_mention(r: &Record, langs: &LanguageId) -> NewMention {
+    let id = langs.identify(&r.text, r.lang.as_deref());
+    let source = r.source.clone().unwrap_or_else(|| "replay".into());
+    NewMention {
+        keys: vec![format!("replay:{}", r.id)],
+        source,
+        url: r.url.clone(),
+        title: r
+            .title
+            .clone()
+            .unwrap_or_else(|| r.text.chars().take(120).collect()),
+        text: r.text.clone(),
+        author: r.author.clone(),
+        reach: r.reach,
+        published_at: Some(r.published_at),
+        lang: id.lang,
+        lang_confidence: id.confidence,
+        matched: vec![],
+    }
+}
+
+fn report(
+    mentions: usize,
+    skipped: usize,
+    signals: usize,
+    stories: usize,
+    started: std::time::Instant,
+) -> ReplayReport {
+    let seconds = started.elapsed().as_secs_f64();
+    ReplayReport {
+        mentions,
+        skipped,
+        signals,
+        stories,
         seconds,
-        mentions_per_s: mentions.len() as f64 / seconds.max(1e-9),
-    })
+        mentions_per_s: mentions as f64 / seconds.max(1e-9),
+    }
 }
 
 /// The configured knowledge base (`[signals] knowledge`), if any.

@@ -51,3 +51,26 @@ impl Default for Fetch {
         }
     }
 }
+
+/// What the ingest side reads from the whole config: the sources, how to fetch, and what
+/// makes an item a mention.
+#[derive(Debug, Clone)]
+pub struct SourcesConfig {
+    /// `[[sources]]`
+    pub sources: Vec<super::SourceConfig>,
+    /// `[fetch]`
+    pub fetch: Fetch,
+    /// The config file's folder (relative paths, `file://` sources).
+    pub base: std::path::PathBuf,
+    /// Compiled `[institution] keywords` and `exclude`.
+    pub matcher: crate::core::matching::Matcher,
+    /// `[institution] languages`
+    pub languages: Vec<String>,
+}
+
+impl SourcesConfig {
+    /// Item → mention: the institution's matcher and languages.
+    pub fn pipeline(&self) -> crate::core::pipeline::Pipeline {
+        crate::core::pipeline::Pipeline::new(self.matcher.clone(), &self.languages)
+    }
+}

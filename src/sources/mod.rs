@@ -402,6 +402,15 @@ impl SourceError {
     }
 }
 
+impl From<crate::core::secret::MissingSecret> for SourceError {
+    fn from(e: crate::core::secret::MissingSecret) -> Self {
+        SourceError::MissingSecret {
+            var: e.var,
+            what: e.what,
+        }
+    }
+}
+
 /// A place items come from.
 #[async_trait]
 pub trait Source: Send + Sync {

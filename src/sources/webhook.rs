@@ -147,7 +147,7 @@ impl IngestState {
 /// The ingest router for the config's webhook source, if it has one: what the web
 /// listener mounts. Fails naming the first client token variable that is not set.
 pub fn from_config(
-    cfg: &crate::config::Config,
+    cfg: &super::fetch::SourcesConfig,
     store: Store,
     stored: Option<Arc<Notify>>,
 ) -> Result<Option<Router>, SourceError> {
@@ -157,9 +157,11 @@ pub fn from_config(
     }) else {
         return Ok(None);
     };
-    let pipeline = Pipeline::new(cfg.matcher.clone(), &cfg.institution.languages);
     Ok(Some(router(IngestState::new(
-        hook, store, pipeline, stored,
+        hook,
+        store,
+        cfg.pipeline(),
+        stored,
     )?)))
 }
 

@@ -5,7 +5,10 @@
 //! what differs lives in `sqlite.rs` and `postgres.rs`, with a migrations folder each.
 
 pub mod config;
+pub mod escalations;
+pub mod leader;
 pub mod postgres;
+pub mod signals;
 pub mod sqlite;
 
 use std::collections::HashMap;
@@ -79,6 +82,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite allows one writer: serialising writes in-process avoids lock-upgrade failures.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The SQLite file, for the daemon's lock beside it.
+    file: Option<std::path::PathBuf>,
 }
 
 /// Unix milliseconds.
@@ -178,10 +183,17 @@ impl Store {
                 Err(e) => return Err(e.into()),
             }
         }
+        let file = match backend {
+            Backend::Sqlite => real_url
+                .strip_prefix("sqlite://")
+                .map(|p| std::path::PathBuf::from(p.split('?').next().unwrap_or(p))),
+            Backend::Postgres => None,
+        };
         Ok(Store {
             pool,
             backend,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            file,
         })
     }
 

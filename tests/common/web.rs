@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 use vigie::classify::{Output, Sentiment, SentimentLabel};
 use vigie::config::Config;
 use vigie::core::model::NewMention;
-use vigie::escalate::store::Opening;
+use vigie::escalate::open::Opening;
 use vigie::store::Store;
 use vigie::web::users::Role;
 
@@ -156,9 +156,10 @@ impl WebApp {
             formal: formal.then(|| detector.identify(text)),
             dedup_key: Some(format!("mention:{id}")),
         };
-        let e = self
-            .store
-            .open_escalation(&o, &self.cfg.escalation, self.cfg.tz(), Utc::now())
+        let stage =
+            vigie::escalate::stage::Escalate::new(self.cfg.escalation.clone(), self.cfg.tz());
+        let e = stage
+            .open(&self.store, &o, Utc::now())
             .await
             .unwrap()
             .unwrap();

@@ -1,6 +1,7 @@
 //! Escalation states and the changes allowed between them:
 //! new → acknowledged → assigned → answered → closed, or dismissed (with a reason).
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where an escalation stands.
@@ -102,6 +103,58 @@ impl Action {
             Action::Dismiss => "dismiss",
         }
     }
+}
+
+/// An escalation as `vigie escalations --json` prints it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Escalation {
+    /// Id.
+    pub id: i64,
+    /// State.
+    pub state: State,
+    /// Severity.
+    pub severity: String,
+    /// Topic.
+    pub topic: Option<String>,
+    /// Why it was opened.
+    pub reason: String,
+    /// When.
+    pub opened_at: DateTime<Utc>,
+    /// Answer due.
+    pub due_at: DateTime<Utc>,
+    /// Past due and still open.
+    pub overdue: bool,
+    /// Who has it.
+    pub assignee: Option<String>,
+    /// Possible formal request.
+    pub formal_request: bool,
+    /// Elements found: name, address, email.
+    pub formal_elements: Vec<String>,
+    /// Formal requests: acknowledgement of registration due.
+    pub ack_due_at: Option<DateTime<Utc>>,
+    /// Formal requests: acknowledgement of receipt due.
+    pub receipt_due_at: Option<DateTime<Utc>>,
+    /// Formal requests: decision due.
+    pub decision_due_at: Option<DateTime<Utc>>,
+    /// Formal requests: when silence would count as acceptance.
+    pub silence_accept_at: Option<DateTime<Utc>>,
+    /// Mentions.
+    pub mention_ids: Vec<i64>,
+}
+
+/// One entry of an escalation's history.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Event {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// From (None when opened).
+    pub from: Option<String>,
+    /// To.
+    pub to: String,
+    /// Note.
+    pub note: Option<String>,
 }
 
 #[cfg(test)]

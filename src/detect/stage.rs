@@ -1,0 +1,115 @@
+//! The detect stage: the engine as the daemon runs it. Warmed from what the store says
+//! was already detected, it takes in classified mentions without a story (its durable
+//! cursor), then asks the windows what they say at `now`. Each batch's stories, signals
+//! and episode states land in one transaction, so a crash repeats nothing: on restart the
+//! engine is warmed again from exactly what was stored.
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+
+use super::crisis::SignalsConfig;
+use super::engine::Engine;
+use crate::core::signal::{Episode, Signal};
+use crate::store::signals::Detected;
+use crate::store::Store;
+
+/// Mentions taken in per transaction.
+const BATCH: i64 = 1000;
+
+/// The engine and its store.
+pub struct Detection {
+    /// The detectors.
+    pub engine: Engine,
+}
+
+impl Detection {
+    /// Builds the engine and warms it with the store's recent history as of `now`.
+    pub async fn start(
+        store: &Store,
+        mut engine: Engine,
+        cfg: &SignalsConfig,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Detection> {
+        let since = now - chrono::Duration::days(cfg.baseline_days as i64 + 1);
+        let mut rows = store.detected_counts(since);
+        while let Some(r) = rows.try_next().await? {
+            engine.warm(r.first_seen_at, &r.topics, r.negative);
+        }
+        drop(rows);
+        let horizon = now - chrono::Duration::from_std(cfg.story_horizon)?;
+        let mut rows = store.story_rows(horizon);
+        while let Some(r) = rows.try_next().await? {
+            engine.warm_story(
+                r.story,
+                r.simhash,
+                r.url.as_deref(),
+                &r.text,
+                r.first_seen_at,
+            );
+        }
+        drop(rows);
+        engine.episodes.extend(store.episodes().await?);
+        Ok(Detection { engine })
+    }
+
+    /// One round at `now`: takes in the classified mentions without a story (stories,
+    /// per-mention signals), evaluates the windows, stores signals and episodes. Returns
+    /// the new signals.
+    pub async fn round(
+        &mut self,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<Signal>> {
+        let mut out = Vec::new();
+        loop {
+            let batch = store.undetected(BATCH).await?;
+            if batch.is_empty() {
+                break;
+            }
+            let mut raised = Vec::new();
+            let mut d = Detected::default();
+            for m in &batch {
+                let (story, hash) = self.engine.story(m);
+                d.stories.push((m.id, story, hash));
+                raised.extend(self.engine.observe(m));
+            }
+            self.save(store, d, raised, now, &mut out).await?;
+        }
+        let raised = self.engine.tick(now);
+        self.save(store, Detected::default(), raised, now, &mut out)
+            .await?;
+        Ok(out)
+    }
+
+    async fn save(
+        &mut self,
+        store: &Store,
+        mut d: Detected,
+        raised: Vec<Signal>,
+        now: DateTime<Utc>,
+        out: &mut Vec<Signal>,
+    ) -> anyhow::Result<()> {
+        for s in &raised {
+            self.engine.dirty.insert(s.group_key.clone());
+        }
+        d.episodes = self
+            .engine
+            .dirty
+            .drain()
+            .map(|k| {
+                let e = self.engine.episodes.get(&k).copied().unwrap_or(Episode {
+                    raised_count: 1,
+                    open: true,
+                });
+                (k, e)
+            })
+            .collect();
+        d.signals = raised;
+        store.save_detected(&mut d, now).await?;
+        for s in &d.signals {
+            tracing::warn!(signal = s.id, kind = %s.kind, severity = %s.severity, "signal raised");
+        }
+        out.append(&mut d.signals);
+        Ok(())
+    }
+}
