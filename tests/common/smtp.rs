@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What the sink has received and how it should behave.
@@ -20,6 +20,12 @@ pub struct State {
     pub reject_rcpt: Mutex<Vec<String>>,
     /// Hold every new connection before the greeting (a server that hangs before any mail moves).
     pub stall: AtomicBool,
+    /// Milliseconds to wait, after a message is recorded, before answering 250 to its
+    /// end of DATA: a client killed meanwhile has had its message accepted by the server
+    /// without knowing it (the window where a resend is legitimate).
+    pub delay_250_ms: AtomicU64,
+    /// TCP connections accepted so far.
+    pub connections: AtomicUsize,
 }
 
 fn serve(stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
@@ -88,6 +94,10 @@ fn serve(stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
                 say("451 4.3.0 Try again later")?;
             } else {
                 state.messages.lock().unwrap().push(msg);
+                let delay = state.delay_250_ms.load(Ordering::SeqCst);
+                if delay > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(delay));
+                }
                 say("250 OK queued")?;
             }
         } else if cmd.starts_with("QUIT") {
@@ -108,6 +118,7 @@ pub fn start(port: u16) -> (Arc<State>, u16) {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let s = s.clone();
+            s.connections.fetch_add(1, Ordering::SeqCst);
             std::thread::spawn(move || serve(stream, s));
         }
     });
