@@ -38,6 +38,10 @@ enum Command {
         /// Poll every source once, process everything due, and exit.
         #[arg(long)]
         once: bool,
+        /// With --once: run the stages on a simulated clock set to this time (RFC 3339),
+        /// as `vigie replay` does; for checking replay against the daemon.
+        #[arg(long, requires = "once")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Validate a config file: exit 0, or print every problem and exit 1.
     CheckConfig {
@@ -461,10 +465,16 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
         ExitCode::from(2)
     };
     match cli.command {
-        Command::Run { config, once } => {
+        Command::Run { config, once, now } => {
             let cfg = load(&config)?;
             let shutdown = shutdown_on_signals();
-            vigie::runtime::run(cfg, once, shutdown).await.map_err(fail)
+            let clock = now.map_or_else(
+                vigie::core::clock::Clock::system,
+                vigie::core::clock::Clock::simulated,
+            );
+            vigie::runtime::run(cfg, once, clock, shutdown)
+                .await
+                .map_err(fail)
         }
         Command::CheckConfig { file } => {
             let cfg = load(&file)?;

@@ -116,7 +116,7 @@ async fn two_hundred_signals_of_one_story_in_five_minutes_give_at_most_three_ema
     let mut now = t0;
     while now <= t0 + Duration::minutes(5) {
         let seen: Vec<AlertSignal> = signals.iter().filter(|s| s.at <= now).cloned().collect();
-        dispatch(&store, &cfg, &seen, now, "example.org")
+        dispatch(&store, &cfg.notify(), &seen, now, "example.org")
             .await
             .unwrap();
         now += Duration::seconds(5);
@@ -180,7 +180,7 @@ to = ["security@example.org"]
         signal(4, now, Severity::Warning, "volume_spike", "story:4"),
         signal(5, now, Severity::Warning, "volume_spike", "story:5"),
     ];
-    let r = dispatch(&store, &cfg, &signals, now, "example.org")
+    let r = dispatch(&store, &cfg.notify(), &signals, now, "example.org")
         .await
         .unwrap();
     // comms and woordvoerder: 4 routable groups (info goes to nobody), cap 2 -> 2 alerts + 1 notice each;
@@ -188,7 +188,7 @@ to = ["security@example.org"]
     assert_eq!(r.alerts, 2 + 2 + 1, "{r:?}");
     assert_eq!(r.overflow, 2, "{r:?}");
     // Dispatching again in the same minute sends nothing new (state is in the database).
-    let again = dispatch(&store, &cfg, &signals, now, "example.org")
+    let again = dispatch(&store, &cfg.notify(), &signals, now, "example.org")
         .await
         .unwrap();
     assert_eq!((again.alerts, again.overflow), (0, 0), "{again:?}");

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod classification;
+pub mod clock;
 pub mod config;
 pub mod dedup;
 pub mod escalation;

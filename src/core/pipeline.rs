@@ -27,16 +27,18 @@ impl Pipeline {
 
     /// Turns an item into a mention, or None when it does not mention the institution.
     pub fn process(&self, item: &Item) -> Option<NewMention> {
+        let matched = self.matcher.check(&whole(item))?;
+        Some(self.mention(item, matched))
+    }
+
+    /// Turns an item into a mention whatever it says (`vigie replay`: recorded mentions
+    /// were matched when they were recorded).
+    pub fn mention(&self, item: &Item, matched: Vec<String>) -> NewMention {
         let title = text::collapse_ws(&item.title);
         let body = text::truncate(&item.text, MAX_TEXT);
-        let whole = if body.is_empty() {
-            title.clone()
-        } else {
-            format!("{title}\n{body}")
-        };
-        let matched = self.matcher.check(&whole)?;
+        let whole = whole(item);
         let id = self.language.identify(&whole, item.lang_hint.as_deref());
-        Some(NewMention {
+        NewMention {
             keys: dedup::keys(item),
             source: item.source.clone(),
             url: item.link.as_deref().and_then(dedup::canonical_link),
@@ -48,7 +50,18 @@ impl Pipeline {
             lang: id.lang,
             lang_confidence: id.confidence,
             matched,
-        })
+        }
+    }
+}
+
+/// Title and body as one text, as matching and language identification read it.
+fn whole(item: &Item) -> String {
+    let title = text::collapse_ws(&item.title);
+    let body = text::truncate(&item.text, MAX_TEXT);
+    if body.is_empty() {
+        title
+    } else {
+        format!("{title}\n{body}")
     }
 }
 

@@ -3,10 +3,11 @@
 
 use secrecy::SecretString;
 
-
 /// A credential the config names is not in the environment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("environment variable {var} is not set (it holds {what}); set it in the daemon's environment")]
+#[error(
+    "environment variable {var} is not set (it holds {what}); set it in the daemon's environment"
+)]
 pub struct MissingSecret {
     /// The variable named in the config.
     pub var: String,
@@ -40,12 +41,10 @@ impl EnvSecret {
 
     /// The value, or the error that names the variable to set.
     pub fn get(&self) -> Result<&SecretString, MissingSecret> {
-        self.value
-            .as_ref()
-            .ok_or_else(|| MissingSecret {
-                var: self.var.clone(),
-                what: self.what,
-            })
+        self.value.as_ref().ok_or_else(|| MissingSecret {
+            var: self.var.clone(),
+            what: self.what,
+        })
     }
 }
 

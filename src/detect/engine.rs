@@ -90,6 +90,18 @@ impl Engine {
         self.counts.add(&keys, at, negative);
     }
 
+    /// How far back the windows look: what a warm start must give back to `recent`.
+    pub fn recent_span(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.cfg.window.max(self.cfg.spike_window))
+            .unwrap_or(chrono::Duration::hours(1))
+    }
+
+    /// Gives back a past mention still inside the windows (warm start), without counting
+    /// it again or raising anything.
+    pub fn warm_recent(&mut self, m: Mention) {
+        self.recent.push_back(m);
+    }
+
     /// Remembers a past mention's story (warm start).
     pub fn warm_story(
         &mut self,
@@ -341,8 +353,7 @@ impl Engine {
     /// Evaluates the windows ending at `now`: volume spikes per topic and overall, the
     /// negative share, the crisis vocabulary.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Signal> {
-        let keep = chrono::Duration::from_std(self.cfg.window.max(self.cfg.spike_window))
-            .unwrap_or(chrono::Duration::hours(1));
+        let keep = self.recent_span();
         while self
             .recent
             .front()

@@ -48,6 +48,11 @@ impl Detection {
             );
         }
         drop(rows);
+        // The mentions still inside the windows, so a restart in the middle of a burst
+        // sees the whole burst.
+        for m in store.detected_since(now - engine.recent_span()).await? {
+            engine.warm_recent(m);
+        }
         engine.episodes.extend(store.episodes().await?);
         Ok(Detection { engine })
     }

@@ -12,8 +12,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
-use crate::sources::fetch::SourcesConfig;
+use crate::core::clock::Clock;
 use crate::core::pipeline::Pipeline;
+use crate::sources::fetch::SourcesConfig;
 use crate::sources::http::Http;
 use crate::sources::{BuildContext, Source, SourceError, SourceState};
 use crate::store::Store;
@@ -42,6 +43,8 @@ struct Shared {
     max_backoff: Duration,
     /// Wakes the classification stage when new mentions are stored.
     stored: Arc<Notify>,
+    /// When mentions are first seen: the system's time, or a simulated one.
+    clock: Clock,
 }
 
 /// The watch loop.
@@ -70,7 +73,12 @@ fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
 
 impl Watcher {
     /// Builds sources and pipeline from the config.
-    pub fn new(cfg: &SourcesConfig, store: Store, stored: Arc<Notify>) -> anyhow::Result<Watcher> {
+    pub fn new(
+        cfg: &SourcesConfig,
+        store: Store,
+        stored: Arc<Notify>,
+        clock: Clock,
+    ) -> anyhow::Result<Watcher> {
         let ctx = BuildContext {
             http: Http::new(&cfg.fetch)?,
             base: cfg.base.clone(),
@@ -88,6 +96,7 @@ impl Watcher {
                 pipeline: cfg.pipeline(),
                 max_backoff: cfg.fetch.max_backoff,
                 stored,
+                clock,
             }),
             sources,
             concurrency: cfg.fetch.concurrency,
@@ -266,7 +275,7 @@ async fn poll_source(
                 .filter_map(|i| shared.pipeline.process(i))
                 .collect();
             report.matched = mentions.len();
-            match shared.store.ingest(&mentions, Utc::now()).await {
+            match shared.store.ingest(&mentions, shared.clock.now()).await {
                 Ok(done) => {
                     report.new = done.iter().filter(|d| d.new).count();
                     if poll.etag.is_some() || poll.last_modified.is_some() || !poll.not_modified {

@@ -10,16 +10,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
+use super::config::{NotifyConfig, Recipient};
 use super::i18n::{self, Catalog};
-use super::outbox::{enqueue_on, Email};
 use super::post::Post;
 use super::route::{in_quiet_hours, parse_quiet_hours, Route, RouteKey, Severity};
-use super::config::{NotifyConfig, Recipient};
 use crate::core::config::humantime_serde_compat;
 use crate::core::model::Mention;
-use crate::store::{ms, Store};
+use crate::store::outbox::Email;
+use crate::store::Store;
 
 /// `[alerts]`
 #[derive(Debug, Clone, Deserialize)]
@@ -185,10 +184,8 @@ pub fn recipients_for<'a>(
     out
 }
 
-struct GroupState {
-    last_sent_at: DateTime<Utc>,
-    last_signal_id: i64,
-}
+/// Recipient → group → the signals it would get.
+type Plan<'a> = BTreeMap<String, BTreeMap<String, Vec<&'a AlertSignal>>>;
 
 /// Looks at recent signals and queues the alert e-mails that are due now.
 pub async fn dispatch(
@@ -221,9 +218,7 @@ pub async fn dispatch(
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
-
-    // recipient -> group -> signals
-    let mut plan: BTreeMap<String, BTreeMap<String, Vec<&AlertSignal>>> = BTreeMap::new();
+    let mut plan: Plan = BTreeMap::new();
     for s in signals {
         let ev: Vec<&Mention> = s.evidence.iter().filter_map(|i| mentions.get(i)).collect();
         let langs: Vec<String> = ev.iter().map(|m| m.lang.clone()).collect();
@@ -236,35 +231,52 @@ pub async fn dispatch(
                 .push(s);
         }
     }
-    let catalog = Catalog::builtin();
-    let _g = store.write_guard().await;
+    let ctx = Context {
+        cfg,
+        mentions: &mentions,
+        catalog: Catalog::builtin(),
+        tz,
+        now,
+        domain,
+    };
     for (email, groups) in plan {
         let r = cfg
             .recipients
             .iter()
             .find(|r| r.email == email)
             .expect("planned from the config");
-        let mut tx = store.pool().begin().await?;
-        let hour_ago = ms(now - chrono::Duration::hours(1));
-        let mut sent_last_hour: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'alert' AND to_email = $1 AND created_at > $2")
-            .bind(email.clone())
-            .bind(hour_ago)
-            .fetch_one(&mut *tx)
+        ctx.queue_for(store, r, groups, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// What one dispatch round shares between its recipients.
+struct Context<'a> {
+    cfg: &'a NotifyConfig,
+    mentions: &'a HashMap<i64, Mention>,
+    catalog: Catalog,
+    tz: Tz,
+    now: DateTime<Utc>,
+    domain: &'a str,
+}
+
+impl Context<'_> {
+    /// Queues what is due for one recipient, in one transaction with its group states.
+    async fn queue_for(
+        &self,
+        store: &Store,
+        r: &Recipient,
+        groups: BTreeMap<String, Vec<&AlertSignal>>,
+        report: &mut Dispatched,
+    ) -> anyhow::Result<()> {
+        let (cfg, now) = (self.cfg, self.now);
+        let mut tx = store.begin_alerts().await?;
+        let mut sent_last_hour = tx
+            .alerts_since(&r.email, now - chrono::Duration::hours(1))
             .await?;
         let mut held = 0;
         for (group, sigs) in groups {
-            let row = sqlx::query("SELECT last_sent_at, last_signal_id FROM alert_groups WHERE recipient = $1 AND group_key = $2")
-                .bind(email.clone())
-                .bind(group.clone())
-                .fetch_optional(&mut *tx)
-                .await?;
-            let state = match row {
-                Some(row) => Some(GroupState {
-                    last_sent_at: crate::store::from_ms(row.try_get(0)?),
-                    last_signal_id: row.try_get(1)?,
-                }),
-                None => None,
-            };
+            let state = tx.group(&r.email, &group).await?;
             let newest = sigs.iter().map(|s| s.id).max().unwrap_or(0);
             let first_at = sigs.iter().map(|s| s.at).min().unwrap_or(now);
             let due = match &state {
@@ -292,50 +304,57 @@ pub async fn dispatch(
                     .collect(),
                 None => sigs.clone(),
             };
-            let mut email_msg = render(cfg, r, &fresh, state.is_some(), &mentions, &catalog, tz)?;
+            let update = state.is_some();
+            let mut email = render(
+                cfg,
+                r,
+                &fresh,
+                update,
+                self.mentions,
+                &self.catalog,
+                self.tz,
+            )?;
             // Keyed, so that two rounds racing over the same signals queue it once.
-            email_msg.dedup_key = Some(format!("alert:{}:{group}:{newest}", email.to_lowercase()));
-            enqueue_on(&mut tx, &email_msg, domain, now).await?;
-            sqlx::query(
-                "INSERT INTO alert_groups (recipient, group_key, last_sent_at, last_signal_id, sent_count) VALUES ($1, $2, $3, $4, 1) \
-                 ON CONFLICT (recipient, group_key) DO UPDATE SET last_sent_at = excluded.last_sent_at, last_signal_id = excluded.last_signal_id, \
-                 sent_count = alert_groups.sent_count + 1",
-            )
-            .bind(email.clone())
-            .bind(group.clone())
-            .bind(ms(now))
-            .bind(newest)
-            .execute(&mut *tx)
-            .await?;
+            email.dedup_key = Some(format!("alert:{}:{group}:{newest}", r.email.to_lowercase()));
+            tx.enqueue(&email, self.domain, now).await?;
+            tx.sent(&r.email, &group, now, newest).await?;
             sent_last_hour += 1;
             report.alerts += 1;
         }
-        if held > 0 {
-            // One notice per recipient and clock hour; the held groups go out when the hour allows.
-            let bucket = now.format("%Y-%m-%dT%H").to_string();
-            let t = catalog.strings(&r.language);
-            let line = catalog.t(&r.language, "more_alerts", &[("n", &held.to_string())]);
-            let notice = Email {
-                kind: "overflow".into(),
-                dedup_key: Some(format!("overflow:{bucket}:{}", email.to_lowercase())),
-                to_name: r.name.clone(),
-                to_email: r.email.clone(),
-                subject: format!("[vigie] {}", line),
-                text: format!("{line}\n\n--\n{}", t["alert_footer"]),
-                html: format!(
-                    "<p>{}</p><p style=\"font-size:11px;color:#6b7280\">{}</p>",
-                    html_escape::encode_text(&line),
-                    html_escape::encode_text(&t["alert_footer"])
-                ),
-                inline_png: None,
-            };
-            if enqueue_on(&mut tx, &notice, domain, now).await?.is_some() {
-                report.overflow += 1;
-            }
+        if held > 0
+            && tx
+                .enqueue(&self.overflow(r, held), self.domain, now)
+                .await?
+                .is_some()
+        {
+            report.overflow += 1;
         }
         tx.commit().await?;
+        Ok(())
     }
-    Ok(report)
+
+    /// One notice per recipient and clock hour; the held groups go out when the hour allows.
+    fn overflow(&self, r: &Recipient, held: usize) -> Email {
+        let bucket = self.now.format("%Y-%m-%dT%H").to_string();
+        let t = self.catalog.strings(&r.language);
+        let line = self
+            .catalog
+            .t(&r.language, "more_alerts", &[("n", &held.to_string())]);
+        Email {
+            kind: "overflow".into(),
+            dedup_key: Some(format!("overflow:{bucket}:{}", r.email.to_lowercase())),
+            to_name: r.name.clone(),
+            to_email: r.email.clone(),
+            subject: format!("[vigie] {}", line),
+            text: format!("{line}\n\n--\n{}", t["alert_footer"]),
+            html: format!(
+                "<p>{}</p><p style=\"font-size:11px;color:#6b7280\">{}</p>",
+                html_escape::encode_text(&line),
+                html_escape::encode_text(&t["alert_footer"])
+            ),
+            inline_png: None,
+        }
+    }
 }
 
 fn render(

@@ -5,16 +5,15 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
 
-use super::i18n::{self, Catalog};
-use super::outbox::Email;
-use super::post::Post;
 use super::config::NotifyConfig;
+use super::i18n::Catalog;
 use crate::core::classification::SentimentLabel;
 use crate::core::model::Mention;
+use crate::store::outbox::Email;
 use crate::store::Store;
 
+pub use super::digest_view::{render, MisinfoLine, Rendered, SignalLine};
 pub use crate::core::calendar::local_time as due_at;
 
 /// The local date whose digest should go out at `now`, if its time has come.
@@ -27,38 +26,6 @@ pub fn due_today(now: DateTime<Utc>, at: NaiveTime, tz: Tz) -> Option<NaiveDate>
 pub fn local_day(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = |d: NaiveDate| due_at(d, NaiveTime::MIN, tz);
     (start(date), start(date + Duration::days(1)))
-}
-
-#[derive(Debug, Serialize, Clone)]
-struct Count {
-    name: String,
-    count: String,
-}
-
-/// A signal line for the digest (filled from the signals stage).
-#[derive(Debug, Serialize, Clone)]
-pub struct SignalLine {
-    /// Localised severity.
-    pub severity: String,
-    /// Colour of the severity bar.
-    pub colour: String,
-    /// Story or topic.
-    pub title: String,
-    /// Why it fired, with figures.
-    pub reason: String,
-}
-
-/// A known false claim seen yesterday, with its approved answer.
-#[derive(Debug, Serialize, Clone)]
-pub struct MisinfoLine {
-    /// The claim.
-    pub claim: String,
-    /// Mentions that matched it.
-    pub count: usize,
-    /// Approved answer in the reader's language.
-    pub answer: String,
-    /// Reference page.
-    pub link: Option<String>,
 }
 
 /// Figures of one day, independent of the reader's language.
@@ -113,7 +80,11 @@ pub struct DayClaim {
 }
 
 /// Gathers the figures of `date` (a local day) and the 7 days before it.
-pub async fn figures(store: &Store, cfg: &NotifyConfig, date: NaiveDate) -> anyhow::Result<DayFigures> {
+pub async fn figures(
+    store: &Store,
+    cfg: &NotifyConfig,
+    date: NaiveDate,
+) -> anyhow::Result<DayFigures> {
     let tz: Tz = cfg
         .digest
         .timezone
@@ -201,186 +172,6 @@ pub async fn figures(store: &Store, cfg: &NotifyConfig, date: NaiveDate) -> anyh
         overdue,
         signals,
         misinfo: Vec::new(),
-    })
-}
-
-fn top_counts<'a>(items: impl Iterator<Item = &'a str>, lang: &str, n: usize) -> Vec<Count> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in items {
-        *counts.entry(i).or_default() += 1;
-    }
-    let mut v: Vec<(&str, usize)> = counts.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    v.into_iter()
-        .take(n)
-        .map(|(name, c)| Count {
-            name: name.to_string(),
-            count: i18n::number(c as i64, lang),
-        })
-        .collect()
-}
-
-/// A rendered digest.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    /// Subject line.
-    pub subject: String,
-    /// Plain text.
-    pub text: String,
-    /// HTML (the chart referenced as `cid:chart`).
-    pub html: String,
-    /// The chart.
-    pub png: Option<Vec<u8>>,
-}
-
-/// Renders the digest for a reader of `lang`.
-pub fn render(
-    f: &DayFigures,
-    cfg: &NotifyConfig,
-    lang: &str,
-    catalog: &Catalog,
-) -> anyhow::Result<Rendered> {
-    let t = catalog.strings(lang);
-    let total = f.mentions.len();
-    let prev: Vec<usize> = f.daily.iter().take(7).map(|d| d.1).collect();
-    let avg7 = prev.iter().sum::<usize>() as f64 / prev.len().max(1) as f64;
-    let delta = if avg7 > 0.0 {
-        (total as f64 - avg7) / avg7
-    } else {
-        0.0
-    };
-    let share = |n: usize| {
-        if total == 0 {
-            0.0
-        } else {
-            n as f64 / total as f64
-        }
-    };
-    let topic_names: BTreeMap<&str, String> = cfg
-        .topics
-        .iter()
-        .map(|tp| {
-            (
-                tp.id.as_str(),
-                tp.labels
-                    .get(lang)
-                    .cloned()
-                    .unwrap_or_else(|| tp.id.clone()),
-            )
-        })
-        .collect();
-    let topic_ids: Vec<&str> = f
-        .mentions
-        .iter()
-        .flat_map(|m| m.topics.iter().flatten().map(|t| t.id.as_str()))
-        .collect();
-    let topics: Vec<Count> = top_counts(topic_ids.into_iter(), lang, 6)
-        .into_iter()
-        .map(|c| Count {
-            name: topic_names.get(c.name.as_str()).cloned().unwrap_or(c.name),
-            count: c.count,
-        })
-        .collect();
-    let neg_trend: Vec<String> = f
-        .daily
-        .iter()
-        .map(|(_, n, neg)| {
-            if *n == 0 {
-                "–".into()
-            } else {
-                i18n::percent(*neg as f64 / *n as f64, lang)
-            }
-        })
-        .collect();
-    let top: Vec<Post> = f
-        .mentions
-        .iter()
-        .take(8)
-        .map(|m| Post::of(m, lang, t))
-        .collect();
-    let severity_colour = |s: &str| match s {
-        "critical" => "#b91c1c",
-        "warning" => "#d97706",
-        _ => "#2563eb",
-    };
-    let signals: Vec<SignalLine> = f
-        .signals
-        .iter()
-        .map(|x| SignalLine {
-            severity: t
-                .get(&format!("severity_{}", x.severity))
-                .cloned()
-                .unwrap_or_else(|| x.severity.clone()),
-            colour: severity_colour(&x.severity).into(),
-            title: x.title.clone(),
-            reason: i18n::reason(catalog, lang, &x.kind, &x.figures, &x.reason),
-        })
-        .collect();
-    let misinfo: Vec<MisinfoLine> = f
-        .misinfo
-        .iter()
-        .map(|c| MisinfoLine {
-            claim: c.claim.clone(),
-            count: c.count,
-            answer: c
-                .answers
-                .get(lang)
-                .or_else(|| c.answers.get("en"))
-                .cloned()
-                .unwrap_or_default(),
-            link: c.link.clone(),
-        })
-        .collect();
-    let date_long = i18n::long_date(f.date, lang);
-    let subject = catalog.t(
-        lang,
-        "digest_subject",
-        &[("name", &cfg.institution), ("date", &date_long)],
-    );
-    let day_names: Vec<&str> = t["day_names"].split(',').collect();
-    let caption = f
-        .daily
-        .iter()
-        .map(|(d, n, _)| {
-            use chrono::Datelike;
-            format!(
-                "{} {}",
-                day_names
-                    .get(d.weekday().num_days_from_monday() as usize)
-                    .unwrap_or(&"?"),
-                i18n::number(*n as i64, lang)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" · ");
-    let chart_alt = format!("{}: {}", t["chart_alt"], caption);
-    let png = super::chart::volume_and_negative(&f.daily).ok();
-    let ctx = minijinja::context! {
-        lang, t, subject, institution => cfg.institution.clone(), date_long,
-        volume => i18n::number(total as i64, lang),
-        avg7 => i18n::number(avg7.round() as i64, lang),
-        delta => format!("{}{}", if delta >= 0.0 { "+" } else { "" }, i18n::percent(delta, lang)),
-        delta_colour => if delta > 0.5 { "#b91c1c" } else { "#4b5563" },
-        neg_share => i18n::percent(share(f.sentiment[0]), lang),
-        neu_share => i18n::percent(share(f.sentiment[1]), lang),
-        pos_share => i18n::percent(share(f.sentiment[2]), lang),
-        neg_trend => neg_trend.join(" → "),
-        has_chart => png.is_some(), chart_alt, chart_caption => caption,
-        top, topics,
-        languages => top_counts(f.mentions.iter().map(|m| m.lang.as_str()), lang, 5),
-        sources => top_counts(f.mentions.iter().map(|m| m.source.as_str()), lang, 6),
-        signals, misinfo, dead => f.dead_letters,
-        open_escalations => f.escalations.0, overdue_count => f.escalations.1, formal_count => f.escalations.2,
-        overdue => f.overdue.iter().take(10).map(|(id, reason, due)| minijinja::context! { id, reason, due => i18n::date_time(*due, cfg.tz, lang) }).collect::<Vec<_>>(),
-    };
-    let env = super::templates::environment();
-    let html = env.get_template("digest.html")?.render(&ctx)?;
-    let text = env.get_template("digest.txt")?.render(&ctx)?;
-    Ok(Rendered {
-        subject,
-        text,
-        html,
-        png,
     })
 }
 

@@ -7,8 +7,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::outbox::Claimed;
 use crate::notify::config::Smtp;
+use crate::store::outbox::Claimed;
 
 /// Why a send failed, and whether trying again can help.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,6 @@
 //! sender delivers them. Each stage reads its own durable cursor, so the in-process
 //! wake-ups below only make things happen sooner; none is needed for correctness.
 
-pub mod clock;
 pub mod replay;
 mod tasks;
 
@@ -21,7 +20,7 @@ use crate::notify::email::Mailer;
 use crate::notify::sender::SenderConfig;
 use crate::store::Store;
 
-pub use clock::Clock;
+pub use crate::core::clock::Clock;
 
 /// Opens the configured store (creating and migrating it).
 pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
@@ -61,12 +60,18 @@ pub fn mail(cfg: &Config) -> anyhow::Result<Option<Mail>> {
 }
 
 /// `vigie run`: the daemon until `shutdown`, or one round of every stage with `once`.
-pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
+/// `clock` is the system's, or a simulated one (`vigie run --once --now`, for replay
+/// checks and tests).
+pub async fn run(
+    cfg: Config,
+    once: bool,
+    clock: Clock,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let store = open_store(&cfg).await?;
     // One daemon per SQLite file; PostgreSQL shares the work between instances.
     let _lock = store.lock_daemon()?;
     let mail = mail(&cfg)?;
-    let clock = Clock::system();
     // Bind before anything runs, so a port in use stops the start with a clear error.
     let web = match &cfg.web {
         Some(w) if !once => Some(
@@ -85,7 +90,13 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
         }
         flow.run(web, shutdown.clone()).await
     };
-    store.close().await;
+    // A task left behind at shutdown may still hold a connection: do not wait for it.
+    if tokio::time::timeout(std::time::Duration::from_secs(2), store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database pool did not close in time");
+    }
     info!("stopped");
     result
 }

@@ -15,8 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::Clock;
 use crate::classify::stage::Stage;
 use crate::config::Config;
-use crate::core::language::LanguageId;
-use crate::core::model::NewMention;
+use crate::core::model::{Item, NewMention};
 use crate::core::signal::Signal;
 use crate::detect::engine::Engine;
 use crate::detect::stage::Detection;
@@ -123,7 +122,6 @@ pub async fn replay(
     out: &mut dyn Write,
 ) -> anyhow::Result<ReplayReport> {
     let started = std::time::Instant::now();
-    let langs = LanguageId::new(&cfg.institution.languages);
     let step = chrono::Duration::from_std(step.max(Duration::from_secs(1)))?;
     let (Some(first), Some(last)) = (records.first(), records.last()) else {
         return Ok(report(0, skipped, 0, 0, started));
@@ -142,34 +140,30 @@ pub async fn replay(
     let engine = Engine::new(&cfg.signals, cfg.tz(), load_knowledge(cfg)?)?;
     let mut detection = Detection::start(store, engine, &cfg.signals, clock.now()).await?;
     let escalate = Escalate::new(cfg.escalation.clone(), cfg.tz());
+    let pipeline = cfg.sources().pipeline();
     let mut record_of: HashMap<i64, usize> = HashMap::new();
     let mut raised: Vec<Signal> = Vec::new();
     let mut next = 0;
     while t <= end {
+        // As the daemon polling every `step`: what was published since the last poll is
+        // first seen now, then classified, detected and escalated by the same stages.
         clock.set(t);
         let from = next;
         while next < records.len() && records[next].published_at <= t {
-            // Stored as first seen when published: the same instant gets one transaction.
-            let at = records[next].published_at;
-            let group_start = next;
-            while next < records.len() && records[next].published_at == at {
-                next += 1;
-            }
-            let batch: Vec<NewMention> = records[group_start..next]
-                .iter()
-                .map(|r| new_mention(r, &langs))
-                .collect();
-            for (i, g) in store.ingest(&batch, at).await?.iter().enumerate() {
-                record_of.entry(g.id).or_insert(group_start + i);
-            }
+            next += 1;
         }
         if next > from {
+            let batch: Vec<NewMention> = records[from..next]
+                .iter()
+                .map(|r| pipeline.mention(&item(r), vec![]))
+                .collect();
+            for (i, g) in store.ingest(&batch, t).await?.iter().enumerate() {
+                record_of.entry(g.id).or_insert(from + i);
+            }
             classify.drain().await?;
         }
-        let signals = detection.round(store, clock.now()).await?;
-        if next > from || !signals.is_empty() {
-            escalate.round(store, clock.now()).await?;
-        }
+        let signals = detection.round(store, t).await?;
+        escalate.round(store, t).await?;
         raised.extend(signals);
         t += step;
     }
@@ -205,24 +199,22 @@ pub async fn replay(
     ))
 }
 
-fn new_mention(r: &Record, langs: &LanguageId) -> NewMention {
-    let id = langs.identify(&r.text, r.lang.as_deref());
-    let source = r.source.clone().unwrap_or_else(|| "replay".into());
-    NewMention {
-        keys: vec![format!("replay:{}", r.id)],
-        source,
-        url: r.url.clone(),
-        title: r
-            .title
-            .clone()
-            .unwrap_or_else(|| r.text.chars().take(120).collect()),
-        text: r.text.clone(),
+/// A recorded mention as a source would have delivered it.
+fn item(r: &Record) -> Item {
+    let (title, text) = match &r.title {
+        Some(title) => (title.clone(), r.text.clone()),
+        None => (r.text.clone(), String::new()),
+    };
+    Item {
+        source: r.source.clone().unwrap_or_else(|| "replay".into()),
+        guid: Some(r.id.clone()),
+        link: r.url.clone(),
+        title,
+        text,
+        published_at: Some(r.published_at),
         author: r.author.clone(),
         reach: r.reach,
-        published_at: Some(r.published_at),
-        lang: id.lang,
-        lang_confidence: id.confidence,
-        matched: vec![],
+        lang_hint: r.lang.clone(),
     }
 }
 

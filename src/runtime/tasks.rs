@@ -67,7 +67,12 @@ impl Flow {
         clock: Clock,
     ) -> anyhow::Result<Flow> {
         let wakes = Wakes::default();
-        let watcher = Watcher::new(&cfg.sources(), store.clone(), wakes.stored.clone())?;
+        let watcher = Watcher::new(
+            &cfg.sources(),
+            store.clone(),
+            wakes.stored.clone(),
+            clock.clone(),
+        )?;
         let classify = Stage::new(
             store.clone(),
             super::start_classifier(cfg)?,

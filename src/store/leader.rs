@@ -18,7 +18,7 @@ use sqlx::Connection;
 use super::{Backend, Store, StoreError};
 
 /// The advisory lock key of the singleton stages ("vigie" in ASCII).
-const LEADER_KEY: i64 = 0x7669_6769_65;
+const LEADER_KEY: i64 = 0x0076_6967_6965;
 
 /// Held by the one daemon of an SQLite database, until dropped.
 #[derive(Debug)]

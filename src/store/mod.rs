@@ -4,9 +4,11 @@
 //! `$n` parameters, `ON CONFLICT`, `RETURNING`, partial indexes, are common to both);
 //! what differs lives in `sqlite.rs` and `postgres.rs`, with a migrations folder each.
 
+pub mod alerts;
 pub mod config;
 pub mod escalations;
 pub mod leader;
+pub mod outbox;
 pub mod postgres;
 pub mod signals;
 pub mod sqlite;

@@ -263,6 +263,16 @@ impl Store {
         .await
     }
 
+    /// Detected mentions first seen at or after `since`, oldest first (at most 100,000).
+    pub async fn detected_since(&self, since: DateTime<Utc>) -> Result<Vec<Mention>, StoreError> {
+        self.mentions_where(
+            "WHERE story_id IS NOT NULL AND first_seen_at >= $1 ORDER BY first_seen_at, id LIMIT $2",
+            ms(since),
+            100_000,
+        )
+        .await
+    }
+
     /// Detected mentions first seen at or after `since`, in id order, streamed (a million
     /// stored mentions must not become a million rows in memory).
     pub fn detected_counts(

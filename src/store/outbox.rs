@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::store::{from_ms, ms, Backend, Store, StoreError};
+use super::{from_ms, ms, Backend, Store, StoreError};
 
 /// An e-mail to send, fully rendered.
 #[derive(Debug, Clone, PartialEq)]
