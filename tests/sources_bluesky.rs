@@ -41,7 +41,7 @@ fn event(i: usize) -> String {
     match i % 3 {
         0 => post(&format!("Le SPF Finances ne répond plus ({i})"), "fr"),
         1 => post("Quel beau temps à Namur", "fr"),
-        _ if i % 2 == 0 => post("SPF Finances 税金", "ja"),
+        _ if i.is_multiple_of(2) => post("SPF Finances 税金", "ja"),
         _ => serde_json::json!({"did": did, "time_us": time(i), "kind": "commit",
             "commit": {"rev": "r", "operation": "delete", "collection": "app.bsky.feed.post", "rkey": "old"}})
         .to_string(),
