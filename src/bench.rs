@@ -11,6 +11,8 @@ use crate::matching::Matcher;
 use crate::pipeline::Pipeline;
 use crate::store::Store;
 
+pub mod once;
+
 const TITLES: &[&str] = &[
     "MyTax en panne le jour de la date limite",
     "Storing bij MyTax: aangifte onmogelijk",
