@@ -13,6 +13,8 @@ cargo build --release -q
 BIN="${CARGO_TARGET_DIR:-target}/release/vigie"
 echo "== ingest (1,000-item feed): vigie vs Python feedparser"
 "$BIN" bench ingest --items 1000 --rounds 20 --python "$VENV/bin/python"
+echo "== vigie run --once end to end (5,000-item feed, 1,000 matching, lexicon, new SQLite) vs feedparser's parse"
+"$BIN" bench once --items 5000 --matching 1000 --rounds 15 --python "$VENV/bin/python"
 echo "== lexicon backend"
 "$BIN" bench lexicon --texts 200000
 echo "== Bluesky Jetstream: decode + filter, and end to end over a local WebSocket, one core"

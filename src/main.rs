@@ -330,6 +330,28 @@ enum BenchWhat {
         #[arg(long, default_value = "benches/feedparser_bench.py")]
         script: PathBuf,
     },
+    /// `vigie run --once` end to end (the real binary, a new SQLite database per round) on a
+    /// generated feed; optionally Python feedparser parsing the same file.
+    Once {
+        /// Items in the feed.
+        #[arg(long, default_value_t = 5000)]
+        items: usize,
+        /// Items that mention the institution.
+        #[arg(long, default_value_t = 1000)]
+        matching: usize,
+        /// Runs, each on a new database.
+        #[arg(long, default_value_t = 10)]
+        rounds: usize,
+        /// Keep the feed, configs and databases in this folder (default: a temporary one).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Python interpreter with feedparser installed.
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// The feedparser benchmark script.
+        #[arg(long, default_value = "benches/feedparser_bench.py")]
+        script: PathBuf,
+    },
     /// Bert backend throughput and peak memory on texts from a JSON-lines file
     /// (compare: benches/transformers_bench.py, same arguments).
     #[cfg(feature = "bert")]
@@ -499,6 +521,29 @@ async fn real_main(cli: Cli) -> Result<(), ExitCode> {
                         .await
                         .map_err(fail)?,
                 ),
+                BenchWhat::Once {
+                    items,
+                    matching,
+                    rounds,
+                    dir,
+                    python,
+                    script,
+                } => {
+                    let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
+                    serde_json::to_string_pretty(
+                        &vigie::bench::once::once(
+                            &exe,
+                            items,
+                            matching,
+                            rounds,
+                            dir.as_deref(),
+                            python.as_deref(),
+                            &script,
+                        )
+                        .await
+                        .map_err(fail)?,
+                    )
+                }
                 #[cfg(feature = "bert")]
                 BenchWhat::Bert {
                     models,

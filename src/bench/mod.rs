@@ -14,6 +14,8 @@ use crate::core::matching::Matcher;
 use crate::core::pipeline::Pipeline;
 use crate::store::Store;
 
+pub mod once;
+
 const TITLES: &[&str] = &[
     "MyTax en panne le jour de la date limite",
     "Storing bij MyTax: aangifte onmogelijk",

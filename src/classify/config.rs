@@ -14,7 +14,7 @@ pub struct ClassifierConfig {
     /// "lexicon" (default, no libtorch) or "bert" (cargo feature `bert`).
     #[serde(default = "default_backend")]
     pub backend: String,
-    /// Largest batch handed to the model.
+    /// Largest batch handed to the model (bert; the lexicon backend takes its own, 500).
     #[serde(default = "default_batch")]
     pub batch_size: usize,
     /// Longest wait to fill a batch, e.g. "200ms".

@@ -52,4 +52,10 @@ pub trait Classifier: Send {
     fn embed(&mut self, _texts: &[String]) -> Option<Result<Vec<Vec<f32>>, ClassifyError>> {
         None
     }
+
+    /// Mentions per batch (and so per transaction of results) this backend prefers;
+    /// `None`: `[classifier] batch_size`, what a model runs at once (bert).
+    fn preferred_batch(&self) -> Option<usize> {
+        None
+    }
 }

@@ -26,6 +26,7 @@ struct Job {
 pub struct Worker {
     tx: std::sync::mpsc::SyncSender<Job>,
     model_id: String,
+    preferred_batch: Option<usize>,
     keyword_topics: Arc<Vec<(String, Matcher)>>,
 }
 
@@ -34,6 +35,7 @@ impl Worker {
     /// onto any text their keywords match, with score 1.0, whatever the backend says.
     pub fn spawn(mut classifier: Box<dyn Classifier>, topics: &[Topic]) -> Worker {
         let model_id = classifier.model_id();
+        let preferred_batch = classifier.preferred_batch();
         // One batch queued while one runs: enough to keep the model busy, no more.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(1);
         std::thread::Builder::new()
@@ -57,6 +59,7 @@ impl Worker {
         Worker {
             tx,
             model_id,
+            preferred_batch,
             keyword_topics: Arc::new(keyword_topics),
         }
     }
@@ -64,6 +67,11 @@ impl Worker {
     /// Name and version of the models, stored with each result.
     pub fn model_id(&self) -> &str {
         &self.model_id
+    }
+
+    /// The backend's own batch size, when it has one (see [`Classifier::preferred_batch`]).
+    pub fn preferred_batch(&self) -> Option<usize> {
+        self.preferred_batch
     }
 
     /// Classifies a batch on the model thread; outputs are in input order.
@@ -117,8 +125,10 @@ pub struct Stage {
 }
 
 impl Stage {
-    /// `batch_size` and `max_wait` come from `[classifier]`.
+    /// `batch_size` and `max_wait` come from `[classifier]`; a backend with a batch size
+    /// of its own (the lexicon's) uses that instead of `batch_size`.
     pub fn new(store: Store, worker: Worker, batch_size: usize, max_wait: Duration) -> Stage {
+        let batch_size = worker.preferred_batch().unwrap_or(batch_size);
         Stage {
             store,
             worker,

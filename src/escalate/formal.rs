@@ -39,28 +39,37 @@ impl Identification {
     }
 }
 
-/// Compiled patterns (build once, reuse).
-#[derive(Debug, Clone)]
-pub struct Detector {
+/// The fr/nl/en patterns. Compiled on first use, once per process (some 50 ms of CPU:
+/// the Unicode classes make large automata), so a start-up never waits for them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Detector;
+
+#[derive(Debug)]
+struct Patterns {
     email: Regex,
     street: Vec<Regex>,
     postcode: Regex,
     name: Vec<Regex>,
 }
 
+fn patterns() -> &'static Patterns {
+    static PATTERNS: std::sync::LazyLock<Patterns> = std::sync::LazyLock::new(Patterns::new);
+    &PATTERNS
+}
+
 const NAME: &str = r"(\p{Lu}[\p{Ll}'’-]+(?:[ -](?:de|du|des|van|der|den|von|le|la|d'|De|Van|Von|Le|La))*[ -]\p{Lu}[\p{L}'’-]+)";
 
-impl Default for Detector {
-    fn default() -> Self {
-        Self::new()
+impl Detector {
+    /// The detector (its patterns are compiled on first use).
+    pub fn new() -> Detector {
+        Detector
     }
 }
 
-impl Detector {
-    /// Builds the fr/nl/en patterns.
-    pub fn new() -> Detector {
+impl Patterns {
+    fn new() -> Patterns {
         let r = |s: &str| Regex::new(s).expect("static pattern");
-        Detector {
+        Patterns {
             email: r(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b"),
             street: vec![
                 // fr: "12 rue de la Loi", "rue de la Loi 16", "avenue Louise, 54"
@@ -83,19 +92,28 @@ impl Detector {
             ],
         }
     }
+}
+
+impl Detector {
+    /// What [`Detector::identify`] finds, when it is a possible formal request. Cheap on
+    /// the texts most mentions are: without an `@` there is no e-mail address.
+    pub fn formal_request(&self, text: &str) -> Option<Identification> {
+        if !text.contains('@') {
+            return None;
+        }
+        Some(self.identify(text)).filter(Identification::is_formal_request)
+    }
 
     /// Looks for a name, a postal address and an e-mail address.
     pub fn identify(&self, text: &str) -> Identification {
-        let email = self.email.find(text).map(|m| m.as_str().to_string());
-        let street = self
+        let p = patterns();
+        let email = p.email.find(text).map(|m| m.as_str().to_string());
+        let street = p
             .street
             .iter()
             .find_map(|r| r.find(text))
             .map(|m| m.as_str().trim().to_string());
-        let postcode = self
-            .postcode
-            .find(text)
-            .map(|m| m.as_str().trim().to_string());
+        let postcode = p.postcode.find(text).map(|m| m.as_str().trim().to_string());
         // An address is a street with a number AND a postcode with a town.
         let address = match (street, postcode) {
             (Some(s), Some(p)) => Some(if s.contains(&p) {
@@ -105,7 +123,7 @@ impl Detector {
             }),
             _ => None,
         };
-        let name = self
+        let name = p
             .name
             .iter()
             .find_map(|r| r.captures(text))
@@ -124,7 +142,7 @@ impl Detector {
     /// not see personal data.
     pub fn redact(&self, text: &str) -> String {
         let id = self.identify(text);
-        let mut out = self
+        let mut out = patterns()
             .email
             .replace_all(text, |c: &regex::Captures| mask(&c[0]))
             .into_owned();

@@ -79,8 +79,7 @@ impl Escalate {
             .as_deref()
             .and_then(|t| serde_json::from_str::<Vec<TopicScore>>(t).ok())
             .and_then(|t| t.into_iter().next().map(|t| t.id));
-        let ident = self.detector.identify(&m.text);
-        if ident.is_formal_request() {
+        if let Some(ident) = self.detector.formal_request(&m.text) {
             return Some(Opening {
                 severity: "warning".into(),
                 topic,
