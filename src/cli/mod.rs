@@ -174,7 +174,18 @@ pub async fn run(cfg: Config, once: bool, shutdown: CancellationToken) -> anyhow
                 .await
                 .with_context(|| format!("web.listen: cannot listen on {}", w.listen))?;
             info!(listen = %listener.local_addr()?, "escalation page");
-            let state = crate::web::AppState::new(&cfg, store.clone())?;
+            let page = crate::web::PageConfig {
+                web: w.clone(),
+                institution: cfg.institution.name.clone(),
+                topics: cfg.topics.clone(),
+                tz: cfg.tz(),
+                knowledge: cfg
+                    .signals
+                    .knowledge
+                    .as_ref()
+                    .map(|p| cfg.base_dir().join(p)),
+            };
+            let state = crate::web::AppState::new(page, store.clone())?;
             // Pushed mentions (`kind = "webhook"`) arrive on the same listener, with their
             // own bearer tokens; stored ones wake the classification stage at once.
             let app =
@@ -668,7 +679,7 @@ pub async fn escalation_act(
 ) -> anyhow::Result<crate::escalate::state::State> {
     let store = open_store(cfg).await?;
     let r = match answer {
-        Some(a) => store.answer_escalation(id, &a).await,
+        Some(a) => crate::escalate::answer::record(&store, id, &a).await,
         None => store.act(id, action, by, to, note, Utc::now()).await,
     };
     store.close().await;
@@ -684,9 +695,12 @@ pub async fn escalation_stats(
 ) -> anyhow::Result<()> {
     let store = open_store(cfg).await?;
     let now = Utc::now();
-    let figures = store
-        .response_times(now - chrono::Duration::weeks(weeks.max(1)), now)
-        .await;
+    let figures = crate::escalate::answer::response_times(
+        &store,
+        now - chrono::Duration::weeks(weeks.max(1)),
+        now,
+    )
+    .await;
     store.close().await;
     for f in figures? {
         if json {
@@ -729,9 +743,7 @@ pub async fn user_add(
         anyhow::bail!("--language {language:?}: use fr, nl or en");
     }
     let store = open_store(cfg).await?;
-    let r = store
-        .put_user(email, role, language, password, Utc::now())
-        .await;
+    let r = crate::web::users::put_user(&store, email, role, language, password, Utc::now()).await;
     store.close().await;
     let u = r?;
     writeln!(

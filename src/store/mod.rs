@@ -4,12 +4,17 @@
 //! `$n` parameters, `ON CONFLICT`, `RETURNING`, partial indexes, are common to both);
 //! what differs lives in `sqlite.rs` and `postgres.rs`, with a migrations folder each.
 
+pub mod answers;
 pub mod classifications;
 pub mod config;
+pub mod escalation_list;
 pub mod mentions;
+pub mod metrics;
 pub mod postgres;
+pub mod sessions;
 pub mod sources;
 pub mod sqlite;
+pub mod users;
 
 pub use classifications::Pending;
 pub use mentions::Ingested;
@@ -19,8 +24,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::any::AnyPoolOptions;
-use sqlx::AnyPool;
+use sqlx::any::{AnyArguments, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Execute, QueryBuilder};
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,4 +222,30 @@ pub(crate) fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreErr
         what,
         message: e.to_string(),
     }
+}
+
+/// The SQL and arguments of `qb`, its `?` placeholders numbered `$1, $2, …`.
+///
+/// `QueryBuilder<Any>::push_bind` writes `?` whatever the backend, which PostgreSQL
+/// refuses (sqlx issue #3000); the fragments we push hold no `?` of their own, so
+/// numbering every one of them in order is safe.
+pub(crate) fn numbered<'b>(
+    qb: &'b mut QueryBuilder<'static, Any>,
+) -> Result<(String, AnyArguments<'b>), StoreError> {
+    let mut sql = String::with_capacity(qb.sql().len() + 16);
+    let mut n = 0;
+    for ch in qb.sql().chars() {
+        if ch == '?' {
+            n += 1;
+            sql.push_str(&format!("${n}"));
+        } else {
+            sql.push(ch);
+        }
+    }
+    let args = qb
+        .build()
+        .take_arguments()
+        .map_err(|e| StoreError::Config(format!("cannot encode the query's arguments: {e}")))?
+        .unwrap_or_default();
+    Ok((sql, args))
 }
