@@ -467,14 +467,13 @@ async fn the_page_on_postgresql() {
         assert_eq!(app.store.answers(e).await.unwrap().len(), 1);
         let text = vigie::web::metrics::render(&app.store).await.unwrap();
         assert!(text.contains("vigie_escalations_open 0"), "{text}");
-        let stats = app
-            .store
-            .response_times(
-                chrono::Utc::now() - chrono::Duration::days(7),
-                chrono::Utc::now(),
-            )
-            .await
-            .unwrap();
+        let stats = vigie::escalate::answer::response_times(
+            &app.store,
+            chrono::Utc::now() - chrono::Duration::days(7),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
         assert!(stats
             .iter()
             .any(|f| f.by == "language" && f.key == "fr" && f.answered == 1));
@@ -538,19 +537,19 @@ async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
     let e = app.store.escalation(id, now).await.unwrap().unwrap();
     assert_eq!(e.mention_ids, vec![m1, m2]);
     // Answered, then the episode doubles: back to new, with a due time from now.
-    app.store
-        .answer_escalation(
-            id,
-            &vigie::escalate::answer::Answer {
-                at: now,
-                by: "anna@example.be".into(),
-                channel: Some("x".into()),
-                body: Some("Nous investiguons.".into()),
-                link: None,
-            },
-        )
-        .await
-        .unwrap();
+    vigie::escalate::answer::record(
+        &app.store,
+        id,
+        &vigie::escalate::answer::Answer {
+            at: now,
+            by: "anna@example.be".into(),
+            channel: Some("x".into()),
+            body: Some("Nous investiguons.".into()),
+            link: None,
+        },
+    )
+    .await
+    .unwrap();
     s.severity = "critical".into();
     s.reason = "40 mentions in 30 min".into();
     let later = now + chrono::Duration::hours(3);

@@ -230,7 +230,7 @@ pub async fn measure_stored(dir: &std::path::Path) -> anyhow::Result<StoredBench
     crate::web::metrics::render(&store).await?;
     let metrics_ms = t.elapsed().as_secs_f64() * 1000.0;
     let t = Instant::now();
-    store.escalation_counts(Utc::now()).await?;
+    crate::escalate::list::counts(&store, Utc::now()).await?;
     let day = store
         .mentions(Some(Utc::now() - chrono::Duration::hours(24)), 100_000)
         .await?;

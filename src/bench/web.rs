@@ -74,19 +74,26 @@ pub async fn list_page(n: usize, rounds: usize, url: Option<&str>) -> anyhow::Re
     let t0 = Instant::now();
     fill(&store, n).await?;
     let setup_s = t0.elapsed().as_secs_f64();
-    let user = store
-        .put_user(
-            "bench@example.be",
-            Role::Responder,
-            "fr",
-            "benchmark password",
-            Utc::now(),
-        )
-        .await?;
-    let token = store
-        .open_session(&user, Utc::now(), Duration::from_secs(3600))
-        .await?;
-    let state = AppState::new(&cfg, store.clone())?;
+    let user = crate::web::users::put_user(
+        &store,
+        "bench@example.be",
+        Role::Responder,
+        "fr",
+        "benchmark password",
+        Utc::now(),
+    )
+    .await?;
+    let token =
+        crate::web::users::open_session(&store, &user, Utc::now(), Duration::from_secs(3600))
+            .await?;
+    let page = crate::web::PageConfig {
+        web: cfg.web.clone().unwrap_or_default(),
+        institution: cfg.institution.name.clone(),
+        topics: cfg.topics.clone(),
+        tz: cfg.tz(),
+        knowledge: None,
+    };
+    let state = AppState::new(page, store.clone())?;
     let app = crate::web::router(state);
     let mut pages = Vec::new();
     for path in [

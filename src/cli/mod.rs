@@ -415,7 +415,7 @@ pub async fn escalation_act(
 ) -> anyhow::Result<crate::escalate::state::State> {
     let store = open_store(cfg).await?;
     let r = match answer {
-        Some(a) => store.answer_escalation(id, &a).await,
+        Some(a) => crate::escalate::answer::record(&store, id, &a).await,
         None => store.act(id, action, by, to, note, Utc::now()).await,
     };
     store.close().await;
@@ -431,9 +431,12 @@ pub async fn escalation_stats(
 ) -> anyhow::Result<()> {
     let store = open_store(cfg).await?;
     let now = Utc::now();
-    let figures = store
-        .response_times(now - chrono::Duration::weeks(weeks.max(1)), now)
-        .await;
+    let figures = crate::escalate::answer::response_times(
+        &store,
+        now - chrono::Duration::weeks(weeks.max(1)),
+        now,
+    )
+    .await;
     store.close().await;
     for f in figures? {
         if json {
@@ -476,9 +479,7 @@ pub async fn user_add(
         anyhow::bail!("--language {language:?}: use fr, nl or en");
     }
     let store = open_store(cfg).await?;
-    let r = store
-        .put_user(email, role, language, password, Utc::now())
-        .await;
+    let r = crate::web::users::put_user(&store, email, role, language, password, Utc::now()).await;
     store.close().await;
     let u = r?;
     writeln!(

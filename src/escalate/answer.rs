@@ -1,30 +1,15 @@
-//! Answers: what was said, where, by whom — recorded with the state change in one
-//! transaction — and the response-time figures the house rule is judged on.
+//! Answers: what an answer needs, the state change it makes (stored together by
+//! `store::answers`), and the response-time figures the house rule is judged on.
 
 use std::collections::BTreeMap;
 
+use super::state::{Action, State};
+use crate::store::answers::Transition;
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
-use sqlx::Row;
 
-use super::state::{Action, State};
-use crate::store::escalations::act_in;
-use crate::store::{from_ms, ms, Store, StoreError};
-
-/// An answer as recorded.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Answer {
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Who.
-    pub by: String,
-    /// Where it was given ("mastodon", "e-mail", "phone", ...).
-    pub channel: Option<String>,
-    /// The text.
-    pub body: Option<String>,
-    /// A link to the published answer.
-    pub link: Option<String>,
-}
+pub use crate::store::answers::Answer;
 
 /// Time to first answer over one group of escalations.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -45,113 +30,84 @@ pub struct ResponseTimes {
     pub within_rule: Option<f64>,
 }
 
-impl Store {
-    /// Records an answer and moves the escalation to "answered", together.
-    pub async fn answer_escalation(&self, id: i64, a: &Answer) -> Result<State, StoreError> {
-        let body = a.body.as_deref().map(str::trim).filter(|b| !b.is_empty());
-        let link = a.link.as_deref().map(str::trim).filter(|b| !b.is_empty());
-        if body.is_none() && link.is_none() {
-            return Err(StoreError::Config(
-                "an answer needs its text or a link to it".into(),
-            ));
-        }
-        let _g = self.write_guard().await;
-        let mut tx = self.pool().begin().await?;
-        let note = body
-            .or(link)
-            .map(|t| t.chars().take(200).collect::<String>());
-        let next = act_in(
-            &mut tx,
-            id,
-            Action::Answer,
-            &a.by,
-            None,
-            note.as_deref(),
-            a.at,
-        )
-        .await?;
-        sqlx::query(
-            "INSERT INTO escalation_answers (escalation_id, at, by_whom, channel, body, link) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(ms(a.at))
-        .bind(a.by.clone())
-        .bind(a.channel.clone().filter(|c| !c.trim().is_empty()))
-        .bind(body.map(str::to_string))
-        .bind(link.map(str::to_string))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(next)
+/// Records an answer and moves the escalation to "answered", together. An answer needs
+/// its text or a link to it; the state must allow answering.
+pub async fn record(store: &Store, id: i64, a: &Answer) -> Result<State, StoreError> {
+    let body = a.body.as_deref().map(str::trim).filter(|b| !b.is_empty());
+    let link = a.link.as_deref().map(str::trim).filter(|b| !b.is_empty());
+    if body.is_none() && link.is_none() {
+        return Err(StoreError::Config(
+            "an answer needs its text or a link to it".into(),
+        ));
     }
+    let current = store
+        .escalation_state(id)
+        .await?
+        .ok_or_else(|| StoreError::Config(format!("no escalation {id}")))?;
+    let from = State::parse(&current).ok_or_else(|| StoreError::Corrupt {
+        what: "escalations.state",
+        message: current.clone(),
+    })?;
+    let next = from.apply(Action::Answer).map_err(StoreError::Config)?;
+    let note = body
+        .or(link)
+        .map(|t| t.chars().take(200).collect::<String>());
+    let stored = Answer {
+        at: a.at,
+        by: a.by.clone(),
+        channel: a.channel.clone().filter(|c| !c.trim().is_empty()),
+        body: body.map(str::to_string),
+        link: link.map(str::to_string),
+    };
+    let t = Transition {
+        from: from.as_str(),
+        to: next.as_str(),
+        note: note.as_deref(),
+    };
+    if !store.save_answer(id, &t, &stored).await? {
+        return Err(StoreError::Config(format!(
+            "escalation {id} changed meanwhile; look again"
+        )));
+    }
+    Ok(next)
+}
 
-    /// The answers recorded for an escalation, oldest first.
-    pub async fn answers(&self, id: i64) -> Result<Vec<Answer>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, by_whom, channel, body, link FROM escalation_answers WHERE escalation_id = $1 ORDER BY at, id",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Answer {
-                    at: from_ms(r.try_get(0)?),
-                    by: r.try_get(1)?,
-                    channel: r.try_get(2)?,
-                    body: r.try_get(3)?,
-                    link: r.try_get(4)?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
-    }
-
-    /// Time to first answer per week, channel and language, for escalations opened since
-    /// `since`. Dismissed ones are left out: they needed no answer.
-    pub async fn response_times(
-        &self,
-        since: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<ResponseTimes>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT e.opened_at, e.due_at, \
-               (SELECT MIN(v.at) FROM escalation_events v WHERE v.escalation_id = e.id AND v.to_state = 'answered'), \
-               m.source, m.lang \
-             FROM escalations e \
-             LEFT JOIN mentions m ON m.id = (SELECT MIN(mention_id) FROM escalation_mentions x WHERE x.escalation_id = e.id) \
-             WHERE e.opened_at >= $1 AND e.state <> 'dismissed'",
-        )
-        .bind(ms(since))
-        .fetch_all(self.pool())
-        .await?;
-        let mut groups: BTreeMap<(String, String), Vec<Case>> = BTreeMap::new();
-        for r in rows {
-            let opened = from_ms(r.try_get(0)?);
-            let c = Case {
-                opened,
-                due: from_ms(r.try_get(1)?),
-                answered: r.try_get::<Option<i64>, _>(2)?.map(from_ms),
-            };
-            let week = opened.iso_week();
-            let channel: Option<String> = r.try_get(3)?;
-            let lang: Option<String> = r.try_get(4)?;
-            for key in [
-                (
-                    "week".to_string(),
-                    format!("{}-W{:02}", week.year(), week.week()),
-                ),
-                ("channel".to_string(), channel.unwrap_or_else(|| "-".into())),
-                ("language".to_string(), lang.unwrap_or_else(|| "-".into())),
-            ] {
-                groups.entry(key).or_default().push(c.clone());
-            }
+/// Time to first answer per week, channel and language, for escalations opened since
+/// `since`. Dismissed ones are left out: they needed no answer.
+pub async fn response_times(
+    store: &Store,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ResponseTimes>, StoreError> {
+    let mut groups: BTreeMap<(String, String), Vec<Case>> = BTreeMap::new();
+    for r in store.answer_cases(since).await? {
+        if r.state == State::Dismissed.as_str() {
+            continue;
         }
-        Ok(groups
-            .into_iter()
-            .map(|((by, key), cases)| figures(by, key, &cases, now))
-            .collect())
+        let c = Case {
+            opened: r.opened_at,
+            due: r.due_at,
+            answered: r.answered_at,
+        };
+        let week = r.opened_at.iso_week();
+        for key in [
+            (
+                "week".to_string(),
+                format!("{}-W{:02}", week.year(), week.week()),
+            ),
+            (
+                "channel".to_string(),
+                r.channel.unwrap_or_else(|| "-".into()),
+            ),
+            ("language".to_string(), r.lang.unwrap_or_else(|| "-".into())),
+        ] {
+            groups.entry(key).or_default().push(c.clone());
+        }
     }
+    Ok(groups
+        .into_iter()
+        .map(|((by, key), cases)| figures(by, key, &cases, now))
+        .collect())
 }
 
 #[derive(Debug, Clone)]

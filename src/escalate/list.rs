@@ -1,14 +1,19 @@
-//! The escalation list as the web page shows it: filtered, with the first mention's
-//! language, channel and title, in two queries whatever its length.
-
-use std::collections::HashMap;
+//! The escalation list as the web page shows it: what "open" and "overdue" mean, and the
+//! typed rows; the queries are the store's (`store::escalation_list`).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row as _;
 
 use super::state::State;
-use crate::store::{from_ms, Store, StoreError};
+pub use crate::store::escalation_list::Counts;
+use crate::store::escalation_list::{ListFilter, ListRow};
+use crate::store::{Store, StoreError};
+
+/// The states that still need someone's attention.
+pub const OPEN: [State; 3] = [State::New, State::Acknowledged, State::Assigned];
+
+/// How far ahead "due soon" looks.
+pub const DUE_SOON_HOURS: i64 = 4;
 
 /// What the list is narrowed to; empty fields mean "any".
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,6 +28,34 @@ pub struct Filter {
     pub lang: String,
     /// Only past-due ones.
     pub overdue: bool,
+}
+
+impl Filter {
+    /// The filter in stored values, at `now`.
+    fn to_store(&self, now: DateTime<Utc>) -> ListFilter {
+        let open: Vec<State> = OPEN.to_vec();
+        let mut states: Option<Vec<State>> = match self.state.as_str() {
+            "" | "open" => Some(open.clone()),
+            "all" => None,
+            // An unknown state matches nothing.
+            s => Some(State::parse(s).into_iter().collect()),
+        };
+        if self.overdue {
+            // Overdue only makes sense of open ones.
+            states = Some(match states {
+                None => open,
+                Some(v) => v.into_iter().filter(|s| s.is_open()).collect(),
+            });
+        }
+        let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+        ListFilter {
+            states: states.map(|v| v.iter().map(|s| s.as_str().to_string()).collect()),
+            severity: some(&self.severity),
+            topic: some(&self.topic),
+            lang: some(&self.lang),
+            due_before: self.overdue.then_some(now),
+        }
+    }
 }
 
 /// One line of the list.
@@ -58,156 +91,90 @@ pub struct Row {
     pub mentions: i64,
 }
 
-/// Counts shown above the list, over all open escalations.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Counts {
-    /// Open.
-    pub open: i64,
-    /// Open and past due.
-    pub overdue: i64,
-    /// Open and due within the next four hours.
-    pub due_soon: i64,
-}
-
-impl Store {
-    /// One page of the filtered list, most urgent first, and how many match in all.
-    pub async fn escalation_rows(
-        &self,
-        f: &Filter,
-        now: DateTime<Utc>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<(Vec<Row>, i64), StoreError> {
-        let states: Vec<&str> = match f.state.as_str() {
-            "" | "open" => vec!["new", "acknowledged", "assigned"],
-            "all" => vec![],
-            s => vec![State::parse(s).map(|s| s.as_str()).unwrap_or("?")],
-        };
-        // The first mention of each escalation, found through the primary key index.
-        let from = "FROM escalations e LEFT JOIN mentions m ON m.id = \
-             (SELECT MIN(x.mention_id) FROM escalation_mentions x WHERE x.escalation_id = e.id) WHERE 1 = 1";
-        let mut filter = String::new();
-        let mut args: Vec<String> = Vec::new();
-        let mut arg = |sql: &mut String, clause: &str, v: String| {
-            args.push(v);
-            sql.push_str(&clause.replace('?', &format!("${}", args.len())));
-        };
-        if !states.is_empty() {
-            let list: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
-            filter.push_str(&format!(" AND e.state IN ({})", list.join(", ")));
-        }
-        if !f.severity.is_empty() {
-            arg(&mut filter, " AND e.severity = ?", f.severity.clone());
-        }
-        if !f.topic.is_empty() {
-            arg(&mut filter, " AND e.topic = ?", f.topic.clone());
-        }
-        if !f.lang.is_empty() {
-            arg(&mut filter, " AND m.lang = ?", f.lang.clone());
-        }
-        if f.overdue {
-            filter.push_str(&format!(
-                " AND e.state IN ('new', 'acknowledged', 'assigned') AND e.due_at < {}",
-                crate::store::ms(now)
-            ));
-        }
-        // Without a language filter, neither the count nor the ordering needs the
-        // mentions: join them to the page's rows only.
-        let by_lang = !f.lang.is_empty();
-        let count_sql = if by_lang {
-            format!("SELECT COUNT(*) {from}{filter}")
-        } else {
-            format!("SELECT COUNT(*) FROM escalations e WHERE 1 = 1{filter}")
-        };
-        let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
-        for a in &args {
-            q = q.bind(a.clone());
-        }
-        let total = q.fetch_one(self.pool()).await?;
-        let columns = "SELECT e.id, e.state, e.severity, e.topic, e.reason, e.opened_at, e.due_at, e.assignee, e.formal_request, \
-             m.lang, m.source, m.title, (SELECT COUNT(*) FROM escalation_mentions y WHERE y.escalation_id = e.id)";
-        let (limit, offset) = (limit.max(0), offset.max(0));
-        let sql = if by_lang {
-            format!(
-                "{columns} {from}{filter} ORDER BY e.due_at, e.id LIMIT {limit} OFFSET {offset}"
-            )
-        } else {
-            format!(
-                "{columns} FROM (SELECT * FROM escalations e WHERE 1 = 1{filter} ORDER BY e.due_at, e.id LIMIT {limit} OFFSET {offset}) e \
-                 LEFT JOIN mentions m ON m.id = (SELECT MIN(x.mention_id) FROM escalation_mentions x WHERE x.escalation_id = e.id) \
-                 ORDER BY e.due_at, e.id"
-            )
-        };
-        let mut q = sqlx::query(&sql);
-        for a in args {
-            q = q.bind(a);
-        }
-        let rows = q.fetch_all(self.pool()).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let st: String = r.try_get(1)?;
-            let state = State::parse(&st).ok_or_else(|| StoreError::Corrupt {
-                what: "escalations.state",
-                message: st.clone(),
-            })?;
-            let due_at = from_ms(r.try_get(6)?);
-            out.push(Row {
-                id: r.try_get(0)?,
-                state,
-                severity: r.try_get(2)?,
-                topic: r.try_get(3)?,
-                reason: r.try_get(4)?,
-                opened_at: from_ms(r.try_get(5)?),
-                due_at,
-                overdue: state.is_open() && due_at < now,
-                assignee: r.try_get(7)?,
-                formal_request: r.try_get::<i64, _>(8)? != 0,
-                lang: r.try_get(9)?,
-                channel: r.try_get(10)?,
-                title: r.try_get(11)?,
-                mentions: r.try_get::<Option<i64>, _>(12)?.unwrap_or(0),
-            });
-        }
-        Ok((out, total))
-    }
-
-    /// Open, overdue and due-soon counts.
-    pub async fn escalation_counts(&self, now: DateTime<Utc>) -> Result<Counts, StoreError> {
-        let r = sqlx::query(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN due_at >= $1 AND due_at < $2 THEN 1 ELSE 0 END), 0) \
-             FROM escalations WHERE state IN ('new', 'acknowledged', 'assigned')",
-        )
-        .bind(crate::store::ms(now))
-        .bind(crate::store::ms(now + chrono::Duration::hours(4)))
-        .fetch_one(self.pool())
-        .await?;
-        Ok(Counts {
-            open: r.try_get(0)?,
-            overdue: r.try_get(1)?,
-            due_soon: r.try_get(2)?,
+impl Row {
+    fn from_stored(r: ListRow, now: DateTime<Utc>) -> Result<Row, StoreError> {
+        let state = State::parse(&r.state).ok_or_else(|| StoreError::Corrupt {
+            what: "escalations.state",
+            message: r.state.clone(),
+        })?;
+        Ok(Row {
+            id: r.id,
+            state,
+            severity: r.severity,
+            topic: r.topic,
+            reason: r.reason,
+            opened_at: r.opened_at,
+            due_at: r.due_at,
+            overdue: state.is_open() && r.due_at < now,
+            assignee: r.assignee,
+            formal_request: r.formal_request,
+            lang: r.lang,
+            channel: r.channel,
+            title: r.title,
+            mentions: r.mentions,
         })
     }
+}
 
-    /// Mention ids of many escalations in one query.
-    pub async fn escalation_mention_ids(
-        &self,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
-        let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
-        for chunk in ids.chunks(crate::store::BATCH) {
-            let sql = format!(
-                "SELECT escalation_id, mention_id FROM escalation_mentions WHERE escalation_id IN ({}) ORDER BY escalation_id, mention_id",
-                crate::store::placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for r in q.fetch_all(self.pool()).await? {
-                out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
-            }
+/// One page of the filtered list, most urgent first, and how many match in all.
+pub async fn rows(
+    store: &Store,
+    f: &Filter,
+    now: DateTime<Utc>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Row>, i64), StoreError> {
+    let (rows, total) = store
+        .escalation_list(&f.to_store(now), limit, offset)
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| Row::from_stored(r, now))
+        .collect::<Result<_, _>>()?;
+    Ok((rows, total))
+}
+
+/// Open, overdue and due-soon counts, over all open escalations.
+pub async fn counts(store: &Store, now: DateTime<Utc>) -> Result<Counts, StoreError> {
+    let open: Vec<&str> = OPEN.iter().map(|s| s.as_str()).collect();
+    store
+        .escalation_counts(&open, now, now + chrono::Duration::hours(DUE_SOON_HOURS))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_in_stored_values() {
+        let now = Utc::now();
+        let f = Filter::default().to_store(now);
+        assert_eq!(
+            f.states,
+            Some(vec!["new".into(), "acknowledged".into(), "assigned".into()])
+        );
+        assert_eq!((f.severity, f.due_before), (None, None));
+        let f = Filter {
+            state: "all".into(),
+            lang: "nl".into(),
+            overdue: true,
+            ..Filter::default()
         }
-        Ok(out)
+        .to_store(now);
+        assert_eq!(f.states.map(|v| v.len()), Some(3));
+        assert_eq!(f.lang.as_deref(), Some("nl"));
+        assert_eq!(f.due_before, Some(now));
+        let closed_overdue = Filter {
+            state: "closed".into(),
+            overdue: true,
+            ..Filter::default()
+        };
+        assert_eq!(closed_overdue.to_store(now).states, Some(vec![]));
+        let unknown = Filter {
+            state: "bogus".into(),
+            ..Filter::default()
+        };
+        assert_eq!(unknown.to_store(now).states, Some(vec![]));
     }
 }

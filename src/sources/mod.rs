@@ -22,7 +22,6 @@ use std::time::Duration;
 use crate::core::matching::Matcher;
 use crate::core::model::Item;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 /// `[[sources]]` entry, by `kind`.
@@ -288,28 +287,8 @@ pub(crate) fn check_pages(
     true
 }
 
-/// Polling state kept in the database between polls.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SourceState {
-    /// `ETag` of the last good response.
-    pub etag: Option<String>,
-    /// `Last-Modified` of the last good response.
-    pub last_modified: Option<String>,
-    /// When the source is next due.
-    pub next_check_at: Option<DateTime<Utc>>,
-    /// Consecutive failures.
-    pub error_count: i64,
-    /// Last error message.
-    pub last_error: Option<String>,
-    /// When the last error happened.
-    pub last_error_at: Option<DateTime<Utc>>,
-    /// When the last successful poll finished.
-    pub last_success_at: Option<DateTime<Utc>>,
-    /// The server asked us to wait until then (429/503 Retry-After, or a spent rate limit).
-    pub retry_after: Option<DateTime<Utc>>,
-    /// Where the source got to (newest id, time or stream position), in its own format.
-    pub cursor: Option<String>,
-}
+/// Polling state kept in the database between polls (defined with its table in the store).
+pub use crate::store::sources::SourceState;
 
 /// What one poll brought.
 #[derive(Debug, Default)]

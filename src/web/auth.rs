@@ -16,7 +16,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use tracing::{info, warn};
 
-use super::users::{random_token, same_secret, Session};
+use super::users::{self, random_token, same_secret, Session};
 use super::view;
 use super::AppState;
 
@@ -204,19 +204,16 @@ pub async fn login(
         }
         return r;
     }
-    match st.store.check_login(&email, &f.password).await {
+    match users::check_login(&st.store, &email, &f.password).await {
         Ok(Some(user)) => {
             for k in &keys[..1] {
                 st.limiter.clear(k);
             }
-            let token = match st
-                .store
-                .open_session(&user, Utc::now(), st.web.session)
-                .await
-            {
-                Ok(t) => t,
-                Err(e) => return view::server_error(&st, &lang, e),
-            };
+            let token =
+                match users::open_session(&st.store, &user, Utc::now(), st.web.session).await {
+                    Ok(t) => t,
+                    Err(e) => return view::server_error(&st, &lang, e),
+                };
             info!(user = %user.email, "logged in");
             let cookie = Cookie::build((SESSION_COOKIE, token))
                 .path("/")
@@ -272,7 +269,7 @@ pub async fn require_session(
     next: Next,
 ) -> Response {
     let session = match jar.get(SESSION_COOKIE) {
-        Some(c) => match st.store.session(c.value(), Utc::now()).await {
+        Some(c) => match users::session(&st.store, c.value(), Utc::now()).await {
             Ok(s) => s,
             Err(e) => return view::server_error(&st, "en", e),
         },

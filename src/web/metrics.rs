@@ -12,12 +12,11 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use secrecy::ExposeSecret;
-use sqlx::Row;
 
 use super::auth::SESSION_COOKIE;
 use super::users::same_secret;
 use super::AppState;
-use crate::store::{ms, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 type Labels = Vec<(String, String)>;
 
@@ -31,7 +30,10 @@ pub async fn metrics(State(st): State<AppState>, headers: HeaderMap, jar: Cookie
         (Some(b), Some(t)) if same_secret(b, t.expose_secret()) => true,
         (Some(_), _) => return (StatusCode::UNAUTHORIZED, "wrong bearer token\n").into_response(),
         (None, _) => match jar.get(SESSION_COOKIE) {
-            Some(c) => matches!(st.store.session(c.value(), Utc::now()).await, Ok(Some(_))),
+            Some(c) => matches!(
+                super::users::session(&st.store, c.value(), Utc::now()).await,
+                Ok(Some(_))
+            ),
             None => false,
         },
     };
@@ -67,45 +69,37 @@ fn gauge(reg: &mut Registry, name: &str, help: &str, v: i64) {
 /// The whole exposition.
 pub async fn render(store: &Store) -> Result<String, StoreError> {
     let now = Utc::now();
-    let pool = store.pool();
     let mut reg = Registry::default();
 
-    let r = sqlx::query(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN first_seen_at >= $1 THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN classified_at IS NULL THEN 1 ELSE 0 END), 0) FROM mentions",
-    )
-    .bind(ms(now - chrono::Duration::hours(24)))
-    .fetch_one(pool)
-    .await?;
+    let m = store
+        .mention_counts(now - chrono::Duration::hours(24))
+        .await?;
     gauge(
         &mut reg,
         "vigie_mentions_stored",
         "Mentions in the database",
-        r.try_get(0)?,
+        m.stored,
     );
     gauge(
         &mut reg,
         "vigie_mentions_ingested_24h",
         "Mentions first seen in the last 24 hours",
-        r.try_get(1)?,
+        m.recent,
     );
     gauge(
         &mut reg,
         "vigie_classify_queue",
         "Mentions waiting for classification",
-        r.try_get(2)?,
+        m.unclassified,
     );
 
     let errors = Family::<Labels, Gauge>::default();
     let last_ok = Family::<Labels, Gauge>::default();
-    for r in sqlx::query("SELECT name, error_count, last_success_at FROM source_state")
-        .fetch_all(pool)
-        .await?
-    {
-        let l = vec![("source".to_string(), r.try_get::<String, _>(0)?)];
-        errors.get_or_create(&l).set(r.try_get(1)?);
-        if let Some(t) = r.try_get::<Option<i64>, _>(2)? {
-            last_ok.get_or_create(&l).set(t / 1000);
+    for s in store.source_health().await? {
+        let l = vec![("source".to_string(), s.name)];
+        errors.get_or_create(&l).set(s.error_count);
+        if let Some(t) = s.last_success_at {
+            last_ok.get_or_create(&l).set(t.timestamp());
         }
     }
     reg.register(
@@ -125,13 +119,8 @@ pub async fn render(store: &Store) -> Result<String, StoreError> {
             .get_or_create(&vec![("state".into(), st.into())])
             .set(0);
     }
-    for r in sqlx::query("SELECT state, COUNT(*) FROM outbox GROUP BY state")
-        .fetch_all(pool)
-        .await?
-    {
-        mails
-            .get_or_create(&vec![("state".into(), r.try_get::<String, _>(0)?)])
-            .set(r.try_get(1)?);
+    for (state, n) in store.outbox_counts().await? {
+        mails.get_or_create(&vec![("state".into(), state)]).set(n);
     }
     reg.register(
         "vigie_emails",
@@ -140,13 +129,10 @@ pub async fn render(store: &Store) -> Result<String, StoreError> {
     );
 
     let latency = Histogram::new([0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0]);
-    for r in
-        sqlx::query("SELECT classified_at - first_seen_at FROM mentions WHERE classified_at >= $1")
-            .bind(ms(now - chrono::Duration::hours(1)))
-            .fetch_all(pool)
-            .await?
+    for d in store
+        .classification_latencies(now - chrono::Duration::hours(1))
+        .await?
     {
-        let d: i64 = r.try_get(0)?;
         latency.observe(d.max(0) as f64 / 1000.0);
     }
     reg.register(
@@ -155,7 +141,7 @@ pub async fn render(store: &Store) -> Result<String, StoreError> {
         latency,
     );
 
-    let c = store.escalation_counts(now).await?;
+    let c = crate::escalate::list::counts(store, now).await?;
     gauge(
         &mut reg,
         "vigie_escalations_open",

@@ -16,7 +16,9 @@ use axum::Router;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
+use anyhow::Context as _;
+
+use crate::core::classification::Topic;
 use crate::detect::knowledge::KnowledgeBase;
 use crate::notify::i18n::Catalog;
 use crate::store::Store;
@@ -150,16 +152,44 @@ pub struct AppState {
     /// Institution name, for the page title.
     pub institution: String,
     /// `[[topics]]`, for the filter and labels.
-    pub topics: Arc<Vec<crate::core::classification::Topic>>,
+    pub topics: Arc<Vec<Topic>>,
     /// Finds personal data to mask for viewers.
     pub detector: Arc<crate::escalate::formal::Detector>,
 }
 
+/// What the page needs from the configuration, section by section.
+#[derive(Debug, Clone, Default)]
+pub struct PageConfig {
+    /// `[web]`.
+    pub web: WebConfig,
+    /// `[institution] name`, for the page title.
+    pub institution: String,
+    /// `[[topics]]`, for the filter and labels.
+    pub topics: Vec<Topic>,
+    /// Time zone for display.
+    pub tz: chrono_tz::Tz,
+    /// The knowledge base (`[signals] knowledge`, resolved against the config's folder),
+    /// for suggested answers.
+    pub knowledge: Option<std::path::PathBuf>,
+}
+
 impl AppState {
-    /// State for a config and an open store.
-    pub fn new(cfg: &Config, store: Store) -> anyhow::Result<AppState> {
-        let web = cfg.web.clone().unwrap_or_default();
-        let knowledge = crate::runtime::replay::load_knowledge(cfg)?;
+    /// State for the page's configuration and an open store.
+    pub fn new(cfg: PageConfig, store: Store) -> anyhow::Result<AppState> {
+        let PageConfig {
+            web,
+            institution,
+            topics,
+            tz,
+            knowledge,
+        } = cfg;
+        let knowledge = match knowledge {
+            None => None,
+            Some(path) => Some(
+                KnowledgeBase::load(&path)
+                    .with_context(|| format!("signals.knowledge ({})", path.display()))?,
+            ),
+        };
         let metrics_token = match &web.metrics_token_env {
             Some(name) => match std::env::var(name) {
                 Ok(v) if !v.trim().is_empty() => Some(secrecy::SecretString::from(v)),
@@ -173,14 +203,14 @@ impl AppState {
             store,
             limiter: Arc::new(auth::Limiter::new(web.login_attempts, web.login_window)),
             web,
-            tz: cfg.tz(),
+            tz,
             catalog: Arc::new(view::catalog()),
             mail_catalog: Arc::new(Catalog::builtin()),
             knowledge: Arc::new(knowledge),
             metrics_token,
             templates: Arc::new(view::templates()),
-            institution: cfg.institution.name.clone(),
-            topics: Arc::new(cfg.topics.clone()),
+            institution,
+            topics: Arc::new(topics),
             detector: Arc::new(crate::escalate::formal::Detector::new()),
         })
     }

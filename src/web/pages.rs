@@ -12,8 +12,8 @@ use super::auth::check_csrf;
 use super::users::Session;
 use super::view::{self, error_page, forbidden, server_error};
 use super::AppState;
-use crate::escalate::answer::Answer;
-use crate::escalate::list::Filter;
+use crate::escalate::answer::{self, Answer};
+use crate::escalate::list::{self, Filter};
 use crate::escalate::state::{Action, State as EState};
 use crate::notify::i18n;
 
@@ -108,9 +108,8 @@ pub async fn list(
     let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
     let page = q.page.unwrap_or(1).max(1);
     let ((rows, total), counts) = match tokio::try_join!(
-        st.store
-            .escalation_rows(&filter, now, per_page, (page - 1) * per_page),
-        st.store.escalation_counts(now)
+        list::rows(&st.store, &filter, now, per_page, (page - 1) * per_page),
+        list::counts(&st.store, now)
     ) {
         Ok(x) => x,
         Err(e) => return server_error(&st, &lang, e),
@@ -421,18 +420,18 @@ pub async fn act(
     let now = Utc::now();
     let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
     let result: Result<EState, _> = if action == Action::Answer {
-        st.store
-            .answer_escalation(
-                id,
-                &Answer {
-                    at: now,
-                    by: by.to_string(),
-                    channel: Some(f.channel.clone()),
-                    body: Some(f.body.clone()),
-                    link: Some(f.link.clone()),
-                },
-            )
-            .await
+        answer::record(
+            &st.store,
+            id,
+            &Answer {
+                at: now,
+                by: by.to_string(),
+                channel: Some(f.channel.clone()),
+                body: Some(f.body.clone()),
+                link: Some(f.link.clone()),
+            },
+        )
+        .await
     } else {
         let to = Some(f.to.as_str()).filter(|t| !t.trim().is_empty());
         st.store.act(id, action, by, to, note, now).await
@@ -458,14 +457,11 @@ pub async fn act(
 pub async fn stats(State(st): State<AppState>, Extension(session): Extension<Session>) -> Response {
     let lang = session.user.language.clone();
     let now = Utc::now();
-    let figures = match st
-        .store
-        .response_times(now - chrono::Duration::weeks(12), now)
-        .await
-    {
-        Ok(f) => f,
-        Err(e) => return server_error(&st, &lang, e),
-    };
+    let figures =
+        match answer::response_times(&st.store, now - chrono::Duration::weeks(12), now).await {
+            Ok(f) => f,
+            Err(e) => return server_error(&st, &lang, e),
+        };
     let fmt_min = |m: Option<f64>| match m {
         None => "–".to_string(),
         Some(m) if m < 120.0 => format!("{m:.0} min"),

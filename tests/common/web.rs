@@ -84,7 +84,18 @@ pub async fn start(url: Option<&str>, extra: &str) -> WebApp {
     std::fs::write(&path, &text).unwrap();
     let cfg = Config::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
     let store = Store::open(&cfg.storage.url, dir.path()).await.unwrap();
-    let state = vigie::web::AppState::new(&cfg, store.clone()).unwrap();
+    let page = vigie::web::PageConfig {
+        web: cfg.web.clone().unwrap_or_default(),
+        institution: cfg.institution.name.clone(),
+        topics: cfg.topics.clone(),
+        tz: cfg.tz(),
+        knowledge: cfg
+            .signals
+            .knowledge
+            .as_ref()
+            .map(|p| cfg.base_dir().join(p)),
+    };
+    let state = vigie::web::AppState::new(page, store.clone()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let shutdown = CancellationToken::new();
@@ -101,8 +112,7 @@ pub async fn start(url: Option<&str>, extra: &str) -> WebApp {
 impl WebApp {
     /// Adds a user with [`PASSWORD`].
     pub async fn user(&self, email: &str, role: Role, lang: &str) {
-        self.store
-            .put_user(email, role, lang, PASSWORD, Utc::now())
+        vigie::web::users::put_user(&self.store, email, role, lang, PASSWORD, Utc::now())
             .await
             .unwrap();
     }

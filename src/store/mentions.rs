@@ -1,0 +1,316 @@
+//! Mentions: storing a poll's items under their dedup keys, reading them back with
+//! the sources that carried them, and purging personal data past retention.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{corrupt, from_ms, ms, placeholders, Store, StoreError, BATCH};
+use crate::core::classification::{Sentiment, SentimentLabel, TopicScore};
+use crate::core::model::{Mention, NewMention};
+
+/// Result of storing one mention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ingested {
+    /// The mention's id.
+    pub id: i64,
+    /// True when the mention is new; false when it was already known (maybe from another source).
+    pub new: bool,
+}
+
+/// A `mentions` row as selected by [`MENTION_COLUMNS`].
+#[derive(sqlx::FromRow)]
+struct MentionRow {
+    id: i64,
+    source: String,
+    url: Option<String>,
+    title: String,
+    text: String,
+    author: Option<String>,
+    reach: Option<i64>,
+    published_at: Option<i64>,
+    first_seen_at: i64,
+    lang: String,
+    lang_confidence: f64,
+    matched: String,
+    sentiment: Option<String>,
+    sentiment_score: Option<f64>,
+    topics: Option<String>,
+    model: Option<String>,
+    story_id: Option<i64>,
+}
+
+impl TryFrom<MentionRow> for Mention {
+    type Error = StoreError;
+
+    fn try_from(r: MentionRow) -> Result<Mention, StoreError> {
+        let sentiment = match r.sentiment {
+            Some(s) => Some(Sentiment {
+                label: SentimentLabel::parse(&s).ok_or_else(|| corrupt("sentiment", &s))?,
+                score: r.sentiment_score.unwrap_or(0.0) as f32,
+            }),
+            None => None,
+        };
+        let topics: Option<Vec<TopicScore>> = match r.topics {
+            Some(t) => Some(serde_json::from_str(&t).map_err(|e| corrupt("topics", e))?),
+            None => None,
+        };
+        Ok(Mention {
+            id: r.id,
+            sources: vec![r.source.clone()],
+            source: r.source,
+            url: r.url,
+            title: r.title,
+            text: r.text,
+            author: r.author,
+            reach: r.reach,
+            published_at: r.published_at.map(from_ms),
+            first_seen_at: from_ms(r.first_seen_at),
+            lang: r.lang,
+            lang_confidence: r.lang_confidence,
+            matched: serde_json::from_str(&r.matched).map_err(|e| corrupt("matched", e))?,
+            sentiment,
+            topics,
+            model: r.model,
+            story: r.story_id,
+        })
+    }
+}
+
+const MENTION_COLUMNS: &str = "SELECT id, source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
+     sentiment, sentiment_score, topics, model, story_id FROM mentions";
+
+impl Store {
+    /// Stores the mentions of one poll in one transaction: each is new, or attached
+    /// to the mention that already has one of its keys. All or nothing.
+    pub async fn ingest(
+        &self,
+        mentions: &[NewMention],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<Ingested>, StoreError> {
+        if mentions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _g = self.write_guard().await;
+        for attempt in 1.. {
+            match self
+                .retry_locked(|| self.ingest_once(mentions, seen_at))
+                .await?
+            {
+                Some(done) => return Ok(done),
+                // Another instance stored one of these mentions meanwhile: the next try finds it.
+                None if attempt < 5 => {
+                    tracing::debug!(attempt, "dedup key taken concurrently, retrying")
+                }
+                None => break,
+            }
+        }
+        Err(StoreError::Config(
+            "dedup keys kept conflicting with another instance after 5 tries".into(),
+        ))
+    }
+
+    /// One try; `Ok(None)` when a concurrent writer took one of our keys first.
+    /// Statements are batched (one key lookup, multi-row inserts): per-statement
+    /// round trips, not SQLite itself, are what limits ingestion speed.
+    async fn ingest_once(
+        &self,
+        mentions: &[NewMention],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Option<Vec<Ingested>>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let now = ms(seen_at);
+        let all_keys: Vec<&String> = mentions.iter().flat_map(|m| m.keys.iter()).collect();
+        let mut known: HashMap<String, i64> = HashMap::new();
+        for chunk in all_keys.chunks(BATCH) {
+            let sql = format!(
+                "SELECT key, mention_id FROM mention_keys WHERE key IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+            for k in chunk {
+                q = q.bind((*k).clone());
+            }
+            known.extend(q.fetch_all(&mut *tx).await?);
+        }
+        let mut out = Vec::with_capacity(mentions.len());
+        // Keys to insert, with whether they belong to a mention created in this transaction.
+        let mut new_keys: Vec<(String, i64, bool)> = Vec::new();
+        for m in mentions {
+            let existing = m.keys.iter().find_map(|k| known.get(k).copied());
+            let (id, new) = match existing {
+                Some(id) => (id, false),
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO mentions (source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                    )
+                    .bind(m.source.clone())
+                    .bind(m.url.clone())
+                    .bind(m.title.clone())
+                    .bind(m.text.clone())
+                    .bind(m.author.clone())
+                    .bind(m.reach)
+                    .bind(m.published_at.map(ms))
+                    .bind(now)
+                    .bind(m.lang.clone())
+                    .bind(m.lang_confidence)
+                    .bind(serde_json::to_string(&m.matched).unwrap_or_else(|_| "[]".into()))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    (id, true)
+                }
+            };
+            for k in &m.keys {
+                if !known.contains_key(k) {
+                    known.insert(k.clone(), id);
+                    new_keys.push((k.clone(), id, new));
+                }
+            }
+            out.push(Ingested { id, new });
+        }
+        for chunk in new_keys.chunks(BATCH / 2) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let sql = format!("INSERT INTO mention_keys (key, mention_id) VALUES {} ON CONFLICT (key) DO NOTHING RETURNING key", values.join(", "));
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for (k, id, _) in chunk {
+                q = q.bind(k.clone()).bind(*id);
+            }
+            let inserted: std::collections::HashSet<String> =
+                q.fetch_all(&mut *tx).await?.into_iter().collect();
+            // A key of a mention we just created was taken by a concurrent writer: start over.
+            if chunk
+                .iter()
+                .any(|(k, _, new)| *new && !inserted.contains(k))
+            {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+        }
+        let pairs: Vec<(i64, &str)> = out
+            .iter()
+            .zip(mentions)
+            .map(|(o, m)| (o.id, m.source.as_str()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in pairs.chunks(BATCH / 3) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO mention_sources (mention_id, source, seen_at) VALUES {} ON CONFLICT (mention_id, source) DO NOTHING",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, source) in chunk {
+                q = q.bind(*id).bind(source.to_string()).bind(now);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(out))
+    }
+
+    /// Stored mentions first seen at or after `since`, oldest first.
+    pub async fn mentions(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let rows = sqlx::query_as::<_, MentionRow>(&format!(
+            "{MENTION_COLUMNS} WHERE first_seen_at >= $1 ORDER BY first_seen_at, id LIMIT $2"
+        ))
+        .bind(since.map(ms).unwrap_or(i64::MIN))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        self.with_sources(rows).await
+    }
+
+    /// Mentions selected by a `WHERE ... ORDER BY ... LIMIT $2` clause with `$1` bound to `a`.
+    pub async fn mentions_where(
+        &self,
+        clause: &str,
+        a: i64,
+        limit: i64,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let rows = sqlx::query_as::<_, MentionRow>(&format!("{MENTION_COLUMNS} {clause}"))
+            .bind(a)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        self.with_sources(rows).await
+    }
+
+    /// Mentions by id, in the order given (unknown ids are skipped).
+    pub async fn mentions_by_id(&self, ids: &[i64]) -> Result<Vec<Mention>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "{MENTION_COLUMNS} WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, MentionRow>(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut found = self.with_sources(rows).await?;
+        found.sort_by_key(|m| ids.iter().position(|i| *i == m.id));
+        Ok(found)
+    }
+
+    /// The mentions of `rows`, each with every source that carried it.
+    async fn with_sources(&self, rows: Vec<MentionRow>) -> Result<Vec<Mention>, StoreError> {
+        let mut out: Vec<Mention> = rows
+            .into_iter()
+            .map(Mention::try_from)
+            .collect::<Result<_, _>>()?;
+        if out.is_empty() {
+            return Ok(out);
+        }
+        for chunk in out.chunks_mut(500) {
+            let sql = format!(
+                "SELECT mention_id, source FROM mention_sources WHERE mention_id IN ({}) ORDER BY seen_at, source",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+            for m in chunk.iter() {
+                q = q.bind(m.id);
+            }
+            for (id, src) in q.fetch_all(&self.pool).await? {
+                if let Some(m) = chunk.iter_mut().find(|m| m.id == id) {
+                    if !m.sources.contains(&src) {
+                        m.sources.push(src);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of stored mentions.
+    pub async fn count_mentions(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mentions")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Removes citizens' personal data (author, and the body of mentions) older than `before`;
+    /// titles, links and classification stay for statistics. Returns rows touched.
+    pub async fn purge_personal_data(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let _g = self.write_guard().await;
+        self.retry_locked(|| async {
+            sqlx::query("UPDATE mentions SET author = NULL, text = '' WHERE first_seen_at < $1 AND (author IS NOT NULL OR text <> '')")
+                .bind(ms(before))
+                .execute(&self.pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .await
+    }
+}
