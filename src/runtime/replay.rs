@@ -155,7 +155,14 @@ pub async fn replay(
         if next > from {
             let batch: Vec<NewMention> = records[from..next]
                 .iter()
-                .map(|r| pipeline.mention(&item(r), vec![]))
+                .map(|r| {
+                    // A record is one post: its `url` may be an article that other posts
+                    // share, so its own id, not the daemon's link and text keys, says
+                    // which mention it is.
+                    let mut m = pipeline.mention(&item(r), vec![]);
+                    m.keys = vec![format!("replay:{}", r.id)];
+                    m
+                })
                 .collect();
             for (i, g) in store.ingest(&batch, t).await?.iter().enumerate() {
                 record_of.entry(g.id).or_insert(from + i);
