@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::runtime::replay::Record;
+use crate::store::bulk::Loaded;
 use crate::store::Store;
 
 const CONFIG: &str = r#"
@@ -257,68 +258,34 @@ async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
     let records = generate(n, 28, 11);
     let shift =
         now - chrono::Duration::days(28) - Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
-    const COLS: usize = 18;
-    const ROWS: usize = 50;
-    let _g = store.write_guard().await;
+    // SimHashes for the recent ones, which the engine reads back at start.
+    let since = now - chrono::Duration::days(4);
     for (c, chunk) in records.chunks(10_000).enumerate() {
-        let mut tx = store.pool().begin().await?;
-        for (r, rows) in chunk.chunks(ROWS).enumerate() {
-            let values: Vec<String> = (0..rows.len())
-                .map(|i| {
-                    let ph: Vec<String> =
-                        (1..=COLS).map(|k| format!("${}", i * COLS + k)).collect();
-                    format!("({})", ph.join(", "))
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO mentions (id, source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, \
-                 matched, sentiment, sentiment_score, topics, model, classified_at, story_id) VALUES {}",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for (i, rec) in rows.iter().enumerate() {
-                let id = (c * 10_000 + r * ROWS + i + 1) as i64;
-                let at = crate::store::ms(rec.published_at + shift);
-                q = q
-                    .bind(id)
-                    .bind(rec.source.clone().unwrap_or_default())
-                    .bind(None::<String>)
-                    .bind(rec.text.chars().take(60).collect::<String>())
-                    .bind(rec.text.clone())
-                    .bind(rec.author.clone())
-                    .bind(rec.reach)
-                    .bind(at)
-                    .bind(at)
-                    .bind("fr")
-                    .bind(0.9f64)
-                    .bind("[\"SPF Finances\"]")
-                    .bind(["negative", "neutral", "positive"][id as usize % 3])
-                    .bind(0.7f64)
-                    .bind(format!(
+        let rows: Vec<Loaded> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, rec)| {
+                let id = (c * 10_000 + i + 1) as i64;
+                let at = rec.published_at + shift;
+                Loaded {
+                    id,
+                    source: rec.source.clone().unwrap_or_default(),
+                    title: rec.text.chars().take(60).collect(),
+                    text: rec.text.clone(),
+                    author: rec.author.clone(),
+                    reach: rec.reach,
+                    at,
+                    lang: "fr".into(),
+                    sentiment: ["negative", "neutral", "positive"][id as usize % 3].into(),
+                    topics: format!(
                         "[{{\"id\":\"{}\",\"score\":1.0}}]",
                         ["refunds", "outage", "phishing"][id as usize % 3]
-                    ))
-                    .bind("bench")
-                    .bind(at)
-                    .bind(id);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
+                    ),
+                    simhash: (at >= since).then(|| crate::detect::stories::simhash(&rec.text)),
+                }
+            })
+            .collect();
+        store.load_mentions(&rows).await?;
     }
-    // SimHashes for the recent ones, which the engine reads back at start.
-    let since = crate::store::ms(now - chrono::Duration::days(4));
-    let mut tx = store.pool().begin().await?;
-    for (i, rec) in records.iter().enumerate() {
-        let at = crate::store::ms(rec.published_at + shift);
-        if at >= since {
-            sqlx::query("UPDATE mentions SET simhash = $1 WHERE id = $2")
-                .bind(crate::detect::stories::simhash(&rec.text) as i64)
-                .bind(i as i64 + 1)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    tx.commit().await?;
     Ok(())
 }

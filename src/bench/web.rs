@@ -10,8 +10,10 @@ use serde::Serialize;
 use tower::ServiceExt;
 
 use crate::config::Config;
+use crate::core::escalation::Action;
 use crate::core::model::NewMention;
-use crate::store::{ms, Store};
+use crate::store::escalations::{FormalDeadlines, NewEscalation};
+use crate::store::Store;
 use crate::web::users::Role;
 use crate::web::AppState;
 
@@ -167,37 +169,41 @@ async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
         ids.extend(store.ingest(chunk, now).await?.into_iter().map(|m| m.id));
     }
     let severities = ["critical", "warning", "info", "info"];
-    let states = ["new", "acknowledged", "assigned"];
-    let _g = store.write_guard().await;
-    let mut tx = store.pool().begin().await?;
-    for (i, m) in ids.iter().enumerate() {
-        // Due times spread over three days either side of now: some overdue.
-        let due = now + chrono::Duration::minutes((i as i64 % 8640) - 4320);
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO escalations (state, severity, topic, reason, opened_at, due_at, formal_request, dedup_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(states[i % 3])
-        .bind(severities[i % 4])
-        .bind(if i % 2 == 0 { "outage" } else { "refunds" })
-        .bind("question addressed to @SPFFinances")
-        .bind(ms(now))
-        .bind(ms(due))
-        .bind(i64::from(i % 50 == 0))
-        .bind(format!("mention:{m}"))
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO escalation_mentions (escalation_id, mention_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(*m)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO escalation_events (escalation_id, at, actor, from_state, to_state, note) VALUES ($1, $2, 'vigie', NULL, 'new', 'bench')")
-            .bind(id)
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await?;
+    let openings: Vec<(i64, NewEscalation)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            // Due times spread over three days either side of now: some overdue.
+            let due = now + chrono::Duration::minutes((i as i64 % 8640) - 4320);
+            let e = NewEscalation {
+                severity: severities[i % 4].into(),
+                topic: Some(if i % 2 == 0 { "outage" } else { "refunds" }.into()),
+                reason: "question addressed to @SPFFinances".into(),
+                mention_ids: vec![*m],
+                dedup_key: Some(format!("mention:{m}")),
+                opened_at: now,
+                due_at: due,
+                formal_elements: None,
+                formal: (i % 50 == 0).then_some(FormalDeadlines {
+                    ack: due,
+                    receipt: due,
+                    decision: due,
+                }),
+            };
+            (*m, e)
+        })
+        .collect();
+    let opened = store.escalate_mentions(&ids, &openings, now).await?;
+    // A third stays new, a third is acknowledged, a third assigned.
+    for (i, (_, e)) in opened.iter().enumerate() {
+        if i % 3 >= 1 {
+            store.act(*e, Action::Ack, "bench", None, None, now).await?;
+        }
+        if i % 3 == 2 {
+            store
+                .act(*e, Action::Assign, "bench", None, None, now)
+                .await?;
+        }
     }
-    tx.commit().await?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod answers;
+pub mod bulk;
 pub mod classifications;
 pub mod config;
 pub mod escalation_list;
@@ -192,13 +193,13 @@ impl Store {
 
     /// The pool, for the stage files whose SQL has not yet moved into a store file
     /// (issue #13); new SQL goes into `src/store/<noun>.rs` instead.
-    pub(crate) fn pool(&self) -> &AnyPool {
+    fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
     /// Takes the in-process write lock (SQLite only; PostgreSQL handles its own). Crate-wide
     /// only while stage files still write SQL of their own, like [`Store::pool`].
-    pub(crate) async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.backend {
             Backend::Sqlite => Some(self.write_lock.lock().await),
             Backend::Postgres => None,
