@@ -322,6 +322,37 @@ x = 1
         assert!(text.contains("evry"), "{text}");
     }
 
+    /// Regression: a `[[sources]]` block of unknown kind hid the problems of the keys
+    /// every kind shares.
+    #[test]
+    fn unknown_kind_still_reports_its_shared_keys() {
+        let bad = r#"
+[institution]
+name = "X"
+keywords = ["X"]
+[[sources]]
+name = "a"
+kind = "tiktok"
+every = "soon"
+[[sources]]
+name = ""
+every = "1s"
+"#;
+        let e = parse(bad).unwrap_err();
+        let paths: Vec<&str> = e.errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "sources[0].kind",
+                "sources[0].every",
+                "sources[1].kind",
+                "sources[1].name",
+                "sources[1].every"
+            ],
+            "{e}"
+        );
+    }
+
     #[test]
     fn syntax_error_gives_line() {
         let e = parse("[institution\nname=1").unwrap_err();
