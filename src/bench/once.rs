@@ -276,7 +276,7 @@ pub async fn once(
     }
     let median_s = median(&wall_s);
     let feedparser_items_per_s = match python {
-        Some(py) => Some(super::run_feedparser(py, script, &feed, rounds)?),
+        Some(py) => Some(super::ingest::run_feedparser(py, script, &feed, rounds)?),
         None => None,
     };
     let items_per_s = items as f64 / median_s;

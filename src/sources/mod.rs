@@ -159,10 +159,12 @@ impl SourceConfig {
                     format!("unknown kind {other:?}"),
                     Some(&hint),
                 );
+                check_shared_keys(path, &table, err);
                 None
             }
             None => {
                 err(format!("{path}.kind"), "missing".into(), Some(&hint));
+                check_shared_keys(path, &table, err);
                 None
             }
         }
@@ -188,6 +190,23 @@ impl SourceConfig {
             }
             SourceConfig::Webhook(_) => return None,
         })
+    }
+}
+
+/// Without a known kind there is no type to read the table into; the keys every kind
+/// shares (`name`, `every`) are still checked, so that one pass reports every problem.
+fn check_shared_keys(
+    path: &str,
+    table: &toml::Value,
+    err: &mut dyn FnMut(String, String, Option<&str>),
+) {
+    if let Some(name) = table.get("name") {
+        if let Some(name) = de::<String>(&format!("{path}.name"), name.clone(), err) {
+            check_name(path, &name, err);
+        }
+    }
+    if let Some(every) = table.get("every") {
+        de::<Every>(&format!("{path}.every"), every.clone(), err);
     }
 }
 
