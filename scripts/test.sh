@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 export VIGIE_CACHE="${VIGIE_CACHE:-$HOME/.cache/vigie}"
 
 python3 scripts/layers.py
+python3 scripts/sizes.py
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 if [ "${VIGIE_NO_BERT:-0}" = "1" ]; then

@@ -2,6 +2,7 @@
 //! in French, Dutch and English, behind a login; plus `/healthz` and `/metrics`.
 
 pub mod auth;
+mod detail;
 pub mod metrics;
 pub mod pages;
 pub mod users;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::auth::check_csrf;
+use super::detail::{actions, history, mention_views, suggestion};
 use super::users::Session;
 use super::view::{self, error_page, forbidden, server_error};
 use super::AppState;
@@ -181,29 +182,6 @@ pub async fn list(
     )
 }
 
-#[derive(Serialize)]
-struct MentionView {
-    id: i64,
-    source: String,
-    url: Option<String>,
-    title: String,
-    text: String,
-    author: Option<String>,
-    lang: String,
-    sentiment: Option<String>,
-    published: String,
-    story: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct EventView {
-    at: String,
-    actor: String,
-    from: Option<String>,
-    to: String,
-    note: Option<String>,
-}
-
 /// GET /escalations/{id}
 pub async fn detail(
     State(st): State<AppState>,
@@ -260,78 +238,15 @@ async fn render_detail(
             }
         })
         .collect();
-    // The approved answer for what the first mention asks or claims.
-    let suggestion = st.knowledge.as_ref().as_ref().and_then(|kb| {
-        let m = mentions.first()?;
-        let hit = kb.check(&format!("{} {}", m.title, m.text))?;
-        let claim = &kb.claims[hit.claim];
-        let (alang, text) = kb.answer(claim, &lang)?;
-        Some(minijinja::context! {
-            claim => claim.id.clone(), lang => alang, text => text, url => claim.url.clone(),
-        })
-    });
+    let suggestion = suggestion(st, &mentions, &lang);
     let story = mentions.iter().find_map(|m| m.story);
     let story_size = match story {
         Some(s) => st.store.story_size(s).await.unwrap_or(0),
         None => 0,
     };
-    let mview: Vec<MentionView> = mentions
-        .into_iter()
-        .map(|m| MentionView {
-            id: m.id,
-            source: m.source,
-            url: m.url,
-            title: if personal {
-                m.title.clone()
-            } else {
-                st.detector.redact(&m.title)
-            },
-            text: if personal {
-                m.text.clone()
-            } else {
-                st.detector.redact(&m.text)
-            },
-            author: if personal { m.author } else { None },
-            lang: m.lang,
-            sentiment: m.sentiment.map(|s| s.label.as_str().to_string()),
-            published: i18n::date_time(m.published_at.unwrap_or(m.first_seen_at), st.tz, &lang),
-            story: m.story,
-        })
-        .collect();
-    let events: Vec<EventView> = events
-        .into_iter()
-        .map(|v| EventView {
-            at: i18n::date_time(v.at, st.tz, &lang),
-            actor: v.actor,
-            from: v.from,
-            to: v.to,
-            note: v.note,
-        })
-        .collect();
-    let answers: Vec<_> = answers
-        .into_iter()
-        .map(|a| {
-            minijinja::context! {
-                at => i18n::date_time(a.at, st.tz, &lang), by => a.by, channel => a.channel,
-                body => a.body, link => a.link,
-            }
-        })
-        .collect();
-    let actions: Vec<&str> = if session.user.role.can_act() {
-        [
-            Action::Ack,
-            Action::Assign,
-            Action::Answer,
-            Action::Close,
-            Action::Dismiss,
-        ]
-        .into_iter()
-        .filter(|a| e.state.apply(*a).is_ok())
-        .map(Action::as_str)
-        .collect()
-    } else {
-        Vec::new()
-    };
+    let mview = mention_views(st, mentions, personal, &lang);
+    let (events, answers) = history(st, events, answers, &lang);
+    let actions = actions(session, &e);
     let fmt = |t: Option<DateTime<Utc>>| t.map(|t| i18n::date_time(t, st.tz, &lang));
     let mut r = view::render(
         st,
