@@ -2,7 +2,6 @@
 //! which signal, read and written in one transaction with the alert e-mails it queues.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use super::outbox::{enqueue_on, Email};
 use super::{from_ms, ms, Store, StoreError};
@@ -54,20 +53,17 @@ impl AlertTx<'_> {
         recipient: &str,
         group: &str,
     ) -> Result<Option<GroupState>, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, (i64, i64)>(
             "SELECT last_sent_at, last_signal_id FROM alert_groups WHERE recipient = $1 AND group_key = $2",
         )
         .bind(recipient.to_string())
         .bind(group.to_string())
         .fetch_optional(&mut *self.tx)
         .await?;
-        Ok(match row {
-            Some(r) => Some(GroupState {
-                last_sent_at: from_ms(r.try_get(0)?),
-                last_signal_id: r.try_get(1)?,
-            }),
-            None => None,
-        })
+        Ok(row.map(|(at, id)| GroupState {
+            last_sent_at: from_ms(at),
+            last_signal_id: id,
+        }))
     }
 
     /// Queues an e-mail; None when its dedup key was queued before.

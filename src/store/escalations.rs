@@ -2,7 +2,6 @@
 //! marked escalated in the same transaction), changed with an append-only event, listed.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use super::{from_ms, ms, Store, StoreError};
 use crate::core::escalation::{Action, Escalation, Event, State};
@@ -56,6 +55,79 @@ pub enum Opened {
 
 const COLUMNS: &str = "SELECT id, state, severity, topic, reason, opened_at, due_at, assignee, formal_request, formal_elements, \
      ack_due_at, receipt_due_at, decision_due_at, silence_accept_at FROM escalations";
+
+#[derive(sqlx::FromRow)]
+struct UnescalatedRow {
+    id: i64,
+    title: String,
+    text: String,
+    sentiment: Option<String>,
+    topics: Option<String>,
+    first_seen_at: i64,
+    published_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EscalationRow {
+    id: i64,
+    state: String,
+    severity: String,
+    topic: Option<String>,
+    reason: String,
+    opened_at: i64,
+    due_at: i64,
+    assignee: Option<String>,
+    formal_request: i64,
+    formal_elements: Option<String>,
+    ack_due_at: Option<i64>,
+    receipt_due_at: Option<i64>,
+    decision_due_at: Option<i64>,
+    silence_accept_at: Option<i64>,
+}
+
+impl EscalationRow {
+    fn into_escalation(
+        self,
+        mention_ids: Vec<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Escalation, StoreError> {
+        let state = State::parse(&self.state).ok_or_else(|| StoreError::Corrupt {
+            what: "escalations.state",
+            message: self.state.clone(),
+        })?;
+        let due_at = from_ms(self.due_at);
+        Ok(Escalation {
+            id: self.id,
+            state,
+            severity: self.severity,
+            topic: self.topic,
+            reason: self.reason,
+            opened_at: from_ms(self.opened_at),
+            due_at,
+            overdue: state.is_open() && due_at < now,
+            assignee: self.assignee,
+            formal_request: self.formal_request != 0,
+            formal_elements: self
+                .formal_elements
+                .and_then(|e| serde_json::from_str(&e).ok())
+                .unwrap_or_default(),
+            ack_due_at: self.ack_due_at.map(from_ms),
+            receipt_due_at: self.receipt_due_at.map(from_ms),
+            decision_due_at: self.decision_due_at.map(from_ms),
+            silence_accept_at: self.silence_accept_at.map(from_ms),
+            mention_ids,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    at: i64,
+    actor: String,
+    from_state: Option<String>,
+    to_state: String,
+    note: Option<String>,
+}
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -149,32 +221,28 @@ pub struct Unescalated {
 impl Store {
     /// Classified mentions not yet seen by the escalate stage, in id order.
     pub async fn unescalated_mentions(&self, limit: i64) -> Result<Vec<Unescalated>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, UnescalatedRow>(
             "SELECT id, title, text, sentiment, topics, first_seen_at, published_at FROM mentions \
              WHERE escalated_at IS NULL AND classified_at IS NOT NULL ORDER BY id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let title: String = r.try_get(1)?;
-                let text: String = r.try_get(2)?;
-                Ok(Unescalated {
-                    id: r.try_get(0)?,
-                    text: if text.is_empty() {
-                        title
-                    } else {
-                        format!("{title}\n{text}")
-                    },
-                    sentiment: r.try_get(3)?,
-                    topics: r.try_get(4)?,
-                    first_seen_at: from_ms(r.try_get(5)?),
-                    published_at: r.try_get::<Option<i64>, _>(6)?.map(from_ms),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|r| Unescalated {
+                id: r.id,
+                text: if r.text.is_empty() {
+                    r.title
+                } else {
+                    format!("{}\n{}", r.title, r.text)
+                },
+                sentiment: r.sentiment,
+                topics: r.topics,
+                first_seen_at: from_ms(r.first_seen_at),
+                published_at: r.published_at.map(from_ms),
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(StoreError::from)
+            .collect())
     }
 
     /// Opens the escalations of a batch of mentions and marks every mention of the batch
@@ -249,7 +317,7 @@ impl Store {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<Escalation>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, EscalationRow>(&format!(
             "{COLUMNS} WHERE state IN ('new', 'acknowledged', 'assigned') AND due_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM signal_episodes s WHERE s.group_key = 'overdue:' || escalations.id) \
              ORDER BY due_at LIMIT $2"
@@ -284,7 +352,7 @@ impl Store {
         state: Option<State>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Escalation>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, EscalationRow>(&format!(
             "{COLUMNS} WHERE ($1 = '' OR state = $1) ORDER BY due_at, id"
         ))
         .bind(state.map(|s| s.as_str()).unwrap_or("").to_string())
@@ -299,7 +367,7 @@ impl Store {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<Escalation>, StoreError> {
-        let rows = sqlx::query(&format!("{COLUMNS} WHERE id = $1"))
+        let rows = sqlx::query_as::<_, EscalationRow>(&format!("{COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
@@ -308,70 +376,35 @@ impl Store {
 
     async fn escalations_from(
         &self,
-        rows: Vec<sqlx::any::AnyRow>,
+        rows: Vec<EscalationRow>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Escalation>, StoreError> {
-        let ids = rows
-            .iter()
-            .map(|r| r.try_get::<i64, _>(0))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut mentions = self.escalation_mention_ids(&ids).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let id: i64 = r.try_get(0)?;
-            let st: String = r.try_get(1)?;
-            let state = State::parse(&st).ok_or_else(|| StoreError::Corrupt {
-                what: "escalations.state",
-                message: st.clone(),
-            })?;
-            let due_at = from_ms(r.try_get(6)?);
-            let elements: Option<String> = r.try_get(9)?;
-            let mention_ids = mentions.remove(&id).unwrap_or_default();
-            let opt = |i: usize| -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-                Ok(r.try_get::<Option<i64>, _>(i)?.map(from_ms))
-            };
-            out.push(Escalation {
-                id,
-                state,
-                severity: r.try_get(2)?,
-                topic: r.try_get(3)?,
-                reason: r.try_get(4)?,
-                opened_at: from_ms(r.try_get(5)?),
-                due_at,
-                overdue: state.is_open() && due_at < now,
-                assignee: r.try_get(7)?,
-                formal_request: r.try_get::<i64, _>(8)? != 0,
-                formal_elements: elements
-                    .and_then(|e| serde_json::from_str(&e).ok())
-                    .unwrap_or_default(),
-                ack_due_at: opt(10)?,
-                receipt_due_at: opt(11)?,
-                decision_due_at: opt(12)?,
-                silence_accept_at: opt(13)?,
-                mention_ids,
-            });
-        }
-        Ok(out)
+        rows.into_iter()
+            .map(|r| {
+                let mention_ids = mentions.remove(&r.id).unwrap_or_default();
+                r.into_escalation(mention_ids, now)
+            })
+            .collect()
     }
 
     /// The history of an escalation, oldest first.
     pub async fn escalation_events(&self, id: i64) -> Result<Vec<Event>, StoreError> {
-        let rows = sqlx::query("SELECT at, actor, from_state, to_state, note FROM escalation_events WHERE escalation_id = $1 ORDER BY id")
+        let rows = sqlx::query_as::<_, EventRow>("SELECT at, actor, from_state, to_state, note FROM escalation_events WHERE escalation_id = $1 ORDER BY id")
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Event {
-                    at: from_ms(r.try_get(0)?),
-                    actor: r.try_get(1)?,
-                    from: r.try_get(2)?,
-                    to: r.try_get(3)?,
-                    note: r.try_get(4)?,
-                })
+        Ok(rows
+            .into_iter()
+            .map(|r| Event {
+                at: from_ms(r.at),
+                actor: r.actor,
+                from: r.from_state,
+                to: r.to_state,
+                note: r.note,
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(StoreError::from)
+            .collect())
     }
 }
 
@@ -384,12 +417,11 @@ async fn open_or_join(
         return Ok(Opened::New(id));
     }
     let key = e.dedup_key.clone().unwrap_or_default();
-    let row = sqlx::query("SELECT id, state FROM escalations WHERE dedup_key = $1")
-        .bind(key)
-        .fetch_one(&mut **tx)
-        .await?;
-    let id: i64 = row.try_get(0)?;
-    let state: String = row.try_get(1)?;
+    let (id, state): (i64, String) =
+        sqlx::query_as("SELECT id, state FROM escalations WHERE dedup_key = $1")
+            .bind(key)
+            .fetch_one(&mut **tx)
+            .await?;
     let added = link_mentions(tx, id, &e.mention_ids).await?;
     let reopen = matches!(state.as_str(), "answered" | "closed" | "dismissed");
     if reopen {

@@ -191,14 +191,7 @@ impl Store {
         self.backend
     }
 
-    /// The pool, for the stage files whose SQL has not yet moved into a store file
-    /// (issue #13); new SQL goes into `src/store/<noun>.rs` instead.
-    fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
-    /// Takes the in-process write lock (SQLite only; PostgreSQL handles its own). Crate-wide
-    /// only while stage files still write SQL of their own, like [`Store::pool`].
+    /// Takes the in-process write lock (SQLite only; PostgreSQL handles its own).
     async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.backend {
             Backend::Sqlite => Some(self.write_lock.lock().await),

@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 
 use super::{from_ms, ms, Backend, Store, StoreError};
 
@@ -69,6 +68,36 @@ pub struct Claimed {
     pub email: Email,
 }
 
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    id: i64,
+    attempts: i64,
+    message_id: String,
+    kind: String,
+    dedup_key: Option<String>,
+    to_name: String,
+    to_email: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    inline_png: Option<Vec<u8>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct QueuedRow {
+    id: i64,
+    message_id: String,
+    kind: String,
+    to_email: String,
+    subject: String,
+    state: String,
+    attempts: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
+    next_attempt_at: i64,
+}
+
 fn new_message_id(domain: &str) -> String {
     use rand::Rng;
     let r: u128 = rand::thread_rng().gen();
@@ -111,7 +140,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError> {
         let _g = self.write_guard().await;
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.pool.acquire().await?;
         Ok(enqueue_on(&mut conn, email, domain, now).await?)
     }
 
@@ -119,7 +148,7 @@ impl Store {
     pub async fn has_dedup_key(&self, key: &str) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE dedup_key = $1")
             .bind(key.to_string())
-            .fetch_one(self.pool())
+            .fetch_one(&self.pool)
             .await?;
         Ok(n > 0)
     }
@@ -144,32 +173,30 @@ impl Store {
             "UPDATE outbox SET state = 'sending', lease_until = $1 WHERE id IN ({pick}) \
              RETURNING id, attempts, message_id, kind, dedup_key, to_name, to_email, subject, body_text, body_html, inline_png"
         );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query_as::<_, ClaimedRow>(&sql)
             .bind(until)
             .bind(now_ms)
             .bind(limit)
-            .fetch_all(self.pool())
+            .fetch_all(&self.pool)
             .await?;
-        let mut out = rows
-            .iter()
-            .map(|r| {
-                Ok(Claimed {
-                    id: r.try_get(0)?,
-                    attempts: r.try_get(1)?,
-                    message_id: r.try_get(2)?,
-                    email: Email {
-                        kind: r.try_get(3)?,
-                        dedup_key: r.try_get(4)?,
-                        to_name: r.try_get(5)?,
-                        to_email: r.try_get(6)?,
-                        subject: r.try_get(7)?,
-                        text: r.try_get(8)?,
-                        html: r.try_get(9)?,
-                        inline_png: r.try_get(10)?,
-                    },
-                })
+        let mut out: Vec<Claimed> = rows
+            .into_iter()
+            .map(|r| Claimed {
+                id: r.id,
+                attempts: r.attempts,
+                message_id: r.message_id,
+                email: Email {
+                    kind: r.kind,
+                    dedup_key: r.dedup_key,
+                    to_name: r.to_name,
+                    to_email: r.to_email,
+                    subject: r.subject,
+                    text: r.body_text,
+                    html: r.body_html,
+                    inline_png: r.inline_png,
+                },
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .collect();
         out.sort_by_key(|c| c.id);
         Ok(out)
     }
@@ -180,7 +207,7 @@ impl Store {
         sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL WHERE id = $2")
             .bind(ms(now))
             .bind(id)
-            .execute(self.pool())
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
@@ -197,7 +224,7 @@ impl Store {
             .bind(ms(next))
             .bind(error.to_string())
             .bind(id)
-            .execute(self.pool())
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
@@ -207,7 +234,7 @@ impl Store {
         let _g = self.write_guard().await;
         sqlx::query("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE id = $1 AND state = 'sending'")
             .bind(id)
-            .execute(self.pool())
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
@@ -218,38 +245,36 @@ impl Store {
         sqlx::query("UPDATE outbox SET state = 'dead', attempts = attempts + 1, lease_until = NULL, last_error = $1 WHERE id = $2")
             .bind(error.to_string())
             .bind(id)
-            .execute(self.pool())
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
 
     /// Outbox rows, newest first, optionally of one state.
     pub async fn outbox(&self, state: Option<&str>, limit: i64) -> Result<Vec<Queued>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, QueuedRow>(
             "SELECT id, message_id, kind, to_email, subject, state, attempts, last_error, created_at, sent_at, next_attempt_at FROM outbox \
              WHERE ($1 = '' OR state = $1) ORDER BY id DESC LIMIT $2",
         )
         .bind(state.unwrap_or("").to_string())
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Queued {
-                    id: r.try_get(0)?,
-                    message_id: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    to: r.try_get(3)?,
-                    subject: r.try_get(4)?,
-                    state: r.try_get(5)?,
-                    attempts: r.try_get(6)?,
-                    last_error: r.try_get(7)?,
-                    created_at: from_ms(r.try_get(8)?),
-                    sent_at: r.try_get::<Option<i64>, _>(9)?.map(from_ms),
-                    next_attempt_at: from_ms(r.try_get(10)?),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|r| Queued {
+                id: r.id,
+                message_id: r.message_id,
+                kind: r.kind,
+                to: r.to_email,
+                subject: r.subject,
+                state: r.state,
+                attempts: r.attempts,
+                last_error: r.last_error,
+                created_at: from_ms(r.created_at),
+                sent_at: r.sent_at.map(from_ms),
+                next_attempt_at: from_ms(r.next_attempt_at),
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(StoreError::from)
+            .collect())
     }
 }

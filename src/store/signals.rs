@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
-use sqlx::Row;
 
 use super::{from_ms, ms, Store, StoreError};
 use crate::core::classification::TopicScore;
@@ -94,21 +93,71 @@ async fn upsert_episode(
     Ok(())
 }
 
-fn signal_from_row(r: &sqlx::any::AnyRow) -> Result<Signal, StoreError> {
-    let ev: String = r.try_get(8)?;
-    let fig: String = r.try_get(9)?;
-    Ok(Signal {
-        id: r.try_get(0)?,
-        kind: r.try_get(1)?,
-        severity: r.try_get(2)?,
-        topic: r.try_get(3)?,
-        group_key: r.try_get(4)?,
-        title: r.try_get(5)?,
-        reason: r.try_get(6)?,
-        at: from_ms(r.try_get(7)?),
-        evidence: serde_json::from_str(&ev).map_err(|e| corrupt("signals.evidence", e))?,
-        figures: serde_json::from_str(&fig).map_err(|e| corrupt("signals.figures", e))?,
-    })
+#[derive(sqlx::FromRow)]
+struct SignalRow {
+    id: i64,
+    kind: String,
+    severity: String,
+    topic: Option<String>,
+    group_key: String,
+    title: String,
+    reason: String,
+    at: i64,
+    evidence: String,
+    figures: String,
+}
+
+impl TryFrom<SignalRow> for Signal {
+    type Error = StoreError;
+
+    fn try_from(r: SignalRow) -> Result<Signal, StoreError> {
+        Ok(Signal {
+            id: r.id,
+            kind: r.kind,
+            severity: r.severity,
+            topic: r.topic,
+            group_key: r.group_key,
+            title: r.title,
+            reason: r.reason,
+            at: from_ms(r.at),
+            evidence: serde_json::from_str(&r.evidence)
+                .map_err(|e| corrupt("signals.evidence", e))?,
+            figures: serde_json::from_str(&r.figures).map_err(|e| corrupt("signals.figures", e))?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EpisodeRow {
+    group_key: String,
+    raised_count: i64,
+    open: i64,
+}
+
+impl EpisodeRow {
+    fn episode(&self) -> Episode {
+        Episode {
+            raised_count: self.raised_count as usize,
+            open: self.open != 0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CountSql {
+    first_seen_at: i64,
+    topics: Option<String>,
+    sentiment: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StorySql {
+    story_id: i64,
+    simhash: i64,
+    url: Option<String>,
+    title: String,
+    text: String,
+    first_seen_at: i64,
 }
 
 const SIGNAL_COLUMNS: &str =
@@ -156,18 +205,13 @@ impl Store {
 
     /// The episode state of a group.
     pub async fn episode(&self, group_key: &str) -> Result<Option<Episode>, StoreError> {
-        let row =
-            sqlx::query("SELECT raised_count, open FROM signal_episodes WHERE group_key = $1")
-                .bind(group_key.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(match row {
-            Some(r) => Some(Episode {
-                raised_count: r.try_get::<i64, _>(0)? as usize,
-                open: r.try_get::<i64, _>(1)? != 0,
-            }),
-            None => None,
-        })
+        let row = sqlx::query_as::<_, EpisodeRow>(
+            "SELECT group_key, raised_count, open FROM signal_episodes WHERE group_key = $1",
+        )
+        .bind(group_key.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.episode()))
     }
 
     /// Saves an episode state without a signal (e.g. when it closes).
@@ -186,39 +230,35 @@ impl Store {
 
     /// Every episode state.
     pub async fn episodes(&self) -> Result<Vec<(String, Episode)>, StoreError> {
-        let rows = sqlx::query("SELECT group_key, raised_count, open FROM signal_episodes")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    Episode {
-                        raised_count: r.try_get::<i64, _>(1)? as usize,
-                        open: r.try_get::<i64, _>(2)? != 0,
-                    },
-                ))
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(StoreError::from)
+        let rows = sqlx::query_as::<_, EpisodeRow>(
+            "SELECT group_key, raised_count, open FROM signal_episodes",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.group_key.clone(), r.episode()))
+            .collect())
     }
 
     /// Signals raised at or after `since`, oldest first.
     pub async fn signals(&self, since: Option<DateTime<Utc>>) -> Result<Vec<Signal>, StoreError> {
-        let rows = sqlx::query(&format!("{SIGNAL_COLUMNS} WHERE at >= $1 ORDER BY at, id"))
-            .bind(since.map(ms).unwrap_or(i64::MIN))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(signal_from_row).collect()
+        let rows = sqlx::query_as::<_, SignalRow>(&format!(
+            "{SIGNAL_COLUMNS} WHERE at >= $1 ORDER BY at, id"
+        ))
+        .bind(since.map(ms).unwrap_or(i64::MIN))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Signal::try_from).collect()
     }
 
     /// One signal.
     pub async fn signal(&self, id: i64) -> Result<Option<Signal>, StoreError> {
-        let row = sqlx::query(&format!("{SIGNAL_COLUMNS} WHERE id = $1"))
+        let row = sqlx::query_as::<_, SignalRow>(&format!("{SIGNAL_COLUMNS} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(signal_from_row).transpose()
+        row.map(Signal::try_from).transpose()
     }
 
     /// How many mentions a story has.
@@ -242,13 +282,11 @@ impl Store {
                 "SELECT id, story_id FROM mentions WHERE story_id IS NOT NULL AND id IN ({})",
                 super::placeholders(1, chunk.len())
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
             for id in chunk {
                 q = q.bind(*id);
             }
-            for r in q.fetch_all(&self.pool).await? {
-                out.insert(r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?);
-            }
+            out.extend(q.fetch_all(&self.pool).await?);
         }
         Ok(out)
     }
@@ -279,45 +317,40 @@ impl Store {
         &self,
         since: DateTime<Utc>,
     ) -> BoxStream<'_, Result<CountRow, StoreError>> {
-        sqlx::query(
+        sqlx::query_as::<_, CountSql>(
             "SELECT first_seen_at, topics, sentiment FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL ORDER BY id",
         )
         .bind(ms(since))
         .fetch(&self.pool)
         .map_err(StoreError::from)
-        .and_then(|r| async move {
-            let topics: Option<String> = r.try_get(1)?;
-            let topics: Vec<TopicScore> = topics
+        .map_ok(|r| {
+            let topics: Vec<TopicScore> = r
+                .topics
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default();
-            let sentiment: Option<String> = r.try_get(2)?;
-            Ok(CountRow {
-                first_seen_at: from_ms(r.try_get(0)?),
+            CountRow {
+                first_seen_at: from_ms(r.first_seen_at),
                 topics: topics.into_iter().map(|t| t.id).collect(),
-                negative: sentiment.as_deref() == Some("negative"),
-            })
+                negative: r.sentiment.as_deref() == Some("negative"),
+            }
         })
         .boxed()
     }
 
     /// Mentions with a story first seen at or after `since`, in id order, streamed.
     pub fn story_rows(&self, since: DateTime<Utc>) -> BoxStream<'_, Result<StoryRow, StoreError>> {
-        sqlx::query(
+        sqlx::query_as::<_, StorySql>(
             "SELECT story_id, simhash, url, title, text, first_seen_at FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL ORDER BY id",
         )
         .bind(ms(since))
         .fetch(&self.pool)
         .map_err(StoreError::from)
-        .and_then(|r| async move {
-            let title: String = r.try_get(3)?;
-            let text: String = r.try_get(4)?;
-            Ok(StoryRow {
-                story: r.try_get(0)?,
-                simhash: r.try_get::<i64, _>(1)? as u64,
-                url: r.try_get(2)?,
-                text: format!("{title}\n{text}"),
-                first_seen_at: from_ms(r.try_get(5)?),
-            })
+        .map_ok(|r| StoryRow {
+            story: r.story_id,
+            simhash: r.simhash as u64,
+            url: r.url,
+            text: format!("{}\n{}", r.title, r.text),
+            first_seen_at: from_ms(r.first_seen_at),
         })
         .boxed()
     }
