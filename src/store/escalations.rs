@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::escalation_rows::{EscalationRow, EventRow, UnescalatedRow};
 use super::{from_ms, ms, Store, StoreError};
 use crate::core::escalation::{Action, Escalation, Event, State};
 
@@ -55,79 +56,6 @@ pub enum Opened {
 
 const COLUMNS: &str = "SELECT id, state, severity, topic, reason, opened_at, due_at, assignee, formal_request, formal_elements, \
      ack_due_at, receipt_due_at, decision_due_at, silence_accept_at FROM escalations";
-
-#[derive(sqlx::FromRow)]
-struct UnescalatedRow {
-    id: i64,
-    title: String,
-    text: String,
-    sentiment: Option<String>,
-    topics: Option<String>,
-    first_seen_at: i64,
-    published_at: Option<i64>,
-}
-
-#[derive(sqlx::FromRow)]
-struct EscalationRow {
-    id: i64,
-    state: String,
-    severity: String,
-    topic: Option<String>,
-    reason: String,
-    opened_at: i64,
-    due_at: i64,
-    assignee: Option<String>,
-    formal_request: i64,
-    formal_elements: Option<String>,
-    ack_due_at: Option<i64>,
-    receipt_due_at: Option<i64>,
-    decision_due_at: Option<i64>,
-    silence_accept_at: Option<i64>,
-}
-
-impl EscalationRow {
-    fn into_escalation(
-        self,
-        mention_ids: Vec<i64>,
-        now: DateTime<Utc>,
-    ) -> Result<Escalation, StoreError> {
-        let state = State::parse(&self.state).ok_or_else(|| StoreError::Corrupt {
-            what: "escalations.state",
-            message: self.state.clone(),
-        })?;
-        let due_at = from_ms(self.due_at);
-        Ok(Escalation {
-            id: self.id,
-            state,
-            severity: self.severity,
-            topic: self.topic,
-            reason: self.reason,
-            opened_at: from_ms(self.opened_at),
-            due_at,
-            overdue: state.is_open() && due_at < now,
-            assignee: self.assignee,
-            formal_request: self.formal_request != 0,
-            formal_elements: self
-                .formal_elements
-                .and_then(|e| serde_json::from_str(&e).ok())
-                .unwrap_or_default(),
-            ack_due_at: self.ack_due_at.map(from_ms),
-            receipt_due_at: self.receipt_due_at.map(from_ms),
-            decision_due_at: self.decision_due_at.map(from_ms),
-            silence_accept_at: self.silence_accept_at.map(from_ms),
-            mention_ids,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    at: i64,
-    actor: String,
-    from_state: Option<String>,
-    to_state: String,
-    note: Option<String>,
-}
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 

@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod classifications;
 pub mod config;
 pub mod escalation_list;
+mod escalation_rows;
 pub mod escalations;
 pub mod leader;
 pub mod mentions;
