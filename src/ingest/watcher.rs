@@ -67,8 +67,11 @@ pub fn backoff(every: Duration, errors: i64, max: Duration) -> Duration {
     every.saturating_mul(factor).min(max.max(every))
 }
 
+/// `t + d`, with `d` taken as at most a week: a wait read from the network can be absurd.
 fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    t + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+    let d = chrono::Duration::from_std(d.min(crate::sources::http::MAX_WAIT))
+        .unwrap_or(chrono::Duration::weeks(1));
+    t.checked_add_signed(d).unwrap_or(t)
 }
 
 impl Watcher {
@@ -408,6 +411,25 @@ async fn health(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (#14): `Retry-After: 99999999999999` overflowed `DateTime + TimeDelta`.
+    #[test]
+    fn waits_from_the_network_are_bounded_and_never_overflow() {
+        let now = Utc::now();
+        assert_eq!(add(now, Duration::MAX), now + chrono::Duration::weeks(1));
+        assert_eq!(
+            add(now, Duration::from_secs(99_999_999_999_999)),
+            now + chrono::Duration::weeks(1)
+        );
+        assert_eq!(
+            add(now, Duration::from_secs(60)),
+            now + chrono::Duration::minutes(1)
+        );
+        assert_eq!(
+            add(DateTime::<Utc>::MAX_UTC, Duration::from_secs(60)),
+            DateTime::<Utc>::MAX_UTC
+        );
+    }
 
     #[test]
     fn backoff_doubles_and_caps() {

@@ -8,7 +8,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use tracing::warn;
 
-use super::http::{parse_retry_after, Raw};
+use super::http::{parse_retry_after, Raw, MAX_WAIT};
 use super::SourceError;
 
 /// Wait when a server says its limit is spent but not when it resets.
@@ -63,19 +63,38 @@ pub fn spent_wait(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(reset_wait(h, now).unwrap_or(DEFAULT_RESET))
 }
 
-/// `X-RateLimit-Reset` as a wait from `now`.
+/// `X-RateLimit-Reset` as a wait from `now`, at most [`MAX_WAIT`]; None when unreadable
+/// (NaN, infinite), never a panic.
 pub fn reset_wait(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let v = rate_header(h, "reset")?.trim();
     if let Ok(n) = v.parse::<f64>() {
-        if n < 1.0e9 {
-            return Some(Duration::from_secs_f64(n.max(0.0).ceil()));
+        if !n.is_finite() {
+            return None;
         }
-        let at = SystemTime::UNIX_EPOCH + Duration::from_secs_f64(n);
-        return Some(at.duration_since(now).unwrap_or(Duration::ZERO));
+        if n < 1.0e9 {
+            let secs = Duration::try_from_secs_f64(n.max(0.0).ceil()).unwrap_or(MAX_WAIT);
+            return Some(secs.min(MAX_WAIT));
+        }
+        // A time too far away to represent is a very long wait: the longest we accept.
+        let Some(at) = Duration::try_from_secs_f64(n)
+            .ok()
+            .and_then(|d| SystemTime::UNIX_EPOCH.checked_add(d))
+        else {
+            return Some(MAX_WAIT);
+        };
+        return Some(
+            at.duration_since(now)
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_WAIT),
+        );
     }
     let at: chrono::DateTime<chrono::Utc> = chrono::DateTime::parse_from_rfc3339(v).ok()?.into();
     let at: SystemTime = at.into();
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_WAIT),
+    )
 }
 
 /// The time a source stored as its cursor (RFC 3339), or `lookback` before now when it
@@ -187,6 +206,26 @@ mod tests {
             h.insert(*k, HeaderValue::from_str(v).unwrap());
         }
         h
+    }
+
+    /// Regression (#14): `X-RateLimit-Reset: NaN` panicked in a poll task, and the source
+    /// and its host stayed busy until restart.
+    #[test]
+    fn absurd_reset_headers_give_a_bounded_wait_or_none() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000);
+        for v in ["NaN", "inf", "-inf"] {
+            assert_eq!(
+                reset_wait(&headers(&[("x-ratelimit-reset", v)]), now),
+                None,
+                "{v}"
+            );
+        }
+        for v in ["1e300", "99999999999999", "500000000"] {
+            let w = reset_wait(&headers(&[("x-ratelimit-reset", v)]), now);
+            assert!(w.is_some_and(|w| w <= MAX_WAIT), "{v}: {w:?}");
+        }
+        let spent = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "NaN")]);
+        assert_eq!(spent_wait(&spent, now), Some(DEFAULT_RESET));
     }
 
     #[test]

@@ -199,14 +199,21 @@ fn header(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Parses `Retry-After`: delay in seconds or an HTTP date.
+/// The longest wait a server can impose on us; longer ones are taken as this.
+pub const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Parses `Retry-After`: delay in seconds or an HTTP date, at most [`MAX_WAIT`].
 pub fn parse_retry_after(v: &str, now: std::time::SystemTime) -> Option<Duration> {
     let v = v.trim();
     if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+        return Some(Duration::from_secs(secs).min(MAX_WAIT));
     }
     let when = httpdate::parse_http_date(v).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_WAIT),
+    )
 }
 
 #[cfg(test)]
@@ -229,6 +236,8 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+        // A header can ask for centuries: it gets a week.
+        assert_eq!(parse_retry_after("99999999999999", now), Some(MAX_WAIT));
     }
 
     #[test]

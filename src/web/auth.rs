@@ -75,10 +75,23 @@ impl Limiter {
     }
 }
 
-/// Only local paths are followed after login (no open redirect).
+/// Only local paths are followed after login (no open redirect): a relative path with
+/// no control character (browsers drop tabs and newlines, so `/\t/evil.example` would
+/// become `//evil.example`) and no backslash, that resolves on our own origin.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+    let Some(n) = next else {
+        return "/".into();
+    };
+    if !n.starts_with('/') || n.starts_with("//") || n.chars().any(|c| c.is_control() || c == '\\')
+    {
+        return "/".into();
+    }
+    let base = url::Url::parse("http://vigie.invalid/").expect("a valid base");
+    match base.join(n) {
+        Ok(u) if u.host_str() == Some("vigie.invalid") => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
         _ => "/".into(),
     }
 }
@@ -356,6 +369,10 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
+        // Regression (#14): browsers drop the tab and land on the other origin.
+        assert_eq!(safe_next(Some("/\t/evil.example/phish")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/%09/evil.example")), "/%09/evil.example");
         assert_eq!(safe_next(None), "/");
     }
 
