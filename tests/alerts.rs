@@ -18,7 +18,7 @@ fn env_with(port: u16, alerts: &str) -> Env {
     let extra = format!(
         r#"
 [smtp]
-url = "smtp://127.0.0.1:{port}"
+url = "smtp://127.0.0.1:{port}?tls=none"
 from = "vigie <vigie@example.org>"
 
 [[recipients]]

@@ -16,7 +16,7 @@ fn mail_env(port: u16) -> Env {
     let extra = format!(
         r#"
 [smtp]
-url = "smtp://127.0.0.1:{port}"
+url = "smtp://127.0.0.1:{port}?tls=none"
 from = "vigie <vigie@example.org>"
 lease = "1s"
 retry_base = "1s"
@@ -234,6 +234,51 @@ fn kill_9_between_claim_and_send_gives_exactly_one_message_per_message_id() {
         .map(|r| format!("<{}>", r["message_id"].as_str().unwrap()))
         .collect();
     assert_eq!(queued, unique.iter().map(|s| s.to_string()).collect());
+}
+
+/// Regression (#14): with the documented `smtp://host:port`, the password went out in
+/// AUTH PLAIN before any STARTTLS. Now `smtp://` requires STARTTLS: against a server
+/// that offers AUTH but no STARTTLS, nothing is sent, no login is tried, and the e-mail
+/// waits in the outbox for a retry.
+#[test]
+fn smtp_without_starttls_never_gets_the_password() {
+    let (state, port) = smtp::start(0);
+    let env = mail_env(port);
+    let cfg = std::fs::read_to_string(&env.config)
+        .unwrap()
+        .replace("?tls=none\"", "\"\nusername = \"vigie\"");
+    std::fs::write(&env.config, cfg).unwrap();
+    let out = common::vigie_cmd()
+        .args(["digest", "--config", env.config.to_str().unwrap(), "--send"])
+        .env("VIGIE_SMTP_PASSWORD", "hunter2-secret")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("sent 0"), "{text}");
+    let commands = state.commands.lock().unwrap().clone();
+    assert!(
+        commands.iter().any(|c| c == "EHLO"),
+        "the server was reached: {commands:?}"
+    );
+    assert!(
+        !commands.iter().any(|c| c == "AUTH"),
+        "a login went out in clear: {commands:?}"
+    );
+    assert!(!commands.iter().any(|c| c == "MAIL"), "{commands:?}");
+    assert!(state.messages.lock().unwrap().is_empty());
+    assert!(!text.contains("hunter2-secret"), "{text}");
+    let queued = outbox(&env);
+    assert!(
+        queued
+            .iter()
+            .all(|q| q["state"] == "pending" && q["sent_at"].is_null()),
+        "{queued:#?}"
+    );
 }
 
 #[test]

@@ -29,7 +29,7 @@ fn env(port: u16, n: usize) -> Env {
     let extra = format!(
         r#"
 [smtp]
-url = "smtp://127.0.0.1:{port}"
+url = "smtp://127.0.0.1:{port}?tls=none"
 from = "vigie <vigie@example.org>"
 
 [[recipients]]

@@ -273,11 +273,14 @@ pub(super) fn smtp(c: &mut Collector, smtp: &Smtp) {
                         Some("remove it and set the VIGIE_SMTP_PASSWORD environment variable instead"),
                     );
                 }
+                if let Err(e) = smtp.transport_url() {
+                    c.push("smtp.url", e, None);
+                }
             }
             _ => c.push(
                 "smtp.url",
                 format!("{:?} is not an SMTP URL", redact_url(&smtp.url)),
-                Some("smtp://host:587 (STARTTLS), smtps://host:465 (TLS) or file://DIR"),
+                Some("smtp://host:587 (STARTTLS required), smtps://host:465 (TLS) or file://DIR"),
             ),
         }
     }

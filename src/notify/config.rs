@@ -48,6 +48,54 @@ impl Smtp {
             batch: 20,
         }
     }
+
+    /// The URL handed to the SMTP transport. `smtp://` means STARTTLS *required*, so
+    /// credentials never cross in clear; plain SMTP only with an explicit `?tls=none`,
+    /// and never with a username (the password would go in clear). `smtps://` is TLS from
+    /// the first byte. The error says what to write instead.
+    pub fn transport_url(&self) -> Result<String, String> {
+        let Ok(mut u) = url::Url::parse(&self.url) else {
+            return Ok(self.url.clone());
+        };
+        if u.scheme() != "smtp" {
+            return Ok(self.url.clone());
+        }
+        let tls = u
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, v)| v.to_string());
+        let others: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| k != "tls")
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let tls = match tls.as_deref() {
+            None | Some("required") => Some("required"),
+            Some("none") if self.username.is_some() => {
+                return Err("?tls=none sends the password in clear: remove smtp.username, or drop ?tls=none to require STARTTLS".into())
+            }
+            Some("none") => None,
+            Some(other) => {
+                return Err(format!(
+                    "tls={other:?}: write ?tls=required (the default: STARTTLS required) or ?tls=none (plain, never with a password)"
+                ))
+            }
+        };
+        {
+            let mut q = u.query_pairs_mut();
+            q.clear();
+            for (k, v) in &others {
+                q.append_pair(k, v);
+            }
+            if let Some(t) = tls {
+                q.append_pair("tls", t);
+            }
+        }
+        if u.query() == Some("") {
+            u.set_query(None);
+        }
+        Ok(u.to_string())
+    }
 }
 
 impl std::fmt::Debug for Smtp {
@@ -142,6 +190,43 @@ pub struct NotifyConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn smtp(url: &str, username: Option<&str>) -> Smtp {
+        Smtp {
+            url: url.into(),
+            from: "a@b.c".into(),
+            username: username.map(str::to_string),
+            lease: default_lease(),
+            retry_base: default_retry_base(),
+            retry_max: default_retry_max(),
+        }
+    }
+
+    /// Regression (#14): `smtp://host:587` sent AUTH PLAIN before any STARTTLS.
+    #[test]
+    fn smtp_means_starttls_required_and_plain_never_carries_a_password() {
+        let u = smtp("smtp://mail.example.org:587", Some("vigie"))
+            .transport_url()
+            .unwrap();
+        assert_eq!(u, "smtp://mail.example.org:587?tls=required");
+        let plain = smtp("smtp://127.0.0.1:2525?tls=none", None)
+            .transport_url()
+            .unwrap();
+        assert_eq!(plain, "smtp://127.0.0.1:2525");
+        assert!(smtp("smtp://127.0.0.1:2525?tls=none", Some("vigie"))
+            .transport_url()
+            .unwrap_err()
+            .contains("in clear"));
+        assert!(smtp("smtp://h:25?tls=opportunistic", None)
+            .transport_url()
+            .is_err());
+        assert_eq!(
+            smtp("smtps://h:465", Some("vigie"))
+                .transport_url()
+                .unwrap(),
+            "smtps://h:465"
+        );
+    }
 
     #[test]
     fn smtp_debug_hides_password() {

@@ -52,7 +52,10 @@ impl Mailer {
                 .map_err(|e| anyhow::anyhow!("cannot create e-mail folder {}: {e}", p.display()))?;
             Transport::File(AsyncFileTransport::new(p))
         } else {
-            let mut b = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.url)
+            let url = cfg
+                .transport_url()
+                .map_err(|e| anyhow::anyhow!("smtp.url: {e}"))?;
+            let mut b = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
                 .map_err(|e| {
                     anyhow::anyhow!(
                         "smtp.url {}: {e}",

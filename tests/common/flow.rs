@@ -149,7 +149,7 @@ impl Scenario {
         let extra = format!(
             r#"
 [smtp]
-url = "smtp://127.0.0.1:{port}"
+url = "smtp://127.0.0.1:{port}?tls=none"
 from = "vigie <vigie@example.org>"
 lease = "{lease}"
 retry_base = "1s"

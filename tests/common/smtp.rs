@@ -26,6 +26,8 @@ pub struct State {
     pub delay_250_ms: AtomicU64,
     /// TCP connections accepted so far.
     pub connections: AtomicUsize,
+    /// The verb of every command received (EHLO, AUTH, MAIL, ...), in order.
+    pub commands: Mutex<Vec<String>>,
 }
 
 fn serve(stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
@@ -44,8 +46,13 @@ fn serve(stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
             return Ok(());
         }
         let cmd = line.trim_end().to_ascii_uppercase();
+        let verb = cmd.split_whitespace().next().unwrap_or("").to_string();
+        state.commands.lock().unwrap().push(verb);
         if cmd.starts_with("EHLO") {
+            // It offers AUTH but not STARTTLS: a client that logs in here sends its
+            // password in clear.
             say("250-sink.test")?;
+            say("250-AUTH PLAIN LOGIN")?;
             say("250 8BITMIME")?;
         } else if cmd.starts_with("HELO")
             || cmd.starts_with("NOOP")
