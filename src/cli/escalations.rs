@@ -1,5 +1,6 @@
 //! `vigie escalations`: the escalation list, its state changes, response times, export.
 
+use crate::core::text::printable;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -170,7 +171,7 @@ pub async fn escalations(
                 if e.overdue { " OVERDUE" } else { "" },
                 e.assignee.as_deref().unwrap_or("-"),
                 if e.formal_request { "[formal] " } else { "" },
-                e.reason
+                printable(&e.reason)
             )?;
         }
     }

@@ -1,5 +1,6 @@
 //! `vigie mentions`: the stored mentions.
 
+use crate::core::text::printable;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -47,8 +48,8 @@ pub async fn mentions(
                 m.first_seen_at.format("%Y-%m-%d %H:%M"),
                 m.lang,
                 sentiment,
-                crate::core::text::truncate(&m.source, 20),
-                crate::core::text::truncate(&m.title, 80)
+                crate::core::text::truncate(&printable(&m.source), 20),
+                crate::core::text::truncate(&printable(&m.title), 80)
             )?;
         }
     }

@@ -1,5 +1,6 @@
 //! `vigie outbox`: the e-mails queued, sent and dead-lettered.
 
+use crate::core::text::printable;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -34,8 +35,8 @@ pub async fn outbox(
                 q.state,
                 q.kind,
                 q.attempts,
-                crate::core::text::truncate(&q.to, 30),
-                q.subject
+                crate::core::text::truncate(&printable(&q.to), 30),
+                printable(&q.subject)
             )?;
         }
     }

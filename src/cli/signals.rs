@@ -1,5 +1,6 @@
 //! `vigie signals`: the signals raised.
 
+use crate::core::text::printable;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -36,7 +37,7 @@ pub async fn signals(
                 s.at.format("%Y-%m-%d %H:%M"),
                 s.severity,
                 s.kind,
-                s.reason
+                printable(&s.reason)
             )?;
         }
     }

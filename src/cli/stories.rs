@@ -1,5 +1,6 @@
 //! `vigie stories`: near-duplicates, reposts and posts sharing a link, grouped.
 
+use crate::core::text::printable;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -103,7 +104,7 @@ pub async fn stories(
                 l.id,
                 l.mention_count,
                 l.languages.join(","),
-                l.title.chars().take(80).collect::<String>()
+                printable(&l.title.chars().take(80).collect::<String>())
             )?;
         }
     }

@@ -118,6 +118,24 @@ pub fn collapse_ws(s: &str) -> String {
     out
 }
 
+/// A string safe to print on a terminal line: control characters (newlines, escape
+/// sequences) are shown escaped (`\n`, `\u{1b}`), so a title cannot forge a line or move
+/// the cursor.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Cuts a string to at most `max` bytes on a char boundary, adding "…" when cut.
 pub fn truncate(s: &str, max: usize) -> String {
     if s.len() <= max {
@@ -133,6 +151,16 @@ pub fn truncate(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (#14): `vigie mentions` printed terminal escape sequences unescaped.
+    #[test]
+    fn printable_escapes_control_characters() {
+        assert_eq!(printable("MyTax en panne"), "MyTax en panne");
+        assert_eq!(
+            printable("a\nlogged in user=admin\u{1b}[2J"),
+            "a\\nlogged in user=admin\\u{1b}[2J"
+        );
+    }
 
     /// `fold` as first written: NFD of the whole string, then marks dropped.
     fn fold_whole(s: &str) -> String {
