@@ -1,3 +1,4 @@
 //! Ingest: polls the sources on their schedules and stores what mentions the institution.
 
+mod health;
 pub mod watcher;

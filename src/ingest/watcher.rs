@@ -1,6 +1,7 @@
 //! The daemon: one scheduler that polls due sources politely, runs items through the
 //! pipeline into the store, and wakes the classification stage. Shutdown is passed in.
 
+use futures::FutureExt;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use rand::Rng;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, error, info, warn};
+use tracing::{error, info, warn};
 
 use crate::core::clock::Clock;
 use crate::core::pipeline::Pipeline;
@@ -200,10 +201,7 @@ impl Watcher {
                 }
                 let (src, every, shared, state) =
                     (src.clone(), *every, self.shared.clone(), state.clone());
-                set.spawn(async move {
-                    let (_, new_state) = poll_source(&shared, src.as_ref(), every, state).await;
-                    (src.name().to_string(), src.host(), new_state)
-                });
+                set.spawn(async move { poll_guarded(&shared, src, every, state).await });
             }
             let next_due = states
                 .values()
@@ -234,7 +232,7 @@ impl Watcher {
             in_flight = set.len(),
             "shutting down: letting in-flight polls finish"
         );
-        let grace = tokio::time::sleep(Duration::from_secs(25));
+        let grace = tokio::time::sleep(Duration::from_secs(5));
         tokio::pin!(grace);
         loop {
             tokio::select! {
@@ -281,15 +279,9 @@ async fn poll_source(
             match shared.store.ingest(&mentions, shared.clock.now()).await {
                 Ok(done) => {
                     report.new = done.iter().filter(|d| d.new).count();
-                    if poll.etag.is_some() || poll.last_modified.is_some() || !poll.not_modified {
-                        state.etag = poll.etag;
-                        state.last_modified = poll.last_modified;
-                    }
                     // Saved only once its mentions are: a crash in between refetches, never skips.
-                    if poll.cursor.is_some() {
-                        state.cursor = poll.cursor;
-                    }
                     wait = poll.wait;
+                    validators(&mut state, poll);
                     if report.new > 0 {
                         shared.stored.notify_one();
                     }
@@ -341,71 +333,90 @@ async fn poll_source(
             report.error = Some(e.to_string());
         }
     }
-    if let Err(e) = health(shared, name, was_failing, report.error.is_none(), unhealthy).await {
+    if let Err(e) = super::health::health(
+        &shared.store,
+        name,
+        was_failing,
+        report.error.is_none(),
+        unhealthy,
+    )
+    .await
+    {
         error!(source = name, error = %e, "could not record the source's health");
     }
     if let Err(e) = shared.store.save_source_state(name, &state).await {
         error!(source = name, error = %e, "could not save source state; the next poll may refetch");
     }
-    debug!(source = name, next = ?state.next_check_at, "scheduled");
     (report, state)
 }
 
-/// Raises a `source_unhealthy` signal when a source's credentials are refused (once per
-/// episode), and closes the episode when the source works again.
-async fn health(
+/// The poll's validators (ETag, Last-Modified) and cursor, kept for the next poll.
+fn validators(state: &mut SourceState, poll: crate::sources::Poll) {
+    if poll.etag.is_some() || poll.last_modified.is_some() || !poll.not_modified {
+        state.etag = poll.etag;
+        state.last_modified = poll.last_modified;
+    }
+    if poll.cursor.is_some() {
+        state.cursor = poll.cursor;
+    }
+}
+
+/// A poll that fails in any way, a panic included, still frees its source and host
+/// (the caller does when this returns) and is recorded as a failure.
+async fn poll_guarded(
+    shared: &Shared,
+    src: Arc<dyn Source>,
+    every: Duration,
+    state: SourceState,
+) -> (String, Option<String>, SourceState) {
+    let polled =
+        std::panic::AssertUnwindSafe(poll_source(shared, src.as_ref(), every, state.clone()))
+            .catch_unwind()
+            .await;
+    let new_state = match polled {
+        Ok((_, s)) => s,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            crashed(shared, src.name(), every, state, &why).await
+        }
+    };
+    (src.name().to_string(), src.host(), new_state)
+}
+
+/// Records a poll that crashed: counted as a failure with backoff, and a
+/// `source_unhealthy` signal, since it will not fix itself.
+async fn crashed(
     shared: &Shared,
     name: &str,
-    was_failing: bool,
-    ok: bool,
-    unhealthy: Option<String>,
-) -> Result<(), crate::store::StoreError> {
-    use crate::core::signal::Episode;
-    let group_key = format!("source_unhealthy:{name}");
+    every: Duration,
+    mut state: SourceState,
+    why: &str,
+) -> SourceState {
     let now = Utc::now();
-    if let Some(why) = unhealthy {
-        let episode = shared.store.episode(&group_key).await?;
-        if episode.is_some_and(|e| e.open) {
-            return Ok(());
-        }
-        let signal = crate::core::signal::Signal {
-            id: 0,
-            kind: "source_unhealthy".into(),
-            severity: "warning".into(),
-            topic: None,
-            group_key: group_key.clone(),
-            title: format!("Source {name} cannot log in"),
-            reason: format!("{name}: {why}"),
-            at: now,
-            evidence: Vec::new(),
-            figures: [
-                ("source".to_string(), name.to_string()),
-                ("error".to_string(), why.clone()),
-            ]
-            .into_iter()
-            .collect(),
-        };
-        shared
-            .store
-            .save_signal(
-                &signal,
-                Episode {
-                    raised_count: 1,
-                    open: true,
-                },
-            )
-            .await?;
-        warn!(source = name, error = %why, "source unhealthy: signal raised");
-    } else if ok && was_failing {
-        if let Some(e) = shared.store.episode(&group_key).await?.filter(|e| e.open) {
-            shared
-                .store
-                .save_episode(&group_key, Episode { open: false, ..e }, now)
-                .await?;
-            info!(source = name, "source healthy again");
-        }
+    let was_failing = state.error_count > 0;
+    state.error_count += 1;
+    state.last_error = Some(format!("the poll crashed: {why}"));
+    state.last_error_at = Some(now);
+    let wait = jitter(backoff(every, state.error_count, shared.max_backoff));
+    state.next_check_at = Some(add(now, wait));
+    error!(
+        source = name,
+        errors = state.error_count,
+        retry_in_s = wait.as_secs(),
+        "poll crashed; the source is retried later"
+    );
+    let why = state.last_error.clone();
+    if let Err(e) = super::health::health(&shared.store, name, was_failing, false, why).await {
+        error!(source = name, error = %e, "could not record the source's health");
     }
-    Ok(())
+    if let Err(e) = shared.store.save_source_state(name, &state).await {
+        error!(source = name, error = %e, "could not save source state");
+    }
+    state
 }
 
 #[cfg(test)]
