@@ -639,3 +639,26 @@ async fn an_overdue_escalation_raises_one_signal() {
             .is_empty()
     );
 }
+
+/// Regression (#14): a responder's answer link was not checked; a `javascript:` link
+/// would have been rendered on the page.
+#[tokio::test]
+async fn an_answer_link_must_be_http() {
+    let app = start(None, "").await;
+    let (id, _) = app
+        .escalation("a", "@SPFFinances MyMinfin ?", "fr", "info", false)
+        .await;
+    let answer = |link: &str| vigie::escalate::answer::Answer {
+        at: chrono::Utc::now(),
+        by: "anna@example.be".into(),
+        channel: Some("x".into()),
+        body: None,
+        link: Some(link.into()),
+    };
+    let refused =
+        vigie::escalate::answer::record(&app.store, id, &answer("javascript:alert(1)")).await;
+    assert!(refused.unwrap_err().to_string().contains("http(s)"));
+    vigie::escalate::answer::record(&app.store, id, &answer("https://x.example/spf/status/1"))
+        .await
+        .unwrap();
+}

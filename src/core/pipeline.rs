@@ -41,7 +41,12 @@ impl Pipeline {
         NewMention {
             keys: dedup::keys(item),
             source: item.source.clone(),
-            url: item.link.as_deref().and_then(dedup::canonical_link),
+            // Only http(s) links are kept: others would be rendered as links.
+            url: item
+                .link
+                .as_deref()
+                .and_then(dedup::canonical_link)
+                .filter(|u| text::is_web_link(u)),
             title,
             text: body,
             author: item.author.clone(),
@@ -95,6 +100,12 @@ mod tests {
             ..Item::default()
         };
         assert!(p.process(&off_topic).is_none());
+        // Regression (#14): a javascript: link was kept and rendered as an href.
+        let scripted = Item {
+            link: Some("javascript:alert(document.cookie)".into()),
+            ..item.clone()
+        };
+        assert_eq!(p.process(&scripted).unwrap().url, None);
         let excluded = Item {
             title: "MyTax sport".into(),
             ..Item::default()

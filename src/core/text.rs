@@ -136,6 +136,12 @@ pub fn printable(s: &str) -> String {
         .collect()
 }
 
+/// Whether `s` is an http(s) address: the only links vigie stores or renders (a
+/// `javascript:` or `data:` link in a page or an HTML e-mail runs in the reader's hands).
+pub fn is_web_link(s: &str) -> bool {
+    url::Url::parse(s.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
 /// Cuts a string to at most `max` bytes on a char boundary, adding "…" when cut.
 pub fn truncate(s: &str, max: usize) -> String {
     if s.len() <= max {
@@ -151,6 +157,23 @@ pub fn truncate(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (#14): feed links other than http(s) were stored and rendered as `href`.
+    #[test]
+    fn only_http_links_are_web_links() {
+        assert!(is_web_link("https://www.lesoir.be/article/551"));
+        assert!(is_web_link(" http://example.org "));
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,<script>x</script>",
+            "JaVaScRiPt:alert(1)",
+            "file:///etc/passwd",
+            "not a link",
+            "",
+        ] {
+            assert!(!is_web_link(bad), "{bad}");
+        }
+    }
 
     /// Regression (#14): `vigie mentions` printed terminal escape sequences unescaped.
     #[test]

@@ -40,6 +40,11 @@ pub async fn record(store: &Store, id: i64, a: &Answer) -> Result<State, StoreEr
             "an answer needs its text or a link to it".into(),
         ));
     }
+    if link.is_some_and(|l| !crate::core::text::is_web_link(l)) {
+        return Err(StoreError::Config(
+            "an answer's link must be an http(s) address".into(),
+        ));
+    }
     let current = store
         .escalation_state(id)
         .await?

@@ -37,7 +37,7 @@ impl Post {
                 },
                 160,
             ),
-            url: m.url.clone(),
+            url: m.url.clone().filter(|u| crate::core::text::is_web_link(u)),
             source: m.source.clone(),
             lang: m.lang.clone(),
             sentiment: t.get(word).cloned().unwrap_or_else(|| word.to_string()),

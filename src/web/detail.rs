@@ -38,7 +38,7 @@ pub(super) fn mention_views(
         .map(|m| MentionView {
             id: m.id,
             source: m.source,
-            url: m.url,
+            url: m.url.filter(|u| crate::core::text::is_web_link(u)),
             title: if personal {
                 m.title.clone()
             } else {
@@ -80,7 +80,7 @@ pub(super) fn history(
         .map(|a| {
             minijinja::context! {
                 at => i18n::date_time(a.at, st.tz, lang), by => a.by, channel => a.channel,
-                body => a.body, link => a.link,
+                body => a.body, link => a.link.filter(|l| crate::core::text::is_web_link(l)),
             }
         })
         .collect();
