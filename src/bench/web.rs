@@ -88,13 +88,7 @@ pub async fn list_page(n: usize, rounds: usize, url: Option<&str>) -> anyhow::Re
     let token =
         crate::web::users::open_session(&store, &user, Utc::now(), Duration::from_secs(3600))
             .await?;
-    let page = crate::web::PageConfig {
-        web: cfg.web.clone().unwrap_or_default(),
-        institution: cfg.institution.name.clone(),
-        topics: cfg.topics.clone(),
-        tz: cfg.tz(),
-        knowledge: None,
-    };
+    let page = cfg.page();
     let state = AppState::new(page, store.clone())?;
     let app = crate::web::router(state);
     let mut pages = Vec::new();

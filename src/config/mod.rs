@@ -186,6 +186,21 @@ impl Config {
         }
     }
 
+    /// The sections the escalation page reads.
+    pub fn page(&self) -> crate::web::PageConfig {
+        crate::web::PageConfig {
+            web: self.web.clone().unwrap_or_default(),
+            institution: self.institution.name.clone(),
+            topics: self.topics.clone(),
+            tz: self.tz(),
+            knowledge: self
+                .signals
+                .knowledge
+                .as_ref()
+                .map(|p| self.base_dir().join(p)),
+        }
+    }
+
     /// The sections the notify stage reads.
     pub fn notify(&self) -> crate::notify::config::NotifyConfig {
         crate::notify::config::NotifyConfig {

@@ -178,19 +178,7 @@ impl Flow {
         listener: tokio::net::TcpListener,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<JoinHandle<()>> {
-        let cfg = &self.cfg;
-        let page = crate::web::PageConfig {
-            web: cfg.web.clone().unwrap_or_default(),
-            institution: cfg.institution.name.clone(),
-            topics: cfg.topics.clone(),
-            tz: cfg.tz(),
-            knowledge: cfg
-                .signals
-                .knowledge
-                .as_ref()
-                .map(|p| cfg.base_dir().join(p)),
-        };
-        let state = crate::web::AppState::new(page, self.store.clone())?;
+        let state = crate::web::AppState::new(self.cfg.page(), self.store.clone())?;
         // Pushed mentions (`kind = "webhook"`) arrive on the same listener, with their own
         // bearer tokens; stored ones wake the classification stage at once.
         let app = match crate::sources::webhook::from_config(

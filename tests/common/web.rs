@@ -84,17 +84,7 @@ pub async fn start(url: Option<&str>, extra: &str) -> WebApp {
     std::fs::write(&path, &text).unwrap();
     let cfg = Config::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
     let store = Store::open(&cfg.storage.url, dir.path()).await.unwrap();
-    let page = vigie::web::PageConfig {
-        web: cfg.web.clone().unwrap_or_default(),
-        institution: cfg.institution.name.clone(),
-        topics: cfg.topics.clone(),
-        tz: cfg.tz(),
-        knowledge: cfg
-            .signals
-            .knowledge
-            .as_ref()
-            .map(|p| cfg.base_dir().join(p)),
-    };
+    let page = cfg.page();
     let state = vigie::web::AppState::new(page, store.clone()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
