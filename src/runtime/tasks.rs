@@ -342,15 +342,13 @@ impl Round for Detect {
             self.detection = Some(Detection::start(&f.store, engine, &f.cfg.signals, now).await?);
         }
         let detection = self.detection.as_mut().expect("started above");
-        let raised = detection.round(&f.store, now).await;
-        if raised.is_err() {
+        if let Err(e) = detection.round(&f.store, now).await {
             // The engine may be ahead of what was stored: warm it again from the store.
             self.detection = None;
+            return Err(e);
         }
-        if !raised?.is_empty() {
-            f.wakes.detected.notify_one();
-        }
-        // Escalate also looks at newly classified mentions (formal requests, questions).
+        // Escalate looks at new signals and at newly classified mentions (formal requests,
+        // questions) alike: wake it after every round.
         f.wakes.detected.notify_one();
         Ok(())
     }
