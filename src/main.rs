@@ -136,6 +136,23 @@ enum Command {
         #[arg(long, default_value = "en")]
         language: String,
     },
+    /// Erase one person's data everywhere (their own mentions whole; their name, handle
+    /// or e-mail wherever a copy holds it) and record that an erasure happened.
+    #[command(group(clap::ArgGroup::new("who").required(true)))]
+    Forget {
+        /// Config file (TOML).
+        #[arg(long, env = "VIGIE_CONFIG")]
+        config: PathBuf,
+        /// The author's name as sources give it.
+        #[arg(long, group = "who")]
+        author: Option<String>,
+        /// A handle on a social network (`@marie`, `marie.bsky.social`).
+        #[arg(long, group = "who")]
+        handle: Option<String>,
+        /// An e-mail address written in their messages.
+        #[arg(long, group = "who")]
+        email: Option<String>,
+    },
     /// List the e-mail outbox: queued, sent, dead-lettered.
     Outbox {
         /// Config file (TOML).
@@ -243,6 +260,28 @@ async fn real_main(args: Cli) -> Result<(), ExitCode> {
                 Format::Text => cli::digest::DigestFormat::Text,
             };
             cli::digest::run(&config, date, &language, format, send).await
+        }
+        Command::Forget {
+            config,
+            author,
+            handle,
+            email,
+        } => {
+            use vigie::runtime::privacy::Person;
+            let who = match (author, handle, email) {
+                (Some(a), _, _) if !a.trim().is_empty() => Person::Author(a),
+                (_, Some(h), _) if !h.trim().trim_start_matches('@').is_empty() => {
+                    Person::Handle(h)
+                }
+                (_, _, Some(e)) if e.contains('@') => Person::Email(e),
+                _ => {
+                    cli::say(
+                        "error: give one of --author NAME, --handle H or --email E (not empty)",
+                    );
+                    return Err(ExitCode::from(2));
+                }
+            };
+            cli::forget::run(&config, who).await
         }
         Command::Outbox {
             config,

@@ -113,7 +113,7 @@ async fn exercise(store: Store) {
     let opening = Opening {
         severity: "warning".into(),
         topic: Some("refunds".into()),
-        reason: "test".into(),
+        reason: "a mention by Jean Dupont".into(),
         mention_ids: vec![pending[0].id],
         formal: None,
         dedup_key: Some("k1".into()),
@@ -143,17 +143,90 @@ async fn exercise(store: Store) {
     );
     assert_eq!(store.escalation_events(id).await.unwrap().len(), 2);
 
-    // Retention: personal data older than the cut is purged, the rest stays.
-    let purged = store
-        .purge_personal_data(now + chrono::Duration::seconds(1))
+    // Retention: personal data older than the cut is erased with the copies made of it
+    // (here the escalation's reason); titles go too, the classification stays.
+    use vigie::runtime::privacy::{forget, purge, Person};
+    store
+        .act(
+            id,
+            Action::Answer,
+            "a@example.org",
+            None,
+            Some("Bonjour Jean Dupont"),
+            now,
+        )
         .await
         .unwrap();
-    assert_eq!(purged, 2);
+    let erased = purge(&store, now + chrono::Duration::seconds(1), now)
+        .await
+        .unwrap();
+    assert_eq!(erased.mentions, 2);
     let m = store.mentions(None, 10).await.unwrap();
+    assert!(
+        m.iter().all(|m| m.author.is_none()
+            && m.text.is_empty()
+            && m.title.is_empty()
+            && m.url.as_deref() == Some("https://example.org/")),
+        "{m:?}"
+    );
+    assert_eq!(m.iter().filter(|m| m.sentiment.is_some()).count(), 1);
+    assert_eq!(store.count_mentions().await.unwrap(), 2);
+    let list = store.escalations(None, now).await.unwrap();
+    assert_eq!(list[0].reason, "a mention by [erased]");
+    let notes: Vec<Option<String>> = store
+        .escalation_events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.note)
+        .collect();
+    assert!(
+        notes.contains(&Some("Bonjour [erased]".into())),
+        "{notes:?}"
+    );
+    // A second purge finds nothing left to do; the erasure was recorded once.
+    assert_eq!(
+        purge(&store, now + chrono::Duration::seconds(1), now)
+            .await
+            .unwrap()
+            .rows,
+        0
+    );
+    assert_eq!(store.erasures().await.unwrap().len(), 1);
+    // An erased post is not taken again: its keys stay (hashed).
+    let again = store
+        .ingest(&[mention(&["link:x"], "a", "one")], now)
+        .await
+        .unwrap();
+    assert!(!again[0].new);
+
+    // An erasure request: the person's own post erased whole, their name elsewhere scrubbed.
+    let mut own = mention(&["link:z"], "a", "three");
+    own.author = Some("@marie_d".into());
+    own.text = "Je suis furieuse, écrivez-moi : marie.d@example.be".into();
+    let mut other = mention(&["link:w"], "a", "four");
+    other.text = "Réponse à @marie_d : appelez le 02".into();
+    store.ingest(&[own, other], now).await.unwrap();
+    let done = forget(&store, &Person::Handle("marie_d".into()), now)
+        .await
+        .unwrap();
+    assert_eq!(done.mentions, 1);
+    let m = store.mentions(None, 10).await.unwrap();
+    for x in &m {
+        let all = format!("{:?} {} {} {:?}", x.author, x.title, x.text, x.url);
+        assert!(!all.contains("marie"), "{all}");
+    }
     assert!(m
         .iter()
-        .all(|m| m.author.is_none() && m.text.is_empty() && !m.title.is_empty()));
-    assert_eq!(store.count_mentions().await.unwrap(), 2);
+        .any(|x| x.text == "Réponse à [erased] : appelez le 02"));
+    let kinds: Vec<String> = store
+        .erasures()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(kinds, vec!["handle", "retention"]);
 }
 
 #[tokio::test]
@@ -168,7 +241,7 @@ async fn sqlite_store() {
     let store = Store::open("sqlite://nested/dir/vigie.db", dir.path())
         .await
         .unwrap();
-    assert_eq!(store.count_mentions().await.unwrap(), 2);
+    assert_eq!(store.count_mentions().await.unwrap(), 4);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ pub mod classify;
 pub mod digest;
 pub mod escalations;
 pub mod eval;
+pub mod forget;
 pub mod lexicon;
 pub mod mentions;
 pub mod models;
@@ -63,8 +64,9 @@ pub fn init_logs(json: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(|| EscapedStderr)
+        // Colours are escape sequences, and every escape sequence in a line is escaped.
+        .with_ansi(false)
         // A closed stderr (a log reader gone) must never take the daemon down.
         .log_internal_errors(false);
     if json {
@@ -72,6 +74,42 @@ pub fn init_logs(json: bool) {
     } else {
         builder.init()
     }
+}
+
+/// Stderr for log lines, with every control character a value brings (a newline in a
+/// fetched author, a terminal escape sequence in a title) written as an escape (`\n`,
+/// `\u{1b}`), so no value can forge a log line or drive the terminal. Each event comes
+/// as one write ending in its own newline, which stays.
+struct EscapedStderr;
+
+impl std::io::Write for EscapedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let line = escape_log_line(&String::from_utf8_lossy(buf));
+        std::io::stderr().write_all(line.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// `s` with its control characters escaped, but a final newline and tabs kept.
+pub fn escape_log_line(s: &str) -> String {
+    let (body, end) = match s.strip_suffix('\n') {
+        Some(b) => (b, "\n"),
+        None => (s, ""),
+    };
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in body.chars() {
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push_str(end);
+    out
 }
 
 /// `vigie check-config FILE`: one summary line, or every problem and exit code 1.
@@ -85,4 +123,22 @@ pub fn check_config(file: &Path) -> Result<(), ExitCode> {
         cfg.topics.len()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_log_line;
+
+    #[test]
+    fn a_value_cannot_forge_a_log_line_or_drive_the_terminal() {
+        let forged = "INFO vigie: author=x\n2026-12-01T00:00:00Z  INFO vigie::web::auth: logged in user=admin@example.org\n";
+        let out = escape_log_line(forged);
+        assert_eq!(out.matches('\n').count(), 1, "{out}");
+        assert!(out.ends_with("admin@example.org\n"));
+        assert!(out.contains("author=x\\n2026"));
+        assert_eq!(
+            escape_log_line("red \u{1b}[31m\r\tok"),
+            "red \\u{1b}[31m\\r\tok"
+        );
+    }
 }

@@ -11,6 +11,7 @@ pub mod language;
 pub mod matching;
 pub mod model;
 pub mod pipeline;
+pub mod privacy;
 pub mod role;
 pub mod secret;
 pub mod signal;

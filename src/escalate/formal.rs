@@ -3,6 +3,7 @@
 //! e-mail address is an electronic request with legal deadlines. We flag it and say which
 //! of the three elements were found, so a person can confirm.
 
+use crate::core::privacy::mask;
 use regex::Regex;
 use serde::Serialize;
 
@@ -155,20 +156,6 @@ impl Detector {
         }
         out
     }
-}
-
-/// Masks personal data for logs: keeps the first letter of each word or element.
-pub fn mask(s: &str) -> String {
-    s.split_whitespace()
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => format!("{f}{}", "*".repeat(c.count().min(6))),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -87,6 +87,12 @@ pub struct Row {
     pub channel: Option<String>,
     /// Title of its first mention.
     pub title: Option<String>,
+    /// Author of its first mention: for masking only, not part of the list's JSON.
+    #[serde(skip)]
+    pub author: Option<String>,
+    /// Link of its first mention: for masking only.
+    #[serde(skip)]
+    pub url: Option<String>,
     /// How many mentions.
     pub mentions: i64,
 }
@@ -111,6 +117,8 @@ impl Row {
             lang: r.lang,
             channel: r.channel,
             title: r.title,
+            author: r.author,
+            url: r.url,
             mentions: r.mentions,
         })
     }

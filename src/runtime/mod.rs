@@ -7,6 +7,7 @@
 //! sender delivers them. Each stage reads its own durable cursor, so the in-process
 //! wake-ups below only make things happen sooner; none is needed for correctness.
 
+pub mod privacy;
 pub mod replay;
 mod tasks;
 
@@ -101,16 +102,11 @@ pub async fn run(
     result
 }
 
-/// Clears personal data older than `[storage] retention_days`.
+/// Erases personal data older than `[storage] retention_days` (and its copies).
 async fn purge(cfg: &Config, store: &Store) {
-    let before = chrono::Utc::now() - chrono::Duration::days(cfg.storage.retention_days as i64);
-    match store.purge_personal_data(before).await {
-        Ok(0) => {}
-        Ok(n) => info!(
-            mentions = n,
-            retention_days = cfg.storage.retention_days,
-            "personal data purged"
-        ),
-        Err(e) => tracing::error!(error = %e, "purging personal data failed; will retry"),
+    let now = chrono::Utc::now();
+    let before = now - chrono::Duration::days(cfg.storage.retention_days as i64);
+    if let Err(e) = privacy::purge(store, before, now).await {
+        tracing::error!(error = %e, "erasing personal data past retention failed; will retry");
     }
 }

@@ -52,6 +52,10 @@ pub struct ListRow {
     pub channel: Option<String>,
     /// Title of its first mention.
     pub title: Option<String>,
+    /// Author of its first mention (masked for viewers with the rest).
+    pub author: Option<String>,
+    /// Link of its first mention.
+    pub url: Option<String>,
     /// How many mentions.
     pub mentions: i64,
 }
@@ -70,6 +74,8 @@ struct Row {
     lang: Option<String>,
     source: Option<String>,
     title: Option<String>,
+    author: Option<String>,
+    url: Option<String>,
     mentions: Option<i64>,
 }
 
@@ -88,6 +94,8 @@ impl From<Row> for ListRow {
             lang: r.lang,
             channel: r.source,
             title: r.title,
+            author: r.author,
+            url: r.url,
             mentions: r.mentions.unwrap_or(0),
         }
     }
@@ -109,7 +117,7 @@ const FIRST_MENTION: &str = "LEFT JOIN mentions m ON m.id = \
      (SELECT MIN(x.mention_id) FROM escalation_mentions x WHERE x.escalation_id = e.id)";
 
 const LIST_COLUMNS: &str = "SELECT e.id, e.state, e.severity, e.topic, e.reason, e.opened_at, e.due_at, e.assignee, e.formal_request, \
-     m.lang, m.source, m.title, (SELECT COUNT(*) FROM escalation_mentions y WHERE y.escalation_id = e.id) AS mentions";
+     m.lang, m.source, m.title, m.author, m.url, (SELECT COUNT(*) FROM escalation_mentions y WHERE y.escalation_id = e.id) AS mentions";
 
 /// Appends ` AND ...` for each condition of `f` (`m` is the first mention).
 fn push_filter(qb: &mut QueryBuilder<'static, Any>, f: &ListFilter) {

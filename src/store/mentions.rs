@@ -77,6 +77,50 @@ impl TryFrom<MentionRow> for Mention {
     }
 }
 
+/// Which of these stored keys are known, and to which mention.
+async fn known_keys(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    hashed: &[Vec<String>],
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let all_keys: Vec<&String> = hashed.iter().flatten().collect();
+    let mut known: HashMap<String, i64> = HashMap::new();
+    for chunk in all_keys.chunks(BATCH) {
+        let sql = format!(
+            "SELECT key, mention_id FROM mention_keys WHERE key IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+        for k in chunk {
+            q = q.bind((*k).clone());
+        }
+        known.extend(q.fetch_all(&mut **tx).await?);
+    }
+    Ok(known)
+}
+
+/// Each mention's keys as stored. Keys are hashed: a link or GUID may name the author
+/// (`/@handle/123`), and keys outlive the erasure of a mention's personal data.
+fn hashed_keys(mentions: &[NewMention]) -> Vec<Vec<String>> {
+    mentions
+        .iter()
+        .map(|m| m.keys.iter().map(|k| stored_key(k)).collect())
+        .collect()
+}
+
+/// How a dedup key is stored: `h:` and its SHA-256, so the key table holds no handle.
+pub(super) fn stored_key(key: &str) -> String {
+    use sha2::Digest;
+    if is_stored_key(key) {
+        return key.to_string();
+    }
+    format!("h:{}", hex::encode(sha2::Sha256::digest(key.as_bytes())))
+}
+
+/// Whether a key is already in its stored form.
+pub(super) fn is_stored_key(key: &str) -> bool {
+    key.len() == 66 && key.starts_with("h:") && key[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 const MENTION_COLUMNS: &str = "SELECT id, source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
      sentiment, sentiment_score, topics, model, story_id FROM mentions";
 
@@ -120,24 +164,13 @@ impl Store {
     ) -> Result<Option<Vec<Ingested>>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         let now = ms(seen_at);
-        let all_keys: Vec<&String> = mentions.iter().flat_map(|m| m.keys.iter()).collect();
-        let mut known: HashMap<String, i64> = HashMap::new();
-        for chunk in all_keys.chunks(BATCH) {
-            let sql = format!(
-                "SELECT key, mention_id FROM mention_keys WHERE key IN ({})",
-                placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
-            for k in chunk {
-                q = q.bind((*k).clone());
-            }
-            known.extend(q.fetch_all(&mut *tx).await?);
-        }
+        let hashed = hashed_keys(mentions);
+        let mut known = known_keys(&mut tx, &hashed).await?;
         let mut out = Vec::with_capacity(mentions.len());
         // Keys to insert, with whether they belong to a mention created in this transaction.
         let mut new_keys: Vec<(String, i64, bool)> = Vec::new();
-        for m in mentions {
-            let existing = m.keys.iter().find_map(|k| known.get(k).copied());
+        for (m, keys) in mentions.iter().zip(&hashed) {
+            let existing = keys.iter().find_map(|k| known.get(k).copied());
             let (id, new) = match existing {
                 Some(id) => (id, false),
                 None => {
@@ -161,7 +194,7 @@ impl Store {
                     (id, true)
                 }
             };
-            for k in &m.keys {
+            for k in keys {
                 if !known.contains_key(k) {
                     known.insert(k.clone(), id);
                     new_keys.push((k.clone(), id, new));
@@ -298,19 +331,5 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mentions")
             .fetch_one(&self.pool)
             .await?)
-    }
-
-    /// Removes citizens' personal data (author, and the body of mentions) older than `before`;
-    /// titles, links and classification stay for statistics. Returns rows touched.
-    pub async fn purge_personal_data(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let _g = self.write_guard().await;
-        self.retry_locked(|| async {
-            sqlx::query("UPDATE mentions SET author = NULL, text = '' WHERE first_seen_at < $1 AND (author IS NOT NULL OR text <> '')")
-                .bind(ms(before))
-                .execute(&self.pool)
-                .await
-                .map(|r| r.rows_affected())
-        })
-        .await
     }
 }

@@ -9,6 +9,7 @@ pub mod answers;
 pub mod bulk;
 pub mod classifications;
 pub mod config;
+pub mod erasures;
 pub mod escalation_list;
 mod escalation_rows;
 pub mod escalations;
@@ -179,12 +180,14 @@ impl Store {
                 .map(|p| std::path::PathBuf::from(p.split('?').next().unwrap_or(p))),
             Backend::Postgres => None,
         };
-        Ok(Store {
+        let store = Store {
             pool,
             backend,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             file,
-        })
+        };
+        store.hash_legacy_keys().await?;
+        Ok(store)
     }
 
     /// Which backend this is.

@@ -38,4 +38,7 @@ pub const PRAGMAS: &[&str] = &[
     "PRAGMA synchronous = NORMAL",
     "PRAGMA busy_timeout = 10000",
     "PRAGMA foreign_keys = ON",
+    // Erased personal data (retention, `vigie forget`) is overwritten in the file too,
+    // not left in free pages where a copy of the file would still hold it.
+    "PRAGMA secure_delete = ON",
 ];

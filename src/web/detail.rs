@@ -1,6 +1,7 @@
 //! The pieces of an escalation's page: its mentions (masked for viewers), history,
 //! answers, allowed actions and the suggested approved answer.
 
+use super::mask::Masking;
 use super::users::Session;
 use super::AppState;
 use crate::core::escalation::{Escalation, Event};
@@ -26,11 +27,31 @@ pub(super) fn suggestion(
     })
 }
 
-/// The mentions as the page shows them: personal data masked unless `personal`.
+/// How the page masks personal data for this reader, given the escalation's mentions.
+pub(super) fn masking<'a>(
+    st: &'a AppState,
+    session: &Session,
+    mentions: &[Mention],
+) -> Masking<'a> {
+    Masking::new(
+        &st.detector,
+        session.user.role.can_act(),
+        mentions.iter().map(|m| {
+            (
+                m.author.as_deref(),
+                m.url.as_deref(),
+                m.title.as_str(),
+                m.text.as_str(),
+            )
+        }),
+    )
+}
+
+/// The mentions as the page shows them, personal data masked for viewers.
 pub(super) fn mention_views(
     st: &AppState,
     mentions: Vec<Mention>,
-    personal: bool,
+    mask: &Masking,
     lang: &str,
 ) -> Vec<MentionView> {
     mentions
@@ -38,18 +59,10 @@ pub(super) fn mention_views(
         .map(|m| MentionView {
             id: m.id,
             source: m.source,
-            url: m.url.filter(|u| crate::core::text::is_web_link(u)),
-            title: if personal {
-                m.title.clone()
-            } else {
-                st.detector.redact(&m.title)
-            },
-            text: if personal {
-                m.text.clone()
-            } else {
-                st.detector.redact(&m.text)
-            },
-            author: if personal { m.author } else { None },
+            url: mask.link(m.url),
+            title: mask.text(&m.title),
+            text: mask.text(&m.text),
+            author: mask.author(m.author),
             lang: m.lang,
             sentiment: m.sentiment.map(|s| s.label.as_str().to_string()),
             published: i18n::date_time(m.published_at.unwrap_or(m.first_seen_at), st.tz, lang),
@@ -63,6 +76,7 @@ pub(super) fn history(
     st: &AppState,
     events: Vec<Event>,
     answers: Vec<Answer>,
+    mask: &Masking,
     lang: &str,
 ) -> (Vec<EventView>, Vec<minijinja::Value>) {
     let events: Vec<EventView> = events
@@ -72,7 +86,7 @@ pub(super) fn history(
             actor: v.actor,
             from: v.from,
             to: v.to,
-            note: v.note,
+            note: mask.opt(v.note),
         })
         .collect();
     let answers: Vec<_> = answers
@@ -80,7 +94,7 @@ pub(super) fn history(
         .map(|a| {
             minijinja::context! {
                 at => i18n::date_time(a.at, st.tz, lang), by => a.by, channel => a.channel,
-                body => a.body, link => a.link.filter(|l| crate::core::text::is_web_link(l)),
+                body => mask.opt(a.body), link => mask.link(a.link),
             }
         })
         .collect();

@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod detail;
+mod mask;
 pub mod metrics;
 pub mod pages;
 pub mod users;

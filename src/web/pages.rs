@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::auth::check_csrf;
-use super::detail::{actions, history, mention_views, suggestion};
+use super::detail::{actions, history, masking, mention_views, suggestion};
+use super::mask::Masking;
 use super::users::Session;
 use super::view::{self, error_page, forbidden, server_error};
 use super::AppState;
@@ -115,11 +116,21 @@ pub async fn list(
         Ok(x) => x,
         Err(e) => return server_error(&st, &lang, e),
     };
-    let can_see_personal = session.user.role.can_act();
+    let personal = session.user.role.can_act();
     let rows: Vec<RowView> = rows
         .into_iter()
         .map(|r| {
             let title = r.title.clone().unwrap_or_else(|| r.reason.clone());
+            let mask = Masking::new(
+                &st.detector,
+                personal,
+                [(
+                    r.author.as_deref(),
+                    r.url.as_deref(),
+                    r.title.as_deref().unwrap_or(""),
+                    "",
+                )],
+            );
             RowView {
                 id: r.id,
                 state: r.state.as_str(),
@@ -129,11 +140,7 @@ pub async fn list(
                     .as_deref()
                     .map(|t| topic_label(&st, t, &lang))
                     .unwrap_or_default(),
-                title: if can_see_personal {
-                    title
-                } else {
-                    st.detector.redact(&title)
-                },
+                title: mask.text(&title),
                 due: i18n::date_time(r.due_at, st.tz, &lang),
                 due_in: due_in(r.due_at, now, &st, &lang),
                 overdue: r.overdue,
@@ -226,14 +233,14 @@ async fn render_detail(
         Ok(x) => x,
         Err(err) => return server_error(st, &lang, err),
     };
-    let personal = session.user.role.can_act();
+    let mask = masking(st, session, &mentions);
     let signals: Vec<_> = signals
         .into_iter()
         .filter(|s| s.evidence.iter().any(|m| e.mention_ids.contains(m)))
         .map(|s| {
             let reason = i18n::reason(&st.mail_catalog, &lang, &s.kind, &s.figures, &s.reason);
             minijinja::context! {
-                kind => s.kind, severity => s.severity, reason => reason,
+                kind => s.kind, severity => s.severity, reason => mask.text(&reason),
                 at => i18n::date_time(s.at, st.tz, &lang),
             }
         })
@@ -244,8 +251,8 @@ async fn render_detail(
         Some(s) => st.store.story_size(s).await.unwrap_or(0),
         None => 0,
     };
-    let mview = mention_views(st, mentions, personal, &lang);
-    let (events, answers) = history(st, events, answers, &lang);
+    let mview = mention_views(st, mentions, &mask, &lang);
+    let (events, answers) = history(st, events, answers, &mask, &lang);
     let actions = actions(session, &e);
     let fmt = |t: Option<DateTime<Utc>>| t.map(|t| i18n::date_time(t, st.tz, &lang));
     let mut r = view::render(
@@ -259,7 +266,7 @@ async fn render_detail(
             e => minijinja::context! {
                 id => e.id, state => e.state.as_str(), severity => e.severity,
                 topic => e.topic.as_deref().map(|t| topic_label(st, t, &lang)),
-                reason => e.reason, assignee => e.assignee,
+                reason => mask.text(&e.reason), assignee => e.assignee,
                 opened => i18n::date_time(e.opened_at, st.tz, &lang),
                 due => i18n::date_time(e.due_at, st.tz, &lang),
                 due_in => due_in(e.due_at, now, st, &lang),
