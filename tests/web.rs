@@ -243,7 +243,11 @@ async fn a_viewer_reads_masked_and_cannot_change_state() {
 
 #[tokio::test]
 async fn wrong_passwords_are_rate_limited() {
-    let app = start(None, "login_attempts = 3\nlogin_window = \"15m\"").await;
+    let app = start(
+        None,
+        "login_attempts = 3\nlogin_address_attempts = 4\nlogin_window = \"15m\"",
+    )
+    .await;
     app.user("resp@example.be", Role::Responder, "en").await;
     let c = app.client();
     for i in 0..3 {
@@ -251,16 +255,24 @@ async fn wrong_passwords_are_rate_limited() {
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
         assert!(r.text().await.unwrap().contains("Wrong e-mail or password"));
     }
-    // Now even the right password waits.
+    // Now even the right password waits, from this address.
     let r = app.login(&c, "resp@example.be", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().get("retry-after").is_some());
     assert!(r.text().await.unwrap().contains("Too many failed attempts"));
-    // From the same address, other e-mails are limited too.
+    // The address has its own, higher limit, whatever the e-mail.
+    let r = app
+        .login(&c, "someone@example.be", "whatever is this")
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let r = app
         .login(&c, "someone@example.be", "whatever is this")
         .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // An e-mail longer than any address is refused before anything is counted or hashed.
+    let long = format!("{}@example.be", "a".repeat(300));
+    let r = app.login(&c, &long, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
