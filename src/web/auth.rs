@@ -2,7 +2,7 @@
 //! and the login limit (see `limit`).
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -15,13 +15,14 @@ use serde::Deserialize;
 use tracing::{info, warn};
 
 use super::limit::{Keys, MAX_EMAIL};
-use super::users::{self, random_token, same_secret, Session};
+use super::users::{self, same_secret, Session};
 use super::view;
 use super::AppState;
 
 /// Session cookie.
 pub const SESSION_COOKIE: &str = "vigie_session";
-/// Double-submit cookie guarding the login form itself.
+/// Double-submit cookie guarding the login form itself (its value signed, see
+/// `login_token`).
 const LOGIN_CSRF_COOKIE: &str = "vigie_login";
 
 /// Only local paths are followed after login (no open redirect): a relative path with
@@ -90,7 +91,7 @@ fn render_login(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let token = random_token();
+    let token = st.login_key.issue(SystemTime::now());
     let cookie = Cookie::build((LOGIN_CSRF_COOKIE, token.clone()))
         .path("/login")
         .http_only(true)
@@ -133,8 +134,11 @@ pub async fn login(
     let lang = visitor_language(f.lang.as_deref(), &headers);
     let t = |k: &str| st.catalog.t(&lang, k, &[]);
     let next = f.next.as_deref();
+    // The field must equal the cookie, and be a token this instance signed: a pair made up
+    // by whoever can plant a cookie is refused.
     let cookie = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
-    if !cookie.is_some_and(|c| same_secret(&c, &f.csrf)) {
+    let pair = cookie.is_some_and(|c| same_secret(&c, &f.csrf));
+    if !(pair && st.login_key.verify(&f.csrf, SystemTime::now())) {
         warn!(peer = %peer.ip(), "login refused: missing or wrong form token");
         let error = Some(t("web_error_csrf"));
         return render_login(&st, jar, &lang, next, error, StatusCode::FORBIDDEN);

@@ -4,6 +4,7 @@
 pub mod auth;
 mod detail;
 pub mod limit;
+pub mod login_token;
 pub mod metrics;
 pub mod pages;
 pub mod users;
@@ -165,6 +166,8 @@ pub struct AppState {
     pub limiter: Arc<limit::Limiter>,
     /// The bound on concurrent password checks.
     pub hashing: Arc<limit::Hashing>,
+    /// Signs the login form's token; drawn at start, never logged.
+    pub login_key: Arc<login_token::LoginKey>,
     /// Bearer token for `/metrics`, read from the environment at start.
     pub metrics_token: Option<secrecy::SecretString>,
     /// Page templates.
@@ -230,6 +233,7 @@ impl AppState {
                 limit::HASHING_SLOTS,
                 Duration::from_secs(2),
             )),
+            login_key: Arc::new(login_token::LoginKey::random()),
             web,
             tz,
             catalog: Arc::new(view::catalog()),
