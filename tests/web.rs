@@ -243,7 +243,11 @@ async fn a_viewer_reads_masked_and_cannot_change_state() {
 
 #[tokio::test]
 async fn wrong_passwords_are_rate_limited() {
-    let app = start(None, "login_attempts = 3\nlogin_window = \"15m\"").await;
+    let app = start(
+        None,
+        "login_attempts = 3\nlogin_address_attempts = 4\nlogin_window = \"15m\"",
+    )
+    .await;
     app.user("resp@example.be", Role::Responder, "en").await;
     let c = app.client();
     for i in 0..3 {
@@ -251,16 +255,70 @@ async fn wrong_passwords_are_rate_limited() {
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
         assert!(r.text().await.unwrap().contains("Wrong e-mail or password"));
     }
-    // Now even the right password waits.
+    // Now even the right password waits, from this address.
     let r = app.login(&c, "resp@example.be", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().get("retry-after").is_some());
     assert!(r.text().await.unwrap().contains("Too many failed attempts"));
-    // From the same address, other e-mails are limited too.
+    // The address has its own, higher limit, whatever the e-mail.
+    let r = app
+        .login(&c, "someone@example.be", "whatever is this")
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let r = app
         .login(&c, "someone@example.be", "whatever is this")
         .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // An e-mail longer than any address is refused before anything is counted or hashed.
+    let long = format!("{}@example.be", "a".repeat(300));
+    let r = app.login(&c, &long, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Regression (#14, point 12): the login form's double-submit pair was any value equal in
+/// cookie and field, so whoever could plant a cookie logged a victim in to their account.
+#[tokio::test]
+async fn a_login_token_pair_not_signed_by_this_server_is_refused() {
+    let app = start(None, "").await;
+    app.user("resp@example.be", Role::Responder, "en").await;
+    let other = start(None, "").await;
+    let issued_elsewhere = {
+        let html = page(&other, &other.client(), "/login").await.1;
+        hidden(&html, "csrf").unwrap()
+    };
+    let post = |token: String| {
+        let c = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let url = format!("{}/login", app.base);
+        async move {
+            c.post(url)
+                .header("cookie", format!("vigie_login={token}"))
+                .form(&[
+                    ("email", "resp@example.be"),
+                    ("password", PASSWORD),
+                    ("csrf", token.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for forged in [
+        "attacker-chosen",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        &issued_elsewhere,
+    ] {
+        assert_eq!(post(forged.into()).await, StatusCode::FORBIDDEN, "{forged}");
+    }
+    // A token of ours with its signature changed is refused; the one we issued logs in.
+    let ours = hidden(&page(&app, &app.client(), "/login").await.1, "csrf").unwrap();
+    let (head, tag) = ours.rsplit_once('.').expect("a signed token");
+    let tampered = format!("{head}.{}", tag.chars().rev().collect::<String>());
+    assert_eq!(post(tampered).await, StatusCode::FORBIDDEN);
+    assert_eq!(post(ours).await, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]

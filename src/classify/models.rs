@@ -7,7 +7,8 @@
 //! interrupted downloads. This module needs no libtorch.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
@@ -63,7 +64,8 @@ pub struct Manifest {
     pub architecture: Architecture,
     /// Hugging Face hub id, e.g. "nlptown/bert-base-multilingual-uncased-sentiment".
     pub hub_id: String,
-    /// Pinned revision (commit) on the hub.
+    /// Pinned revision on the hub: a commit (40 hex digits); `vigie models fetch` refuses a
+    /// branch or tag unless told `--allow-unpinned`.
     pub revision: String,
     /// Licence of the weights.
     #[serde(default)]
@@ -97,8 +99,11 @@ fn default_max_len() -> usize {
 }
 
 impl Manifest {
-    /// Reads `dir/NAME.toml`.
+    /// Reads `dir/NAME.toml`; every file name must be a plain relative path.
     pub fn load(dir: &Path, name: &str) -> anyhow::Result<Manifest> {
+        if !plain_path(name) || name.contains('/') {
+            bail!("{name:?} is not a model name (a manifest's file name without .toml)");
+        }
         let path = dir.join(format!("{name}.toml"));
         let text = std::fs::read_to_string(&path).with_context(|| {
             format!(
@@ -110,7 +115,26 @@ impl Manifest {
         let mut m: Manifest =
             toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
         m.name = name.to_string();
+        for f in &m.files {
+            if !plain_path(&f.name) {
+                bail!(
+                    "{}: file name {:?} must be a relative path inside the model's folder \
+                     (no absolute path, no `..`, no `.`, no empty part, no backslash)",
+                    path.display(),
+                    f.name
+                );
+            }
+        }
         Ok(m)
+    }
+
+    /// Whether the revision is a commit, so the files cannot change under this manifest.
+    pub fn pinned(&self) -> bool {
+        self.revision.len() == 40
+            && self
+                .revision
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     }
 
     /// Where the files live: `dir/NAME/`.
@@ -127,6 +151,19 @@ impl Manifest {
             .map(|f| f.name.clone())
             .collect()
     }
+}
+
+/// A relative path of plain parts separated by `/`: nothing that could leave the folder it
+/// is joined to (`..`, a root, a Windows drive or backslash), nothing ambiguous (`.`, `//`).
+fn plain_path(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains(['\\', ':', '\0'])
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && Path::new(name)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
 }
 
 /// Names of all manifests in `dir`, sorted.
@@ -190,14 +227,71 @@ pub fn hub_url() -> String {
     std::env::var("VIGIE_HUB_URL").unwrap_or_else(|_| "https://huggingface.co".to_string())
 }
 
+/// Limits of one `vigie models fetch`.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Fetch a manifest whose revision is a branch or tag, not a commit.
+    pub allow_unpinned: bool,
+    /// The whole fetch, every file, gives up after this long (what is already downloaded
+    /// stays, and the next fetch resumes it).
+    pub timeout: Duration,
+    /// Largest file accepted, in bytes (a manifest's `size`, when given, is the limit).
+    pub max_file_bytes: u64,
+}
+
+/// Default overall limit of a fetch: about 1 GB at 150 kB/s.
+pub const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+
+/// Default largest file: 2 GiB, above every model we ship.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 << 30;
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            allow_unpinned: false,
+            timeout: DEFAULT_FETCH_TIMEOUT,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
 /// Downloads every missing or incomplete file of model `name` into `dir/NAME/`.
 ///
 /// Each file goes to `FILE.part` first; an interrupted download resumes with an HTTP
 /// Range request. A file whose sha256 does not match the manifest is deleted and the
-/// fetch fails. Returns the files downloaded (already complete ones are skipped after a
-/// checksum check).
-pub async fn fetch(dir: &Path, name: &str, hub: &str) -> anyhow::Result<Vec<String>> {
+/// fetch fails, as is one larger than allowed. Returns the files downloaded (already
+/// complete ones are skipped after a checksum check).
+pub async fn fetch(
+    dir: &Path,
+    name: &str,
+    hub: &str,
+    opts: &FetchOptions,
+) -> anyhow::Result<Vec<String>> {
     let m = Manifest::load(dir, name)?;
+    if !m.pinned() && !opts.allow_unpinned {
+        bail!(
+            "{name}: revision {:?} is not a commit (40 hex digits), so the files could change \
+             under the same manifest; pin it in {}, or pass --allow-unpinned",
+            m.revision,
+            dir.join(format!("{name}.toml")).display()
+        );
+    }
+    match tokio::time::timeout(opts.timeout, fetch_files(dir, &m, hub, opts)).await {
+        Ok(r) => r,
+        Err(_) => bail!(
+            "{name}: the fetch did not finish within {} (what was downloaded is kept; \
+             run it again to resume, or give --timeout)",
+            humantime::format_duration(opts.timeout)
+        ),
+    }
+}
+
+async fn fetch_files(
+    dir: &Path,
+    m: &Manifest,
+    hub: &str,
+    opts: &FetchOptions,
+) -> anyhow::Result<Vec<String>> {
     let folder = m.folder(dir);
     let client = reqwest::Client::builder()
         .user_agent(concat!(
@@ -205,11 +299,17 @@ pub async fn fetch(dir: &Path, name: &str, hub: &str) -> anyhow::Result<Vec<Stri
             env!("CARGO_PKG_VERSION"),
             " (models fetch)"
         ))
-        .connect_timeout(std::time::Duration::from_secs(20))
+        .connect_timeout(Duration::from_secs(20))
+        // A stalled transfer fails instead of hanging until the overall timeout.
+        .read_timeout(Duration::from_secs(60))
         .build()?;
     let mut fetched = Vec::new();
     for file in &m.files {
         let target = folder.join(&file.name);
+        // Checked at load already; a second look where the path is used.
+        if !target.starts_with(&folder) || target.components().any(|c| c == Component::ParentDir) {
+            bail!("{}: {:?} leaves the model's folder", m.name, file.name);
+        }
         if target.is_file() {
             if let Some(want) = &file.sha256 {
                 let have = sha256_file(&target)?;
@@ -229,7 +329,10 @@ pub async fn fetch(dir: &Path, name: &str, hub: &str) -> anyhow::Result<Vec<Stri
             m.revision,
             file.name
         );
-        download(&client, &url, &target)
+        let cap = file
+            .size
+            .map_or(opts.max_file_bytes, |s| s.min(opts.max_file_bytes));
+        download(&client, &url, &target, cap)
             .await
             .with_context(|| format!("fetching {url}"))?;
         let have = sha256_file(&target)?;
@@ -253,7 +356,12 @@ pub async fn fetch(dir: &Path, name: &str, hub: &str) -> anyhow::Result<Vec<Stri
     Ok(fetched)
 }
 
-async fn download(client: &reqwest::Client, url: &str, target: &Path) -> anyhow::Result<()> {
+async fn download(
+    client: &reqwest::Client,
+    url: &str,
+    target: &Path,
+    cap: u64,
+) -> anyhow::Result<()> {
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -275,13 +383,25 @@ async fn download(client: &reqwest::Client, url: &str, target: &Path) -> anyhow:
         206 if have > 0 => true,
         200 => false,
         // The part file is already whole.
-        416 if have > 0 => {
+        416 if have > 0 && have <= cap => {
             std::fs::rename(&part, target)?;
             return Ok(());
         }
         401 | 403 => bail!("HTTP {status}: the hub refused access (gated model or token needed)"),
         _ => bail!("HTTP {status}"),
     };
+    let mut written = if append { have } else { 0 };
+    let too_big = |n: u64| -> anyhow::Error {
+        let _ = std::fs::remove_file(&part);
+        anyhow::anyhow!(
+            "larger than {cap} bytes ({n} or more); the download was stopped and deleted"
+        )
+    };
+    if let Some(len) = resp.content_length() {
+        if written.saturating_add(len) > cap {
+            return Err(too_big(written.saturating_add(len)));
+        }
+    }
     let mut out = tokio::fs::OpenOptions::new()
         .create(true)
         .write(true)
@@ -290,6 +410,11 @@ async fn download(client: &reqwest::Client, url: &str, target: &Path) -> anyhow:
         .open(&part)
         .await?;
     while let Some(chunk) = resp.chunk().await? {
+        written += chunk.len() as u64;
+        if written > cap {
+            drop(out);
+            return Err(too_big(written));
+        }
         out.write_all(&chunk).await?;
     }
     out.flush().await?;

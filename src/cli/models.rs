@@ -20,6 +20,15 @@ pub enum ModelsCmd {
     Fetch {
         /// Model name, as in `vigie models list`.
         name: String,
+        /// Fetch even when the manifest's revision is a branch or tag, not a commit.
+        #[arg(long)]
+        allow_unpinned: bool,
+        /// Give up on the whole fetch after this long ("2h", "30m").
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "2h")]
+        timeout: std::time::Duration,
+        /// Largest file accepted, in bytes.
+        #[arg(long, default_value_t = models::DEFAULT_MAX_FILE_BYTES)]
+        max_file_bytes: u64,
     },
 }
 
@@ -40,8 +49,18 @@ pub async fn run(
     };
     match action {
         ModelsCmd::List { json } => list(&dir, json),
-        ModelsCmd::Fetch { name } => {
-            let got = models::fetch(&dir, &name, &models::hub_url())
+        ModelsCmd::Fetch {
+            name,
+            allow_unpinned,
+            timeout,
+            max_file_bytes,
+        } => {
+            let opts = models::FetchOptions {
+                allow_unpinned,
+                timeout,
+                max_file_bytes,
+            };
+            let got = models::fetch(&dir, &name, &models::hub_url(), &opts)
                 .await
                 .map_err(fail)?;
             println!(

@@ -1,10 +1,8 @@
 //! Logging in and out, the session every private page needs, CSRF tokens on every form,
-//! and a limit on failed logins.
+//! and the login limit (see `limit`).
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -16,64 +14,16 @@ use chrono::Utc;
 use serde::Deserialize;
 use tracing::{info, warn};
 
-use super::users::{self, random_token, same_secret, Session};
+use super::limit::{Keys, MAX_EMAIL};
+use super::users::{self, same_secret, Session};
 use super::view;
 use super::AppState;
 
 /// Session cookie.
 pub const SESSION_COOKIE: &str = "vigie_session";
-/// Double-submit cookie guarding the login form itself.
+/// Double-submit cookie guarding the login form itself (its value signed, see
+/// `login_token`).
 const LOGIN_CSRF_COOKIE: &str = "vigie_login";
-
-/// Failed logins per key (e-mail, client address) in a sliding window.
-#[derive(Debug)]
-pub struct Limiter {
-    max: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl Limiter {
-    /// At most `max` failures per key within `window`.
-    pub fn new(max: u32, window: Duration) -> Limiter {
-        Limiter {
-            max,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// How long `key` must wait, if it is over the limit.
-    pub fn blocked(&self, key: &str, now: Instant) -> Option<Duration> {
-        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let v = f.get_mut(key)?;
-        v.retain(|t| now.duration_since(*t) < self.window);
-        if v.len() as u32 >= self.max {
-            v.first().map(|t| self.window - now.duration_since(*t))
-        } else {
-            None
-        }
-    }
-
-    /// Records a failure of `key`.
-    pub fn fail(&self, key: &str, now: Instant) {
-        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        // Keep the map bounded under a flood of made-up e-mails.
-        if f.len() > 100_000 {
-            let window = self.window;
-            f.retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < window));
-        }
-        f.entry(key.to_string()).or_default().push(now);
-    }
-
-    /// Forgets `key` after a good login.
-    pub fn clear(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
-    }
-}
 
 /// Only local paths are followed after login (no open redirect): a relative path with
 /// no control character (browsers drop tabs and newlines, so `/\t/evil.example` would
@@ -141,7 +91,7 @@ fn render_login(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let token = random_token();
+    let token = st.login_key.issue(SystemTime::now());
     let cookie = Cookie::build((LOGIN_CSRF_COOKIE, token.clone()))
         .path("/login")
         .http_only(true)
@@ -183,45 +133,56 @@ pub async fn login(
 ) -> Response {
     let lang = visitor_language(f.lang.as_deref(), &headers);
     let t = |k: &str| st.catalog.t(&lang, k, &[]);
-    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
-    if !expected.is_some_and(|e| same_secret(&e, &f.csrf)) {
+    let next = f.next.as_deref();
+    // The field must equal the cookie, and be a token this instance signed: a pair made up
+    // by whoever can plant a cookie is refused.
+    let cookie = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
+    let pair = cookie.is_some_and(|c| same_secret(&c, &f.csrf));
+    if !(pair && st.login_key.verify(&f.csrf, SystemTime::now())) {
         warn!(peer = %peer.ip(), "login refused: missing or wrong form token");
-        return render_login(
-            &st,
-            jar,
-            &lang,
-            f.next.as_deref(),
-            Some(t("web_error_csrf")),
-            StatusCode::FORBIDDEN,
-        );
+        let error = Some(t("web_error_csrf"));
+        return render_login(&st, jar, &lang, next, error, StatusCode::FORBIDDEN);
     }
     let email = f.email.trim().to_lowercase();
-    let keys = [
-        format!("email:{email}"),
-        format!("ip:{}", client_ip(peer.ip())),
-    ];
-    let now = Instant::now();
-    if let Some(wait) = keys.iter().find_map(|k| st.limiter.blocked(k, now)) {
-        warn!(peer = %peer.ip(), "login refused: too many failed attempts");
-        let mins = wait.as_secs().div_ceil(60).max(1).to_string();
-        let mut r = render_login(
+    if email.chars().count() > MAX_EMAIL {
+        // No account has such an e-mail: refused before the limiter and argon2.
+        warn!(peer = %peer.ip(), "login refused: e-mail too long");
+        let error = Some(t("web_error_login"));
+        return render_login(&st, jar, &lang, next, error, StatusCode::UNAUTHORIZED);
+    }
+    // Counted before the password is checked, so concurrent attempts cannot all pass.
+    let attempt = match st
+        .limiter
+        .begin(&Keys::new(&email, peer.ip()), Instant::now())
+    {
+        Ok(a) => a,
+        Err(wait) => {
+            warn!(peer = %peer.ip(), "login refused: too many attempts");
+            let mins = wait.as_secs().div_ceil(60).max(1).to_string();
+            let error = Some(st.catalog.t(&lang, "web_error_rate", &[("minutes", &mins)]));
+            let r = render_login(&st, jar, &lang, next, error, StatusCode::TOO_MANY_REQUESTS);
+            return retry_after(r, wait);
+        }
+    };
+    let Some(slot) = st.hashing.slot().await else {
+        st.limiter.refund(attempt);
+        warn!(peer = %peer.ip(), "login refused: every password check slot is busy");
+        let error = Some(t("web_error_busy"));
+        let r = render_login(
             &st,
             jar,
             &lang,
-            f.next.as_deref(),
-            Some(st.catalog.t(&lang, "web_error_rate", &[("minutes", &mins)])),
-            StatusCode::TOO_MANY_REQUESTS,
+            next,
+            error,
+            StatusCode::SERVICE_UNAVAILABLE,
         );
-        if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return r;
-    }
-    match users::check_login(&st.store, &email, &f.password).await {
+        return retry_after(r, Duration::from_secs(1));
+    };
+    let checked = users::check_login(&st.store, &email, &f.password, &slot).await;
+    drop(slot);
+    match checked {
         Ok(Some(user)) => {
-            for k in &keys[..1] {
-                st.limiter.clear(k);
-            }
+            st.limiter.succeeded(attempt);
             let token =
                 match users::open_session(&st.store, &user, Utc::now(), st.web.session).await {
                     Ok(t) => t,
@@ -238,35 +199,26 @@ pub async fn login(
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
                 .add(cookie);
-            (jar, Redirect::to(&safe_next(f.next.as_deref()))).into_response()
+            (jar, Redirect::to(&safe_next(next))).into_response()
         }
         Ok(None) => {
-            for k in &keys {
-                st.limiter.fail(k, now);
-            }
+            st.limiter.fail(attempt);
             warn!(peer = %peer.ip(), "login failed");
-            render_login(
-                &st,
-                jar,
-                &lang,
-                f.next.as_deref(),
-                Some(t("web_error_login")),
-                StatusCode::UNAUTHORIZED,
-            )
+            let error = Some(t("web_error_login"));
+            render_login(&st, jar, &lang, next, error, StatusCode::UNAUTHORIZED)
         }
-        Err(e) => view::server_error(&st, &lang, e),
+        Err(e) => {
+            st.limiter.refund(attempt);
+            view::server_error(&st, &lang, e)
+        }
     }
 }
 
-/// IPv6 clients are limited per /64, which is what one household or office gets.
-fn client_ip(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v) => v.to_string(),
-        IpAddr::V6(v) => {
-            let s = v.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
+fn retry_after(mut r: Response, wait: Duration) -> Response {
+    if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
     }
+    r
 }
 
 fn time_duration(d: Duration) -> time::Duration {
@@ -345,23 +297,6 @@ pub async fn logout(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limiter_blocks_after_max_failures_within_window() {
-        let l = Limiter::new(3, Duration::from_secs(60));
-        let t0 = Instant::now();
-        for i in 0..3 {
-            assert!(l.blocked("k", t0).is_none(), "attempt {i}");
-            l.fail("k", t0);
-        }
-        let wait = l.blocked("k", t0 + Duration::from_secs(1)).unwrap();
-        assert!(wait <= Duration::from_secs(59) && wait > Duration::from_secs(50));
-        assert!(l.blocked("other", t0).is_none());
-        assert!(l.blocked("k", t0 + Duration::from_secs(61)).is_none());
-        l.fail("k", t0);
-        l.clear("k");
-        assert!(l.blocked("k", t0).is_none());
-    }
 
     #[test]
     fn only_local_paths_are_followed() {

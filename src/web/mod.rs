@@ -3,6 +3,8 @@
 
 pub mod auth;
 mod detail;
+pub mod limit;
+pub mod login_token;
 mod mask;
 pub mod metrics;
 pub mod pages;
@@ -13,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -42,9 +45,14 @@ pub struct WebConfig {
         with = "crate::core::config::humantime_serde_compat"
     )]
     pub session: Duration,
-    /// Failed logins allowed per e-mail and per client address within `login_window`.
+    /// Login attempts allowed per e-mail and client address within `login_window` (a
+    /// good login clears them).
     #[serde(default = "d_attempts")]
     pub login_attempts: u32,
+    /// Login attempts allowed per client address (IPv6 per /64), whatever the e-mail,
+    /// within `login_window`.
+    #[serde(default = "d_address_attempts")]
+    pub login_address_attempts: u32,
     /// Window of the login limit.
     #[serde(
         default = "d_window",
@@ -65,6 +73,9 @@ fn d_session() -> Duration {
 }
 fn d_attempts() -> u32 {
     5
+}
+fn d_address_attempts() -> u32 {
+    20
 }
 fn d_window() -> Duration {
     Duration::from_secs(15 * 60)
@@ -95,6 +106,12 @@ impl WebConfig {
         if self.login_attempts == 0 {
             v.push(("web.login_attempts".into(), "must be at least 1".into()));
         }
+        if self.login_address_attempts == 0 {
+            v.push((
+                "web.login_address_attempts".into(),
+                "must be at least 1".into(),
+            ));
+        }
         if self.session.is_zero() {
             v.push(("web.session".into(), "must be longer than zero".into()));
         }
@@ -124,6 +141,7 @@ impl Default for WebConfig {
             base_url: None,
             session: d_session(),
             login_attempts: d_attempts(),
+            login_address_attempts: d_address_attempts(),
             login_window: d_window(),
             metrics_token_env: None,
         }
@@ -145,8 +163,12 @@ pub struct AppState {
     pub mail_catalog: Arc<Catalog>,
     /// Approved answers, for suggestions.
     pub knowledge: Arc<Option<KnowledgeBase>>,
-    /// Failed logins.
-    pub limiter: Arc<auth::Limiter>,
+    /// Login attempts.
+    pub limiter: Arc<limit::Limiter>,
+    /// The bound on concurrent password checks.
+    pub hashing: Arc<limit::Hashing>,
+    /// Signs the login form's token; drawn at start, never logged.
+    pub login_key: Arc<login_token::LoginKey>,
     /// Bearer token for `/metrics`, read from the environment at start.
     pub metrics_token: Option<secrecy::SecretString>,
     /// Page templates.
@@ -203,7 +225,16 @@ impl AppState {
         };
         Ok(AppState {
             store,
-            limiter: Arc::new(auth::Limiter::new(web.login_attempts, web.login_window)),
+            limiter: Arc::new(limit::Limiter::new(
+                web.login_attempts,
+                web.login_address_attempts,
+                web.login_window,
+            )),
+            hashing: Arc::new(limit::Hashing::new(
+                limit::HASHING_SLOTS,
+                Duration::from_secs(2),
+            )),
+            login_key: Arc::new(login_token::LoginKey::random()),
             web,
             tz,
             catalog: Arc::new(view::catalog()),
@@ -217,6 +248,9 @@ impl AppState {
         })
     }
 }
+
+/// Largest login form body accepted.
+const LOGIN_BODY_LIMIT: usize = 16 * 1024;
 
 /// Every route. Only `/healthz` and the login page answer without a session.
 pub fn router(state: AppState) -> Router {
@@ -232,7 +266,13 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/login", get(auth::login_page).post(auth::login))
+        .route(
+            "/login",
+            get(auth::login_page)
+                .post(auth::login)
+                // A login form is a few hundred bytes; the default 2 MB is for nothing.
+                .layer(DefaultBodyLimit::max(LOGIN_BODY_LIMIT)),
+        )
         .route("/metrics", get(metrics::metrics))
         .route("/static/vigie.css", get(view::css))
         .merge(private)

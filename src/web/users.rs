@@ -1,12 +1,15 @@
 //! People who may log in to the web page, with a role, an argon2 password hash and a
 //! language; and their sessions, of which only a hash of the token is stored.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
-use argon2::{Argon2, PasswordVerifier};
+use std::cell::RefCell;
+
+use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::limit::Slot;
 use crate::store::{Store, StoreError};
 
 pub use crate::core::role::Role;
@@ -35,15 +38,48 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot hash the password: {e}"))
 }
 
-/// Checks a password against a stored PHC string.
+thread_local! {
+    /// argon2's work area (19 MiB with our parameters), kept for this thread's next check.
+    /// Allocated afresh for each check, freed blocks stay resident in the allocator's
+    /// arena, split by small allocations in between, and the peak grows check after check.
+    static WORK: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Checks a password against a stored PHC string (in this thread's kept work area: run it
+/// on the few password threads of `limit::Hashing`).
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    WORK.with(|w| verify_in(password.as_bytes(), phc, &mut w.borrow_mut()))
+}
+
+/// What argon2's `PasswordVerifier` does, with `work` as the memory.
+fn verify_in(password: &[u8], phc: &str, work: &mut Vec<Block>) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(version), Ok(params)) = (
+        Algorithm::try_from(hash.algorithm),
+        hash.version.map(Version::try_from).transpose(),
+        Params::try_from(&hash),
+    ) else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let need = params.block_count();
+    if work.len() < need {
+        work.resize(need, Block::default());
+    }
+    let mut out = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version.unwrap_or_default(), params)
+        .hash_password_into_with_memory(password, salt, &mut out, &mut work[..need])
+        .is_ok()
+        // Output compares in constant time.
+        && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 /// A random token, 32 bytes in hex.
@@ -84,7 +120,11 @@ pub async fn put_user(
         )));
     }
     let email = email.trim().to_lowercase();
-    if !email.contains('@') || email.contains(char::is_whitespace) {
+    // The login page refuses longer e-mails before checking anything.
+    if !email.contains('@')
+        || email.contains(char::is_whitespace)
+        || email.chars().count() > super::limit::MAX_EMAIL
+    {
         return Err(StoreError::Config(format!(
             "{email:?} is not an e-mail address"
         )));
@@ -95,11 +135,12 @@ pub async fn put_user(
     Ok(user)
 }
 
-/// The user whose e-mail and password these are.
+/// The user whose e-mail and password these are; the password is checked in `slot`.
 pub async fn check_login(
     store: &Store,
     email: &str,
     password: &str,
+    slot: &Slot<'_>,
 ) -> Result<Option<User>, StoreError> {
     let found = store.credentials(&email.trim().to_lowercase()).await?;
     // An unknown e-mail costs the same work as a wrong password, so timing does not
@@ -108,12 +149,11 @@ pub async fn check_login(
         Some(c) => c.password_hash.clone(),
         None => DUMMY_HASH.to_string(),
     };
-    let ok = tokio::task::spawn_blocking({
-        let password = password.to_string();
-        move || verify_password(&password, &phc)
-    })
-    .await
-    .unwrap_or(false);
+    let password = password.to_string();
+    let ok = slot
+        .run(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false);
     Ok(found.filter(|_| ok).map(|c| c.user))
 }
 
@@ -166,6 +206,34 @@ mod tests {
         assert!(!verify_password("correct horse batterz", &h));
         assert!(!verify_password("x", "not a hash"));
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn the_kept_work_area_agrees_with_argon2_and_is_reused() {
+        use argon2::PasswordVerifier;
+        let mut work = Vec::new();
+        let small = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(64, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let cheap = small.hash_password(b"pw one", &salt).unwrap().to_string();
+        let full = hash_password("pw two").unwrap();
+        for (pw, phc) in [("pw one", &cheap), ("pw two", &full), ("pw one", &full)] {
+            let h = PasswordHash::new(phc).unwrap();
+            let want = Argon2::default().verify_password(pw.as_bytes(), &h).is_ok();
+            assert_eq!(verify_in(pw.as_bytes(), phc, &mut work), want, "{pw} {phc}");
+        }
+        assert_eq!(work.len(), 19456, "grown to the largest cost");
+        let at = work.as_ptr();
+        assert!(verify_in(b"pw one", &cheap, &mut work));
+        assert_eq!(work.as_ptr(), at, "and reused, not reallocated");
+        assert!(!verify_in(
+            b"pw one",
+            "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$",
+            &mut work
+        ));
     }
 
     #[test]
