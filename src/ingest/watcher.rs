@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
+use super::schedule::{add, backoff, jitter};
 use crate::core::clock::Clock;
 use crate::core::pipeline::Pipeline;
 use crate::sources::fetch::SourcesConfig;
@@ -53,26 +53,6 @@ pub struct Watcher {
     shared: Arc<Shared>,
     sources: Vec<(Arc<dyn Source>, Duration)>,
     concurrency: usize,
-}
-
-/// `base ± 10%`: spreads polls of many sources so they do not all fire together.
-fn jitter(base: Duration) -> Duration {
-    let spread = base.as_secs_f64() * 0.1;
-    let j = rand::thread_rng().gen_range(-spread..=spread);
-    Duration::from_secs_f64((base.as_secs_f64() + j).max(1.0))
-}
-
-/// Wait before the next poll after `errors` consecutive failures: doubles each time, capped.
-pub fn backoff(every: Duration, errors: i64, max: Duration) -> Duration {
-    let factor = 2u32.saturating_pow(errors.clamp(0, 20) as u32);
-    every.saturating_mul(factor).min(max.max(every))
-}
-
-/// `t + d`, with `d` taken as at most a week: a wait read from the network can be absurd.
-fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    let d = chrono::Duration::from_std(d.min(crate::sources::http::MAX_WAIT))
-        .unwrap_or(chrono::Duration::weeks(1));
-    t.checked_add_signed(d).unwrap_or(t)
 }
 
 impl Watcher {
@@ -175,8 +155,11 @@ impl Watcher {
         }
         let mut running: HashSet<String> = HashSet::new();
         let mut busy_hosts: HashSet<String> = HashSet::new();
-        let mut host_wait: HashMap<String, DateTime<Utc>> = HashMap::new();
+        // Host → (until when its server asked us to wait, since when).
+        let mut host_wait: HashMap<String, (DateTime<Utc>, DateTime<Utc>)> = HashMap::new();
         let mut set: JoinSet<(String, Option<String>, SourceState)> = JoinSet::new();
+        // Task → its source and host, to free them whatever way the task ends.
+        let mut tasks: HashMap<tokio::task::Id, (String, Option<String>)> = HashMap::new();
         info!(sources = self.sources.len(), "watching");
         loop {
             let now = Utc::now();
@@ -189,8 +172,13 @@ impl Watcher {
                 let due = state.next_check_at.is_none_or(|t| t <= now)
                     && state.retry_after.is_none_or(|t| t <= now);
                 let host = src.host();
+                // A wait holds the host's other sources back one of their intervals at
+                // most: one answer, however absurd its wait, cannot silence a host.
                 let host_free = host.as_ref().is_none_or(|h| {
-                    !busy_hosts.contains(h) && host_wait.get(h).is_none_or(|t| *t <= now)
+                    !busy_hosts.contains(h)
+                        && host_wait.get(h).is_none_or(|(until, since)| {
+                            *until <= now || add(*since, *every) <= now
+                        })
                 });
                 if !due || !host_free || running.contains(&name) {
                     continue;
@@ -201,7 +189,8 @@ impl Watcher {
                 }
                 let (src, every, shared, state) =
                     (src.clone(), *every, self.shared.clone(), state.clone());
-                set.spawn(async move { poll_guarded(&shared, src, every, state).await });
+                let task = set.spawn(async move { poll_guarded(&shared, src, every, state).await });
+                tasks.insert(task.id(), (name, host));
             }
             let next_due = states
                 .values()
@@ -212,16 +201,20 @@ impl Watcher {
                 .clamp(Duration::from_millis(50), Duration::from_secs(1));
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some(done) = set.join_next() => {
+                Some(done) = set.join_next_with_id() => {
+                    let id = done.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
+                    if let Some((name, host)) = tasks.remove(&id) {
+                        if let Some(h) = &host { busy_hosts.remove(h); }
+                        running.remove(&name);
+                    }
                     match done {
-                        Ok((name, host, new_state)) => {
+                        Ok((_, (name, host, new_state))) => {
                             if let (Some(h), Some(t)) = (&host, new_state.retry_after) {
-                                host_wait.insert(h.clone(), t);
+                                host_wait.insert(h.clone(), (t, Utc::now()));
                             }
-                            if let Some(h) = &host { busy_hosts.remove(h); }
-                            running.remove(&name);
                             states.insert(name, new_state);
                         }
+                        // Its source is retried when next due, as if the poll had not begun.
                         Err(e) => error!(error = %e, "poll task failed"),
                     }
                 }
@@ -417,59 +410,4 @@ async fn crashed(
         error!(source = name, error = %e, "could not save source state");
     }
     state
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Regression (#14): `Retry-After: 99999999999999` overflowed `DateTime + TimeDelta`.
-    #[test]
-    fn waits_from_the_network_are_bounded_and_never_overflow() {
-        let now = Utc::now();
-        assert_eq!(add(now, Duration::MAX), now + chrono::Duration::weeks(1));
-        assert_eq!(
-            add(now, Duration::from_secs(99_999_999_999_999)),
-            now + chrono::Duration::weeks(1)
-        );
-        assert_eq!(
-            add(now, Duration::from_secs(60)),
-            now + chrono::Duration::minutes(1)
-        );
-        assert_eq!(
-            add(DateTime::<Utc>::MAX_UTC, Duration::from_secs(60)),
-            DateTime::<Utc>::MAX_UTC
-        );
-    }
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let m = Duration::from_secs(3600);
-        assert_eq!(
-            backoff(Duration::from_secs(60), 0, m),
-            Duration::from_secs(60)
-        );
-        assert_eq!(
-            backoff(Duration::from_secs(60), 1, m),
-            Duration::from_secs(120)
-        );
-        assert_eq!(
-            backoff(Duration::from_secs(60), 3, m),
-            Duration::from_secs(480)
-        );
-        assert_eq!(backoff(Duration::from_secs(60), 30, m), m);
-        // an interval longer than the cap is never shortened
-        assert_eq!(
-            backoff(Duration::from_secs(7200), 2, m),
-            Duration::from_secs(7200)
-        );
-    }
-
-    #[test]
-    fn jitter_stays_within_ten_percent() {
-        for _ in 0..100 {
-            let j = jitter(Duration::from_secs(100)).as_secs_f64();
-            assert!((90.0..=110.0).contains(&j), "{j}");
-        }
-    }
 }
