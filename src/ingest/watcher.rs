@@ -64,7 +64,7 @@ impl Watcher {
         clock: Clock,
     ) -> anyhow::Result<Watcher> {
         let ctx = BuildContext {
-            http: Http::new(&cfg.fetch)?,
+            http: Http::with_hosts(&cfg.fetch, cfg.named_hosts())?,
             base: cfg.base.clone(),
             matcher: cfg.matcher.clone(),
         };

@@ -7,6 +7,7 @@ pub mod feed;
 pub mod fetch;
 pub mod gdelt;
 pub mod google_news;
+pub mod guard;
 pub mod http;
 pub mod jetstream;
 pub mod mastodon;
@@ -98,6 +99,21 @@ impl SourceConfig {
             SourceConfig::Bluesky(c) => c.every.0,
             SourceConfig::BlueskySearch(c) => c.every.0,
             SourceConfig::Webhook(_) => Duration::ZERO,
+        }
+    }
+
+    /// The URLs the config gives this source (its hosts are trusted by [`guard`]).
+    pub fn urls(&self) -> Vec<&str> {
+        match self {
+            SourceConfig::Rss(c) => vec![c.url.as_str()],
+            SourceConfig::Mastodon(c) => vec![c.instance.as_str()],
+            SourceConfig::GoogleNews(c) => vec![c.base_url.as_str()],
+            SourceConfig::Gdelt(c) => vec![c.base_url.as_str()],
+            SourceConfig::Reddit(c) => vec![c.token_url.as_str(), c.api_url.as_str()],
+            SourceConfig::Youtube(c) => vec![c.feeds_url.as_str(), c.api_url.as_str()],
+            SourceConfig::Bluesky(c) => vec![c.endpoint.as_str()],
+            SourceConfig::BlueskySearch(c) => vec![c.service.as_str()],
+            SourceConfig::Webhook(_) => Vec::new(),
         }
     }
 
