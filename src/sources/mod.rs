@@ -322,6 +322,16 @@ pub(crate) fn check_pages(
     true
 }
 
+/// Runs CPU work (parsing, HTML to text) on the blocking pool, off the async workers
+/// that every other source and the web page share.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, SourceError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| SourceError::Parse(format!("parser crashed: {e}")))
+}
+
 /// Polling state kept in the database between polls (defined with its table in the store).
 pub use crate::store::sources::SourceState;
 

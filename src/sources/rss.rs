@@ -149,9 +149,8 @@ impl Source for RssSource {
         };
         let name = self.cfg.name.clone();
         // Parsing a large feed is CPU work: keep it off the async workers.
-        let parsed = tokio::task::spawn_blocking(move || feed::parse(&body, &name))
-            .await
-            .map_err(|e| SourceError::Parse(format!("parser crashed: {e}")))?
+        let parsed = super::blocking(move || feed::parse(&body, &name))
+            .await?
             .map_err(SourceError::Parse)?;
         let mut items = parsed.items;
         if let Some(lang) = &self.cfg.language {
