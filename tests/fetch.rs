@@ -368,3 +368,30 @@ async fn redirects_to_local_addresses_are_refused() {
     assert_eq!(internal.received_requests().await.unwrap().len(), 2);
     assert_eq!(mentions(&open).await.len(), 3);
 }
+
+/// Regression (#14, point 9): a 100,000-item feed was taken in one poll (58 s). At most
+/// `[fetch] max_items` are, with a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_beyond_max_items_are_ignored_with_a_warning() {
+    let server = MockServer::start().await;
+    Mock::given(path("/many"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(rss("many", 30), "application/rss+xml"),
+        )
+        .mount(&server)
+        .await;
+    let env = Env::new(
+        &[src("many", format!("{}/many", server.uri()))],
+        "[fetch]\nmax_items = 10\n",
+    );
+    let logs = run_once(&env).await;
+    assert!(
+        logs.contains("more items than [fetch] max_items") && logs.contains("ignored=20"),
+        "{logs}"
+    );
+    let m = mentions(&env).await;
+    assert_eq!(m.len(), 10);
+    // The first ones (a feed lists its newest first).
+    assert!(m.iter().any(|m| m["title"] == "MyTax article many 0"));
+    assert!(!m.iter().any(|m| m["title"] == "MyTax article many 10"));
+}

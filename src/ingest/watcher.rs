@@ -42,6 +42,8 @@ struct Shared {
     store: Store,
     pipeline: Pipeline,
     max_backoff: Duration,
+    /// `[fetch] max_items`: most items taken from one poll.
+    max_items: usize,
     /// Wakes the classification stage when new mentions are stored.
     stored: Arc<Notify>,
     /// When mentions are first seen: the system's time, or a simulated one.
@@ -79,6 +81,7 @@ impl Watcher {
                 store,
                 pipeline: cfg.pipeline(),
                 max_backoff: cfg.fetch.max_backoff,
+                max_items: cfg.fetch.max_items,
                 stored,
                 clock,
             }),
@@ -256,13 +259,8 @@ async fn poll_source(
     // A spent rate limit on a successful poll: come back only after its reset.
     let mut wait: Option<Duration> = None;
     let outcome: Result<(), SourceError> = match result {
-        Ok(poll) => {
-            report.items = poll.items.len();
-            report.not_modified = poll.not_modified;
-            report.skipped = poll.skipped;
-            if let Some(r) = &poll.repaired {
-                warn!(source = name, repair = %r, "malformed feed repaired");
-            }
+        Ok(mut poll) => {
+            take_in(name, &mut poll, shared.max_items, &mut report);
             let mentions: Vec<_> = poll
                 .items
                 .iter()
@@ -341,6 +339,27 @@ async fn poll_source(
         error!(source = name, error = %e, "could not save source state; the next poll may refetch");
     }
     (report, state)
+}
+
+/// What a poll brought, into the report and the logs; only its first `max` items are
+/// kept (a feed of 100,000 items took a minute to take in), with a warning.
+fn take_in(source: &str, poll: &mut crate::sources::Poll, max: usize, report: &mut PollReport) {
+    let ignored = poll.beyond + poll.items.len().saturating_sub(max);
+    poll.items.truncate(max);
+    if ignored > 0 {
+        warn!(
+            source,
+            kept = poll.items.len(),
+            ignored,
+            "more items than [fetch] max_items: the rest is ignored"
+        );
+    }
+    if let Some(r) = &poll.repaired {
+        warn!(source, repair = %r, "malformed feed repaired");
+    }
+    report.items = poll.items.len();
+    report.not_modified = poll.not_modified;
+    report.skipped = poll.skipped;
 }
 
 /// The poll's validators (ETag, Last-Modified) and cursor, kept for the next poll.

@@ -35,6 +35,9 @@ pub struct Fetch {
     /// does not know); pinned hosts are trusted.
     #[serde(default)]
     pub resolve: BTreeMap<String, IpAddr>,
+    /// Most items taken from one poll; the rest is ignored, with a warning.
+    #[serde(default = "default_max_items")]
+    pub max_items: usize,
 }
 
 fn default_timeout() -> Duration {
@@ -49,6 +52,9 @@ fn default_concurrency() -> usize {
 fn default_max_backoff() -> Duration {
     Duration::from_secs(6 * 3600)
 }
+fn default_max_items() -> usize {
+    1000
+}
 
 impl Default for Fetch {
     fn default() -> Self {
@@ -60,6 +66,7 @@ impl Default for Fetch {
             max_backoff: default_max_backoff(),
             allow_private: false,
             resolve: BTreeMap::new(),
+            max_items: default_max_items(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub struct Http {
     client: reqwest::Client,
     max_body: u64,
     timeout: Duration,
+    max_items: usize,
 }
 
 /// A successful (2xx or 304) response.
@@ -83,7 +84,13 @@ impl Http {
             client: builder.build()?,
             max_body: cfg.max_body_mib * 1024 * 1024,
             timeout: cfg.timeout,
+            max_items: cfg.max_items,
         })
+    }
+
+    /// `[fetch] max_items`: most items taken from one poll.
+    pub fn max_items(&self) -> usize {
+        self.max_items
     }
 
     /// The body cap in bytes.

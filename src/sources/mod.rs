@@ -354,6 +354,8 @@ pub struct Poll {
     pub wait: Option<Duration>,
     /// Entries of the answer that could not be read and were skipped (logged).
     pub skipped: usize,
+    /// Entries left out, unread, because the answer had more than `[fetch] max_items`.
+    pub beyond: usize,
 }
 
 /// Why a poll failed.

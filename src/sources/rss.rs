@@ -147,9 +147,9 @@ impl Source for RssSource {
                 }
             }
         };
-        let name = self.cfg.name.clone();
+        let (name, max) = (self.cfg.name.clone(), self.http.max_items());
         // Parsing a large feed is CPU work: keep it off the async workers.
-        let parsed = super::blocking(move || feed::parse(&body, &name))
+        let parsed = super::blocking(move || feed::parse_at_most(&body, &name, max))
             .await?
             .map_err(SourceError::Parse)?;
         let mut items = parsed.items;
@@ -166,6 +166,7 @@ impl Source for RssSource {
             last_modified,
             not_modified: false,
             repaired: parsed.repaired,
+            beyond: parsed.beyond,
             ..Poll::default()
         })
     }

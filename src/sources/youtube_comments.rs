@@ -85,8 +85,8 @@ impl CommentsSource {
             .get(&feed_url(&self.cfg, channel), None, None)
             .await?;
         let body = r.body.unwrap_or_default();
-        let name = self.cfg.name.clone();
-        let parsed = super::blocking(move || feed::parse(&body, &name))
+        let (name, max) = (self.cfg.name.clone(), self.http.max_items());
+        let parsed = super::blocking(move || feed::parse_at_most(&body, &name, max))
             .await?
             .map_err(SourceError::Parse)?;
         Ok(parsed
