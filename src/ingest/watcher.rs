@@ -162,7 +162,8 @@ impl Watcher {
         let mut host_wait: HashMap<String, (DateTime<Utc>, DateTime<Utc>)> = HashMap::new();
         let mut set: JoinSet<(String, Option<String>, SourceState)> = JoinSet::new();
         // Task → its source and host, to free them whatever way the task ends.
-        let mut tasks: HashMap<tokio::task::Id, (String, Option<String>)> = HashMap::new();
+        let mut tasks: HashMap<tokio::task::Id, (String, Option<String>, Duration)> =
+            HashMap::new();
         info!(sources = self.sources.len(), "watching");
         loop {
             let now = Utc::now();
@@ -193,7 +194,7 @@ impl Watcher {
                 let (src, every, shared, state) =
                     (src.clone(), *every, self.shared.clone(), state.clone());
                 let task = set.spawn(async move { poll_guarded(&shared, src, every, state).await });
-                tasks.insert(task.id(), (name, host));
+                tasks.insert(task.id(), (name, host, every));
             }
             let next_due = states
                 .values()
@@ -206,20 +207,21 @@ impl Watcher {
                 _ = shutdown.cancelled() => break,
                 Some(done) = set.join_next_with_id() => {
                     let id = done.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
-                    if let Some((name, host)) = tasks.remove(&id) {
-                        if let Some(h) = &host { busy_hosts.remove(h); }
-                        running.remove(&name);
-                    }
-                    match done {
-                        Ok((_, (name, host, new_state))) => {
-                            if let (Some(h), Some(t)) = (&host, new_state.retry_after) {
-                                host_wait.insert(h.clone(), (t, Utc::now()));
-                            }
-                            states.insert(name, new_state);
+                    let Some((name, host, every)) = tasks.remove(&id) else { continue };
+                    if let Some(h) = &host { busy_hosts.remove(h); }
+                    running.remove(&name);
+                    let new_state = match done {
+                        Ok((_, (_, _, new_state))) => new_state,
+                        // Failed outside the poll's own guard: a crash all the same.
+                        Err(e) => {
+                            let state = states[&name].clone();
+                            crashed(&self.shared, &name, every, state, &e.to_string()).await
                         }
-                        // Its source is retried when next due, as if the poll had not begun.
-                        Err(e) => error!(error = %e, "poll task failed"),
+                    };
+                    if let (Some(h), Some(t)) = (&host, new_state.retry_after) {
+                        host_wait.insert(h.clone(), (t, Utc::now()));
                     }
+                    states.insert(name, new_state);
                 }
                 _ = tokio::time::sleep(next_due) => {}
             }
