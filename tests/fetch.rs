@@ -310,3 +310,88 @@ async fn retry_after_holds_back_the_other_sources_of_the_same_host() {
         "{logs}"
     );
 }
+
+/// Regression (#14, point 4): a feed answering `302 Location: http://127.0.0.1:PORT/admin`
+/// was followed, and the internal page stored as a mention. The feeds are named by a
+/// host that is not local (pinned to the test server, as an operator would pin a name
+/// their DNS does not know), so only the redirect target is local: by a literal address
+/// and by a name (`localhost`) that resolves to one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_to_local_addresses_are_refused() {
+    let internal = MockServer::start().await;
+    Mock::given(path("/admin"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(rss("internal", 2), "application/rss+xml"),
+        )
+        .mount(&internal)
+        .await;
+    let port = internal.address().port();
+    let feeds = MockServer::start().await;
+    for (p, to) in [
+        ("/literal", format!("http://127.0.0.1:{port}/admin")),
+        ("/named", format!("http://localhost:{port}/admin")),
+        ("/moved", "/feed".to_string()),
+    ] {
+        Mock::given(path(p))
+            .respond_with(ResponseTemplate::new(302).insert_header("location", to.as_str()))
+            .mount(&feeds)
+            .await;
+    }
+    Mock::given(path("/feed"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(rss("ok", 1), "application/rss+xml"))
+        .mount(&feeds)
+        .await;
+    let base = format!("http://feeds.example.org:{}", feeds.address().port());
+    let sources = [
+        src("literal", format!("{base}/literal")),
+        src("named", format!("{base}/named")),
+        src("moved", format!("{base}/moved")),
+    ];
+    let fetch = "[fetch]\ncontact = \"mailto:comms@example.org\"\nresolve = { \"feeds.example.org\" = \"127.0.0.1\" }\n";
+    let env = Env::new(&sources, fetch);
+    let logs = run_once(&env).await;
+    assert_eq!(
+        internal.received_requests().await.unwrap().len(),
+        0,
+        "the internal server was reached: {logs}"
+    );
+    assert!(logs.contains("refused: 127.0.0.1"), "{logs}");
+    assert!(logs.contains("refused: localhost"), "{logs}");
+    // A redirect within the feed's own host is followed as before.
+    let m = mentions(&env).await;
+    assert_eq!(m.len(), 1, "{m:#?}");
+    assert_eq!(m[0]["source"], "moved");
+    // The same feeds with `allow_private` (intranet feeds) do reach it: the check above
+    // would see a hit.
+    let open = Env::new(&sources, &format!("{fetch}allow_private = true\n"));
+    run_once(&open).await;
+    assert_eq!(internal.received_requests().await.unwrap().len(), 2);
+    assert_eq!(mentions(&open).await.len(), 3);
+}
+
+/// Regression (#14, point 9): a 100,000-item feed was taken in one poll (58 s). At most
+/// `[fetch] max_items` are, with a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_beyond_max_items_are_ignored_with_a_warning() {
+    let server = MockServer::start().await;
+    Mock::given(path("/many"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(rss("many", 30), "application/rss+xml"),
+        )
+        .mount(&server)
+        .await;
+    let env = Env::new(
+        &[src("many", format!("{}/many", server.uri()))],
+        "[fetch]\nmax_items = 10\n",
+    );
+    let logs = run_once(&env).await;
+    assert!(
+        logs.contains("more items than [fetch] max_items") && logs.contains("ignored=20"),
+        "{logs}"
+    );
+    let m = mentions(&env).await;
+    assert_eq!(m.len(), 10);
+    // The first ones (a feed lists its newest first).
+    assert!(m.iter().any(|m| m["title"] == "MyTax article many 0"));
+    assert!(!m.iter().any(|m| m["title"] == "MyTax article many 10"));
+}

@@ -126,3 +126,81 @@ async fn cursor_survives_runs_and_refused_credentials_raise_one_signal() {
     run(&env, "revoked");
     assert_eq!(signals(&env).len(), 2);
 }
+
+/// Regression (#14, point 3): `Retry-After: 99999999999999` and `X-RateLimit-Reset: NaN`
+/// panicked in the poll task, and the source and its host stayed busy until restart.
+/// Through the daemon: one of two feeds of a host answers 429 with an absurd wait; the
+/// other feed keeps being polled (held back one interval at most), a Mastodon source
+/// whose limit is spent with a NaN reset waits, and nothing crashes or is unhealthy.
+#[test]
+fn an_absurd_wait_on_one_source_does_not_silence_its_host() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (feeds, masto) = rt.block_on(async {
+        let feeds = MockServer::start().await;
+        Mock::given(path("/limited"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "99999999999999"))
+            .mount(&feeds)
+            .await;
+        Mock::given(path("/ok"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(common::rss("ok", 2), "application/rss+xml"),
+            )
+            .mount(&feeds)
+            .await;
+        let masto = MockServer::start().await;
+        Mock::given(path("/api/v1/timelines/tag/MyTax"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-ratelimit-remaining", "0")
+                    .insert_header("x-ratelimit-reset", "NaN")
+                    .set_body_json(vec![status(2001, "MyTax est en panne")]),
+            )
+            .mount(&masto)
+            .await;
+        (feeds, masto)
+    });
+    let mut limited = common::src("limited", format!("{}/limited", feeds.uri()));
+    limited.every = "10s";
+    let mut ok = common::src("ok", format!("{}/ok", feeds.uri()));
+    ok.every = "10s";
+    let extra = format!(
+        "[[sources]]\nname = \"masto\"\nkind = \"mastodon\"\ninstance = \"{}\"\nhashtag = \"MyTax\"\nevery = \"10s\"\n\n",
+        masto.uri()
+    );
+    let env = Env::new(&[limited, ok], &extra);
+    let log = env.path().join("daemon.log");
+    let mut daemon = vigie_cmd()
+        .args(["run", "--config", env.config.to_str().unwrap()])
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let count = |server: &MockServer, p: &str| {
+        rt.block_on(server.received_requests())
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == p)
+            .count()
+    };
+    // "limited" goes first (the first source, its host free); "ok" is held back one
+    // interval, then polled every interval. Two polls of "ok" take about 20 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(45);
+    while count(&feeds, "/ok") < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let alive = daemon.try_wait().unwrap().is_none();
+    common::flow::sigterm(&daemon);
+    let exit = daemon.wait().unwrap();
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(alive && exit.success(), "{logs}");
+    assert_eq!(count(&feeds, "/limited"), 1, "{logs}");
+    assert!(count(&feeds, "/ok") >= 2, "the host was silenced: {logs}");
+    assert_eq!(count(&masto, "/api/v1/timelines/tag/MyTax"), 1, "{logs}");
+    assert!(
+        !logs.contains("crashed") && !logs.contains("panicked"),
+        "{logs}"
+    );
+    assert!(signals(&env).is_empty());
+    let m = env.mentions();
+    assert_eq!(m.len(), 3, "{m:#?}");
+}

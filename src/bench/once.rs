@@ -163,14 +163,15 @@ pub fn write_feed(path: &Path, items: usize, matching: usize) -> std::io::Result
     std::fs::write(path, s)
 }
 
-/// The config of one round: lexicon backend, a new SQLite file, the feed as a file://
-/// source, no SMTP.
-pub fn write_config(path: &Path, feed: &Path, db: &str) -> std::io::Result<()> {
+/// The config of one round: lexicon backend, a new SQLite file, the feed of `items`
+/// items as a file:// source (all of them taken in one poll), no SMTP.
+pub fn write_config(path: &Path, feed: &Path, db: &str, items: usize) -> std::io::Result<()> {
     let keywords: Vec<String> = KEYWORDS.iter().map(|k| format!("{k:?}")).collect();
     let cfg = format!(
         "[institution]\nname = \"SPF Impôts / FOD Belastingen\"\nkeywords = [{}]\nlanguages = [\"fr\", \"nl\", \"en\", \"de\"]\n\
          [storage]\nurl = \"sqlite://{db}\"\n\
          [classifier]\nbackend = \"lexicon\"\n\
+         [fetch]\nmax_items = {items}\n\
          [[sources]]\nname = \"bench-news\"\nkind = \"rss\"\nurl = \"file://{}\"\nevery = \"1h\"\n",
         keywords.join(", "),
         feed.display()
@@ -251,7 +252,7 @@ pub async fn once(
             let _ = std::fs::remove_file(dir.join(format!("{db}{ext}")));
         }
         let cfg = dir.join(format!("once-{r}.toml"));
-        write_config(&cfg, &feed, &db)?;
+        write_config(&cfg, &feed, &db, items)?;
         let t = Instant::now();
         let out = std::process::Command::new(exe)
             .args(["run", "--once", "--config"])

@@ -55,6 +55,18 @@ pub(super) fn fetch(c: &mut Collector, fetch: &Fetch) {
     if fetch.max_body_mib == 0 {
         c.push("fetch.max_body_mib", "must be at least 1", None);
     }
+    if fetch.max_items == 0 {
+        c.push("fetch.max_items", "must be at least 1", None);
+    }
+    for host in fetch.resolve.keys() {
+        if !matches!(url::Host::parse(host), Ok(url::Host::Domain(_))) {
+            c.push(
+                format!("fetch.resolve.{host}"),
+                "is not a host name",
+                Some("e.g. resolve = { \"feeds.intranet.example\" = \"10.1.2.3\" }"),
+            );
+        }
+    }
 }
 
 /// `[[sources]]` together: unique names, at most one webhook.

@@ -84,12 +84,28 @@ pub fn tokens(s: &str) -> Vec<Token> {
     out
 }
 
+/// Most bytes of one HTML field converted to text: the rest is cut before parsing (a
+/// mention keeps 20 KB of text anyway).
+pub const MAX_HTML: usize = 64 * 1024;
+
+/// Deepest element nesting handed to the HTML parser. Its work per tag grows with the
+/// depth (100,000 nested `<div>` took 45 s), so deeper tags are dropped, their text kept.
+const MAX_DEPTH: usize = 32;
+
 /// Reduces an HTML fragment to clean text: tags dropped, entities decoded,
 /// block elements turned into line breaks, runs of blank space collapsed.
+/// At most [`MAX_HTML`] bytes are read, nested at most [`MAX_DEPTH`] deep.
 pub fn html_to_text(html: &str) -> String {
+    let cut = prefix(html, MAX_HTML);
+    // A tag cut in two would be read as text.
+    let html = match cut.rfind('<') {
+        Some(i) if cut.len() < html.len() && !cut[i..].contains('>') => &cut[..i],
+        _ => cut,
+    };
     if !html.contains('<') && !html.contains('&') {
         return collapse_ws(html);
     }
+    let html = flatten(html);
     let width = 100_000; // no hard wrapping: we want paragraphs, not a terminal layout
     let text = html2text::config::with_decorator(
         html2text::render::text_renderer::TrivialDecorator::new(),
@@ -97,6 +113,117 @@ pub fn html_to_text(html: &str) -> String {
     .string_from_read(html.as_bytes(), width)
     .unwrap_or_else(|_| html.to_string());
     collapse_ws(&text)
+}
+
+/// Elements that nest: neither void (`<br>`) nor closed by their next sibling (`<p>`,
+/// `<li>`, ...), which the parser keeps shallow by itself.
+fn nests(name: &str) -> bool {
+    !matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+            | "keygen"
+            | "p"
+            | "li"
+            | "dt"
+            | "dd"
+            | "option"
+            | "optgroup"
+            | "tr"
+            | "td"
+            | "th"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "colgroup"
+            | "caption"
+            | "rb"
+            | "rt"
+            | "rtc"
+            | "rp"
+            | "html"
+            | "head"
+            | "body"
+    )
+}
+
+/// The tag `<...>` as (closing, lowercase name), or None for comments, doctypes, text.
+fn tag_name(tag: &str) -> Option<(bool, String)> {
+    let inner = tag.strip_prefix('<')?;
+    let (closing, inner) = match inner.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (false, inner),
+    };
+    let name: String = inner
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    (!name.is_empty() && inner.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .then_some((closing, name))
+}
+
+/// Drops the tags nested deeper than [`MAX_DEPTH`] (and their closing tags), in one
+/// pass; everything else is copied as it is.
+fn flatten(html: &str) -> std::borrow::Cow<'_, str> {
+    // Depth counts the dropped tags too: a closing tag is dropped when its opening one was.
+    let mut depth = 0usize;
+    let mut out = String::new();
+    let mut copied = 0; // bytes of `html` already in `out`
+    let mut at = 0;
+    while let Some(i) = html[at..].find('<') {
+        let start = at + i;
+        let Some(len) = html[start..].find('>') else {
+            break;
+        };
+        let end = start + len + 1;
+        at = end;
+        let drop = match tag_name(&html[start..end]) {
+            Some((false, name)) if nests(&name) => {
+                depth += 1;
+                depth > MAX_DEPTH
+            }
+            Some((true, name)) if nests(&name) => {
+                let deep = depth > MAX_DEPTH;
+                depth = depth.saturating_sub(1);
+                deep
+            }
+            _ => false,
+        };
+        if drop {
+            out.push_str(&html[copied..start]);
+            copied = end;
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    out.push_str(&html[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The longest start of `s` of at most `max` bytes that ends on a char boundary.
+pub fn prefix(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// Collapses whitespace: single spaces inside lines, at most one blank line between paragraphs.
@@ -246,6 +373,55 @@ mod tests {
     fn html_is_reduced_to_clean_text() {
         let t = html_to_text("<p>La panne de <a href=\"x\">MyTax</a> &amp; l&#39;attente.</p><p>Deuxi&egrave;me<br>ligne</p><img src=x>");
         assert_eq!(t, "La panne de MyTax & l'attente.\n\nDeuxième\nligne");
+    }
+
+    /// Regression (#14): one item of 100,000 nested `<div>` took 45 s (the parser's work
+    /// per tag grows with the depth). The bound is the issue's acceptance: generous for
+    /// what the conversion takes now, far below what it took before.
+    #[test]
+    fn deeply_nested_html_is_converted_in_linear_time() {
+        let nested = |n: usize, before: &str, inside: &str| {
+            format!(
+                "{before}{}{inside}{}",
+                "<div>".repeat(n),
+                "</div>".repeat(n)
+            )
+        };
+        let t = std::time::Instant::now();
+        // Within the 64 KiB read.
+        let text = html_to_text(&nested(10_000, "", "MyTax en panne"));
+        assert_eq!(text, "MyTax en panne");
+        // 1.1 MB, of which 64 KiB are read.
+        let text = html_to_text(&nested(100_000, "MyTax en panne", "suite"));
+        assert_eq!(text, "MyTax en panne");
+        let took = t.elapsed();
+        assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
+        // The nesting itself is undone in linear time, whatever the length.
+        let t = std::time::Instant::now();
+        let flat = flatten(&nested(100_000, "", "x")).len();
+        assert_eq!(flat, MAX_DEPTH * 11 + 1);
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        // Nesting within the limit is kept as it was, deeper tags only lose their markup.
+        let shallow = "<div><p>Un</p><div><p>Deux</p></div></div>";
+        assert_eq!(flatten(shallow), shallow);
+        let deep = format!(
+            "{}<p>a</p><p>b</p>{}",
+            "<div>".repeat(40),
+            "</div>".repeat(40)
+        );
+        let flat = flatten(&deep);
+        assert_eq!(flat.matches("<div>").count(), MAX_DEPTH);
+        assert_eq!(flat.matches("</div>").count(), MAX_DEPTH);
+        assert_eq!(html_to_text(&deep), "a\n\nb");
+    }
+
+    #[test]
+    fn html_fields_are_cut_before_parsing() {
+        let html = format!("<p>MyTax</p>{}", "<b>x</b>".repeat(MAX_HTML));
+        let text = html_to_text(&html);
+        assert!(text.len() <= MAX_HTML, "{}", text.len());
+        assert!(text.starts_with("MyTax"));
+        assert_eq!(prefix("déjà", 2), "d");
     }
 
     #[test]

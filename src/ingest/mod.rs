@@ -1,4 +1,5 @@
 //! Ingest: polls the sources on their schedules and stores what mentions the institution.
 
 mod health;
+mod schedule;
 pub mod watcher;

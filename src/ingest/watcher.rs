@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
+use super::schedule::{add, backoff, jitter};
 use crate::core::clock::Clock;
 use crate::core::pipeline::Pipeline;
 use crate::sources::fetch::SourcesConfig;
@@ -42,6 +42,8 @@ struct Shared {
     store: Store,
     pipeline: Pipeline,
     max_backoff: Duration,
+    /// `[fetch] max_items`: most items taken from one poll.
+    max_items: usize,
     /// Wakes the classification stage when new mentions are stored.
     stored: Arc<Notify>,
     /// When mentions are first seen: the system's time, or a simulated one.
@@ -55,26 +57,6 @@ pub struct Watcher {
     concurrency: usize,
 }
 
-/// `base ± 10%`: spreads polls of many sources so they do not all fire together.
-fn jitter(base: Duration) -> Duration {
-    let spread = base.as_secs_f64() * 0.1;
-    let j = rand::thread_rng().gen_range(-spread..=spread);
-    Duration::from_secs_f64((base.as_secs_f64() + j).max(1.0))
-}
-
-/// Wait before the next poll after `errors` consecutive failures: doubles each time, capped.
-pub fn backoff(every: Duration, errors: i64, max: Duration) -> Duration {
-    let factor = 2u32.saturating_pow(errors.clamp(0, 20) as u32);
-    every.saturating_mul(factor).min(max.max(every))
-}
-
-/// `t + d`, with `d` taken as at most a week: a wait read from the network can be absurd.
-fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    let d = chrono::Duration::from_std(d.min(crate::sources::http::MAX_WAIT))
-        .unwrap_or(chrono::Duration::weeks(1));
-    t.checked_add_signed(d).unwrap_or(t)
-}
-
 impl Watcher {
     /// Builds sources and pipeline from the config.
     pub fn new(
@@ -84,7 +66,7 @@ impl Watcher {
         clock: Clock,
     ) -> anyhow::Result<Watcher> {
         let ctx = BuildContext {
-            http: Http::new(&cfg.fetch)?,
+            http: Http::with_hosts(&cfg.fetch, cfg.named_hosts())?,
             base: cfg.base.clone(),
             matcher: cfg.matcher.clone(),
         };
@@ -99,6 +81,7 @@ impl Watcher {
                 store,
                 pipeline: cfg.pipeline(),
                 max_backoff: cfg.fetch.max_backoff,
+                max_items: cfg.fetch.max_items,
                 stored,
                 clock,
             }),
@@ -175,8 +158,12 @@ impl Watcher {
         }
         let mut running: HashSet<String> = HashSet::new();
         let mut busy_hosts: HashSet<String> = HashSet::new();
-        let mut host_wait: HashMap<String, DateTime<Utc>> = HashMap::new();
+        // Host → (until when its server asked us to wait, since when).
+        let mut host_wait: HashMap<String, (DateTime<Utc>, DateTime<Utc>)> = HashMap::new();
         let mut set: JoinSet<(String, Option<String>, SourceState)> = JoinSet::new();
+        // Task → its source and host, to free them whatever way the task ends.
+        let mut tasks: HashMap<tokio::task::Id, (String, Option<String>, Duration)> =
+            HashMap::new();
         info!(sources = self.sources.len(), "watching");
         loop {
             let now = Utc::now();
@@ -189,8 +176,13 @@ impl Watcher {
                 let due = state.next_check_at.is_none_or(|t| t <= now)
                     && state.retry_after.is_none_or(|t| t <= now);
                 let host = src.host();
+                // A wait holds the host's other sources back one of their intervals at
+                // most: one answer, however absurd its wait, cannot silence a host.
                 let host_free = host.as_ref().is_none_or(|h| {
-                    !busy_hosts.contains(h) && host_wait.get(h).is_none_or(|t| *t <= now)
+                    !busy_hosts.contains(h)
+                        && host_wait.get(h).is_none_or(|(until, since)| {
+                            *until <= now || add(*since, *every) <= now
+                        })
                 });
                 if !due || !host_free || running.contains(&name) {
                     continue;
@@ -201,7 +193,8 @@ impl Watcher {
                 }
                 let (src, every, shared, state) =
                     (src.clone(), *every, self.shared.clone(), state.clone());
-                set.spawn(async move { poll_guarded(&shared, src, every, state).await });
+                let task = set.spawn(async move { poll_guarded(&shared, src, every, state).await });
+                tasks.insert(task.id(), (name, host, every));
             }
             let next_due = states
                 .values()
@@ -212,18 +205,23 @@ impl Watcher {
                 .clamp(Duration::from_millis(50), Duration::from_secs(1));
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some(done) = set.join_next() => {
-                    match done {
-                        Ok((name, host, new_state)) => {
-                            if let (Some(h), Some(t)) = (&host, new_state.retry_after) {
-                                host_wait.insert(h.clone(), t);
-                            }
-                            if let Some(h) = &host { busy_hosts.remove(h); }
-                            running.remove(&name);
-                            states.insert(name, new_state);
+                Some(done) = set.join_next_with_id() => {
+                    let id = done.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
+                    let Some((name, host, every)) = tasks.remove(&id) else { continue };
+                    if let Some(h) = &host { busy_hosts.remove(h); }
+                    running.remove(&name);
+                    let new_state = match done {
+                        Ok((_, (_, _, new_state))) => new_state,
+                        // Failed outside the poll's own guard: a crash all the same.
+                        Err(e) => {
+                            let state = states[&name].clone();
+                            crashed(&self.shared, &name, every, state, &e.to_string()).await
                         }
-                        Err(e) => error!(error = %e, "poll task failed"),
+                    };
+                    if let (Some(h), Some(t)) = (&host, new_state.retry_after) {
+                        host_wait.insert(h.clone(), (t, Utc::now()));
                     }
+                    states.insert(name, new_state);
                 }
                 _ = tokio::time::sleep(next_due) => {}
             }
@@ -263,13 +261,8 @@ async fn poll_source(
     // A spent rate limit on a successful poll: come back only after its reset.
     let mut wait: Option<Duration> = None;
     let outcome: Result<(), SourceError> = match result {
-        Ok(poll) => {
-            report.items = poll.items.len();
-            report.not_modified = poll.not_modified;
-            report.skipped = poll.skipped;
-            if let Some(r) = &poll.repaired {
-                warn!(source = name, repair = %r, "malformed feed repaired");
-            }
+        Ok(mut poll) => {
+            take_in(name, &mut poll, shared.max_items, &mut report);
             let mentions: Vec<_> = poll
                 .items
                 .iter()
@@ -350,6 +343,27 @@ async fn poll_source(
     (report, state)
 }
 
+/// What a poll brought, into the report and the logs; only its first `max` items are
+/// kept (a feed of 100,000 items took a minute to take in), with a warning.
+fn take_in(source: &str, poll: &mut crate::sources::Poll, max: usize, report: &mut PollReport) {
+    let ignored = poll.beyond + poll.items.len().saturating_sub(max);
+    poll.items.truncate(max);
+    if ignored > 0 {
+        warn!(
+            source,
+            kept = poll.items.len(),
+            ignored,
+            "more items than [fetch] max_items: the rest is ignored"
+        );
+    }
+    if let Some(r) = &poll.repaired {
+        warn!(source, repair = %r, "malformed feed repaired");
+    }
+    report.items = poll.items.len();
+    report.not_modified = poll.not_modified;
+    report.skipped = poll.skipped;
+}
+
 /// The poll's validators (ETag, Last-Modified) and cursor, kept for the next poll.
 fn validators(state: &mut SourceState, poll: crate::sources::Poll) {
     if poll.etag.is_some() || poll.last_modified.is_some() || !poll.not_modified {
@@ -417,59 +431,4 @@ async fn crashed(
         error!(source = name, error = %e, "could not save source state");
     }
     state
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Regression (#14): `Retry-After: 99999999999999` overflowed `DateTime + TimeDelta`.
-    #[test]
-    fn waits_from_the_network_are_bounded_and_never_overflow() {
-        let now = Utc::now();
-        assert_eq!(add(now, Duration::MAX), now + chrono::Duration::weeks(1));
-        assert_eq!(
-            add(now, Duration::from_secs(99_999_999_999_999)),
-            now + chrono::Duration::weeks(1)
-        );
-        assert_eq!(
-            add(now, Duration::from_secs(60)),
-            now + chrono::Duration::minutes(1)
-        );
-        assert_eq!(
-            add(DateTime::<Utc>::MAX_UTC, Duration::from_secs(60)),
-            DateTime::<Utc>::MAX_UTC
-        );
-    }
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let m = Duration::from_secs(3600);
-        assert_eq!(
-            backoff(Duration::from_secs(60), 0, m),
-            Duration::from_secs(60)
-        );
-        assert_eq!(
-            backoff(Duration::from_secs(60), 1, m),
-            Duration::from_secs(120)
-        );
-        assert_eq!(
-            backoff(Duration::from_secs(60), 3, m),
-            Duration::from_secs(480)
-        );
-        assert_eq!(backoff(Duration::from_secs(60), 30, m), m);
-        // an interval longer than the cap is never shortened
-        assert_eq!(
-            backoff(Duration::from_secs(7200), 2, m),
-            Duration::from_secs(7200)
-        );
-    }
-
-    #[test]
-    fn jitter_stays_within_ten_percent() {
-        for _ in 0..100 {
-            let j = jitter(Duration::from_secs(100)).as_secs_f64();
-            assert!((90.0..=110.0).contains(&j), "{j}");
-        }
-    }
 }

@@ -17,6 +17,7 @@ use super::post::Post;
 use super::route::{in_quiet_hours, parse_quiet_hours, Route, RouteKey, Severity};
 use crate::core::config::humantime_serde_compat;
 use crate::core::model::Mention;
+use crate::core::text::truncate;
 use crate::store::outbox::Email;
 use crate::store::Store;
 
@@ -357,6 +358,14 @@ impl Context<'_> {
     }
 }
 
+/// Longest title, reason or link in an alert (bytes): an alert stays a few kilobytes
+/// whatever a feed sends (an 8 MB title made a 16.6 MB e-mail).
+const MAX_FIELD: usize = 2_048;
+/// Longest approved answer in an alert (bytes).
+const MAX_ANSWER: usize = 8_192;
+/// Most distinct reasons listed in one alert.
+const MAX_REASONS: usize = 10;
+
 fn render(
     cfg: &NotifyConfig,
     r: &Recipient,
@@ -399,13 +408,18 @@ fn render(
         .collect();
     let answer = sigs
         .iter()
-        .find_map(|s| s.answer.get(lang).or_else(|| s.answer.get("en")).cloned());
-    let answer_link = sigs.iter().find_map(|s| s.answer_link.clone());
+        .find_map(|s| s.answer.get(lang).or_else(|| s.answer.get("en")))
+        .map(|a| truncate(a, MAX_ANSWER));
+    let answer_link = sigs
+        .iter()
+        .find_map(|s| s.answer_link.clone())
+        .filter(|l| l.len() <= MAX_FIELD);
     let reasons: Vec<String> = sigs
         .iter()
         .map(|s| i18n::reason(catalog, lang, &s.kind, &s.figures, &s.reason))
         .fold(Vec::new(), |mut acc, r| {
-            if !acc.contains(&r) {
+            let r = truncate(&r, MAX_FIELD);
+            if !acc.contains(&r) && acc.len() < MAX_REASONS {
                 acc.push(r);
             }
             acc
@@ -427,11 +441,11 @@ fn render(
             .map(|t| format!(" {t} ·"))
             .unwrap_or_default(),
         if update { "↻ " } else { "" },
-        crate::core::text::truncate(&top.title, 120)
+        truncate(&top.title, 120)
     );
     let ctx = minijinja::context! {
         lang, t, subject => subject.clone(), severity, topic, colour,
-        title => top.title.clone(),
+        title => truncate(&top.title, MAX_FIELD),
         when => i18n::date_time(top.at, tz, lang),
         institution => cfg.institution.clone(),
         reasons, answer, answer_link, posts, escalation_url,

@@ -37,8 +37,12 @@ impl Post {
                 },
                 160,
             ),
-            url: m.url.clone().filter(|u| crate::core::text::is_web_link(u)),
-            source: m.source.clone(),
+            // A link too long to be real is left out rather than cut into a wrong one.
+            url: m
+                .url
+                .clone()
+                .filter(|u| u.len() <= 2_048 && crate::core::text::is_web_link(u)),
+            source: crate::core::text::truncate(&m.source, 100),
             lang: m.lang.clone(),
             sentiment: t.get(word).cloned().unwrap_or_else(|| word.to_string()),
             reach: m.reach.map(|n| i18n::number(n, lang)),

@@ -157,6 +157,15 @@ pub fn json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, SourceErr
     })
 }
 
+/// [`json`] on the blocking pool: decoding a large answer is CPU work, kept off the
+/// async workers.
+pub async fn json_off<T: DeserializeOwned + Send + 'static>(
+    body: Vec<u8>,
+    what: &'static str,
+) -> Result<T, SourceError> {
+    super::blocking(move || json(&body, what)).await?
+}
+
 /// Decodes each entry on its own: one malformed entry is logged and skipped, not fatal.
 /// Returns the entries read and how many were skipped.
 pub fn lenient<T: DeserializeOwned>(

@@ -247,9 +247,10 @@ impl Source for BlueskySearchSource {
                     q.append_pair("cursor", c);
                 }
             }
-            let raw = self.get(u.as_str()).await?;
+            let mut raw = self.get(u.as_str()).await?;
             poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
-            let page_data: SearchPage = api::json(&raw.body, "Bluesky search")?;
+            let page_data: SearchPage =
+                api::json_off(std::mem::take(&mut raw.body), "Bluesky search").await?;
             let (posts, skipped) =
                 api::lenient::<PostView>(page_data.posts, &self.cfg.name, "post");
             poll.skipped += skipped;

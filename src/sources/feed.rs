@@ -13,6 +13,8 @@ pub struct Parsed {
     pub items: Vec<Item>,
     /// Description of the repair applied, when the document was malformed.
     pub repaired: Option<String>,
+    /// Entries left out because the document has more than the cap.
+    pub beyond: usize,
 }
 
 fn parser() -> feed_rs::parser::Parser {
@@ -25,12 +27,19 @@ fn parser() -> feed_rs::parser::Parser {
 
 /// Parses a feed document; `source` names the items' source.
 pub fn parse(bytes: &[u8], source: &str) -> Result<Parsed, String> {
+    parse_at_most(bytes, source, usize::MAX)
+}
+
+/// Parses a feed document, converting at most `max` entries (the first ones) to items.
+pub fn parse_at_most(bytes: &[u8], source: &str, max: usize) -> Result<Parsed, String> {
     let first = match parser().parse(bytes) {
         Ok(feed) => {
+            let (items, beyond) = items(feed, source, max);
             return Ok(Parsed {
-                items: items(feed, source),
+                items,
                 repaired: None,
-            })
+                beyond,
+            });
         }
         Err(e) => e.to_string(),
     };
@@ -42,13 +51,17 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Parsed, String> {
         return Err(format!("not a readable feed: {first}"));
     }
     match parser().parse(fixed.bytes.as_slice()) {
-        Ok(feed) => Ok(Parsed {
-            items: items(feed, source),
-            repaired: Some(format!(
-                "{} (parser said: {first})",
-                fixed.changes.join(", ")
-            )),
-        }),
+        Ok(feed) => {
+            let (items, beyond) = items(feed, source, max);
+            Ok(Parsed {
+                items,
+                repaired: Some(format!(
+                    "{} (parser said: {first})",
+                    fixed.changes.join(", ")
+                )),
+                beyond,
+            })
+        }
         Err(e) => Err(format!(
             "not a readable feed: {first}; after repairing ({}) still: {e}",
             fixed.changes.join(", ")
@@ -56,10 +69,14 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Parsed, String> {
     }
 }
 
-fn items(feed: feed_rs::model::Feed, source: &str) -> Vec<Item> {
+/// The first `max` entries as items, and how many entries were left out.
+fn items(feed: feed_rs::model::Feed, source: &str, max: usize) -> (Vec<Item>, usize) {
     let feed_lang = feed.language.clone();
-    feed.entries
+    let beyond = feed.entries.len().saturating_sub(max);
+    let items = feed
+        .entries
         .into_iter()
+        .take(max)
         .map(|e| {
             let link = e
                 .links
@@ -109,5 +126,6 @@ fn items(feed: feed_rs::model::Feed, source: &str) -> Vec<Item> {
                 lang_hint: e.language.or_else(|| feed_lang.clone()),
             }
         })
-        .collect()
+        .collect();
+    (items, beyond)
 }

@@ -1,5 +1,7 @@
 //! `[fetch]`: how every source talks to servers.
 
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -25,6 +27,17 @@ pub struct Fetch {
     /// Longest wait between retries of a failing source, e.g. "6h".
     #[serde(default = "default_max_backoff", with = "humantime_serde_compat")]
     pub max_backoff: Duration,
+    /// Follow redirects to, and resolve names to, loopback, link-local, private and
+    /// unique-local addresses for hosts the config does not name (intranet feeds).
+    #[serde(default)]
+    pub allow_private: bool,
+    /// Hosts pinned to an address, like curl's `--resolve` (for names the daemon's DNS
+    /// does not know); pinned hosts are trusted.
+    #[serde(default)]
+    pub resolve: BTreeMap<String, IpAddr>,
+    /// Most items taken from one poll; the rest is ignored, with a warning.
+    #[serde(default = "default_max_items")]
+    pub max_items: usize,
 }
 
 fn default_timeout() -> Duration {
@@ -39,6 +52,9 @@ fn default_concurrency() -> usize {
 fn default_max_backoff() -> Duration {
     Duration::from_secs(6 * 3600)
 }
+fn default_max_items() -> usize {
+    1000
+}
 
 impl Default for Fetch {
     fn default() -> Self {
@@ -48,6 +64,9 @@ impl Default for Fetch {
             max_body_mib: default_max_body(),
             concurrency: default_concurrency(),
             max_backoff: default_max_backoff(),
+            allow_private: false,
+            resolve: BTreeMap::new(),
+            max_items: default_max_items(),
         }
     }
 }
@@ -69,6 +88,16 @@ pub struct SourcesConfig {
 }
 
 impl SourcesConfig {
+    /// Hosts the config names (sources' URLs, pinned hosts): the ones that may be private.
+    pub fn named_hosts(&self) -> Vec<String> {
+        self.sources
+            .iter()
+            .flat_map(|s| s.urls())
+            .filter_map(super::api::host_of)
+            .chain(self.fetch.resolve.keys().cloned())
+            .collect()
+    }
+
     /// Item → mention: the institution's matcher and languages.
     pub fn pipeline(&self) -> crate::core::pipeline::Pipeline {
         crate::core::pipeline::Pipeline::new(self.matcher.clone(), &self.languages)

@@ -188,7 +188,7 @@ impl Source for GdeltSource {
                 .append_pair("maxrecords", &MAX_RECORDS.to_string())
                 .append_pair("sort", "dateasc")
                 .append_pair("startdatetime", &start.format("%Y%m%d%H%M%S").to_string());
-            let raw = api::check(
+            let mut raw = api::check(
                 self.http.send(self.http.client().get(u.as_str())).await?,
                 u.as_str(),
                 "GDELT needs no credentials: a proxy or firewall may be refusing the request",
@@ -200,7 +200,8 @@ impl Source for GdeltSource {
                     retry_after: Some(Duration::from_secs(5)),
                 });
             }
-            let list: ArtList = api::json(&raw.body, "GDELT article list")?;
+            let list: ArtList =
+                api::json_off(std::mem::take(&mut raw.body), "GDELT article list").await?;
             let n = list.articles.len();
             let (articles, skipped) =
                 api::lenient::<Article>(list.articles, &self.cfg.name, "article");

@@ -8,6 +8,7 @@ use reqwest::header::{
 };
 use reqwest::StatusCode;
 
+use super::guard::Guard;
 use super::SourceError;
 
 /// A shared, configured HTTP client.
@@ -16,6 +17,7 @@ pub struct Http {
     client: reqwest::Client,
     max_body: u64,
     timeout: Duration,
+    max_items: usize,
 }
 
 /// A successful (2xx or 304) response.
@@ -52,22 +54,43 @@ pub fn user_agent(contact: Option<&str>) -> String {
 }
 
 impl Http {
-    /// Builds the client from `[fetch]`.
+    /// Builds the client from `[fetch]`, trusting only the pinned hosts (see [`Guard`]).
     pub fn new(cfg: &crate::sources::fetch::Fetch) -> Result<Http, reqwest::Error> {
-        let client = reqwest::Client::builder()
+        Http::with_hosts(cfg, Vec::new())
+    }
+
+    /// Builds the client from `[fetch]`; `hosts` (the ones the config names) may resolve
+    /// or redirect to private addresses, other hosts may not unless `allow_private`.
+    pub fn with_hosts(
+        cfg: &crate::sources::fetch::Fetch,
+        hosts: Vec<String>,
+    ) -> Result<Http, reqwest::Error> {
+        let pinned = cfg.resolve.keys().cloned();
+        let guard = Guard::new(hosts.into_iter().chain(pinned), cfg.allow_private);
+        let mut builder = reqwest::Client::builder()
             .user_agent(user_agent(cfg.contact.as_deref()))
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .gzip(true)
             .deflate(true)
             .brotli(true)
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .build()?;
+            .redirect(guard.redirect_policy())
+            .dns_resolver(std::sync::Arc::new(guard));
+        for (host, ip) in &cfg.resolve {
+            // Port 0: the URL's port (or the scheme's) is used.
+            builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
+        }
         Ok(Http {
-            client,
+            client: builder.build()?,
             max_body: cfg.max_body_mib * 1024 * 1024,
             timeout: cfg.timeout,
+            max_items: cfg.max_items,
         })
+    }
+
+    /// `[fetch] max_items`: most items taken from one poll.
+    pub fn max_items(&self) -> usize {
+        self.max_items
     }
 
     /// The body cap in bytes.

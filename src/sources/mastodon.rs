@@ -254,6 +254,67 @@ impl MastodonSource {
         Ok(a.id)
     }
 
+    /// What turns this source's statuses into items, to send to the blocking pool.
+    fn convert(&self) -> Convert {
+        Convert {
+            source: self.cfg.name.clone(),
+            host: self.host.clone().unwrap_or_default(),
+            language: self.cfg.language.clone(),
+        }
+    }
+}
+
+/// One page of statuses, read.
+struct Page {
+    /// Entries in the answer, readable or not.
+    n: usize,
+    /// Newest and oldest ids on the page (malformed entries included).
+    newest: Option<String>,
+    oldest: Option<String>,
+    items: Vec<Item>,
+    skipped: usize,
+}
+
+/// Statuses to items: the source's name, instance host and default language.
+#[derive(Clone)]
+struct Convert {
+    source: String,
+    host: String,
+    language: Option<String>,
+}
+
+impl Convert {
+    /// Decodes a page (JSON, then each status's HTML): CPU work, run off the async workers.
+    fn page(&self, body: &[u8], search: bool) -> Result<Page, SourceError> {
+        let values: Vec<serde_json::Value> = if search {
+            api::json::<SearchResults>(body, "search results")?.statuses
+        } else {
+            api::json(body, "timeline")?
+        };
+        let n = values.len();
+        // The cursor moves past malformed entries too: they would fail the same way again.
+        let ids: Vec<&str> = values
+            .iter()
+            .filter_map(|v| v.get("id").and_then(|i| i.as_str()))
+            .collect();
+        let newest = ids
+            .iter()
+            .max_by(|a, b| id_key(a).cmp(&id_key(b)))
+            .map(|s| s.to_string());
+        let oldest = ids
+            .iter()
+            .min_by(|a, b| id_key(a).cmp(&id_key(b)))
+            .map(|s| s.to_string());
+        let (statuses, skipped) = api::lenient::<Status>(values, &self.source, "status");
+        Ok(Page {
+            n,
+            newest,
+            oldest,
+            items: statuses.into_iter().map(|s| self.item(s)).collect(),
+            skipped,
+        })
+    }
+
     fn item(&self, s: Status) -> Item {
         let s = match s.reblog {
             Some(inner) => *inner,
@@ -266,14 +327,10 @@ impl MastodonSource {
         let author = if s.account.acct.contains('@') {
             format!("@{}", s.account.acct)
         } else {
-            format!(
-                "@{}@{}",
-                s.account.acct,
-                self.host.as_deref().unwrap_or_default()
-            )
+            format!("@{}@{}", s.account.acct, self.host)
         };
         Item {
-            source: self.cfg.name.clone(),
+            source: self.source.clone(),
             guid: Some(s.uri.clone()),
             link: s.url.or(Some(s.uri)),
             title: api::post_title(&text),
@@ -281,7 +338,7 @@ impl MastodonSource {
             published_at: Some(s.created_at),
             author: Some(author),
             reach: s.account.followers_count,
-            lang_hint: s.language.or_else(|| self.cfg.language.clone()),
+            lang_hint: s.language.or_else(|| self.language.clone()),
         }
     }
 }
@@ -315,30 +372,14 @@ impl Source for MastodonSource {
                 u.query_pairs_mut().append_pair("max_id", m);
             }
             let raw = self.get(u.as_str()).await?;
-            let values: Vec<serde_json::Value> = if search {
-                api::json::<SearchResults>(&raw.body, "search results")?.statuses
-            } else {
-                api::json(&raw.body, "timeline")?
-            };
-            let n = values.len();
-            // The cursor moves past malformed entries too: they would fail the same way again.
-            let ids: Vec<&str> = values
-                .iter()
-                .filter_map(|v| v.get("id").and_then(|i| i.as_str()))
-                .collect();
-            let newest = ids
-                .iter()
-                .max_by(|a, b| id_key(a).cmp(&id_key(b)))
-                .map(|s| s.to_string());
-            max_id = ids
-                .iter()
-                .min_by(|a, b| id_key(a).cmp(&id_key(b)))
-                .map(|s| s.to_string());
-            let (statuses, skipped) = api::lenient::<Status>(values, &self.cfg.name, "status");
-            poll.skipped += skipped;
-            poll.items
-                .extend(statuses.into_iter().map(|s| self.item(s)));
-            if let Some(n) = newest {
+            let convert = self.convert();
+            let body = raw.body;
+            let read = super::blocking(move || convert.page(&body, search)).await??;
+            let n = read.n;
+            max_id = read.oldest;
+            poll.skipped += read.skipped;
+            poll.items.extend(read.items);
+            if let Some(n) = read.newest {
                 if cursor.as_deref().is_none_or(|c| id_key(&n) > id_key(c)) {
                     cursor = Some(n);
                 }

@@ -7,6 +7,7 @@ pub mod feed;
 pub mod fetch;
 pub mod gdelt;
 pub mod google_news;
+pub mod guard;
 pub mod http;
 pub mod jetstream;
 pub mod mastodon;
@@ -98,6 +99,21 @@ impl SourceConfig {
             SourceConfig::Bluesky(c) => c.every.0,
             SourceConfig::BlueskySearch(c) => c.every.0,
             SourceConfig::Webhook(_) => Duration::ZERO,
+        }
+    }
+
+    /// The URLs the config gives this source (its hosts are trusted by [`guard`]).
+    pub fn urls(&self) -> Vec<&str> {
+        match self {
+            SourceConfig::Rss(c) => vec![c.url.as_str()],
+            SourceConfig::Mastodon(c) => vec![c.instance.as_str()],
+            SourceConfig::GoogleNews(c) => vec![c.base_url.as_str()],
+            SourceConfig::Gdelt(c) => vec![c.base_url.as_str()],
+            SourceConfig::Reddit(c) => vec![c.token_url.as_str(), c.api_url.as_str()],
+            SourceConfig::Youtube(c) => vec![c.feeds_url.as_str(), c.api_url.as_str()],
+            SourceConfig::Bluesky(c) => vec![c.endpoint.as_str()],
+            SourceConfig::BlueskySearch(c) => vec![c.service.as_str()],
+            SourceConfig::Webhook(_) => Vec::new(),
         }
     }
 
@@ -306,6 +322,16 @@ pub(crate) fn check_pages(
     true
 }
 
+/// Runs CPU work (parsing, HTML to text) on the blocking pool, off the async workers
+/// that every other source and the web page share.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, SourceError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| SourceError::Parse(format!("parser crashed: {e}")))
+}
+
 /// Polling state kept in the database between polls (defined with its table in the store).
 pub use crate::store::sources::SourceState;
 
@@ -328,6 +354,8 @@ pub struct Poll {
     pub wait: Option<Duration>,
     /// Entries of the answer that could not be read and were skipped (logged).
     pub skipped: usize,
+    /// Entries left out, unread, because the answer had more than `[fetch] max_items`.
+    pub beyond: usize,
 }
 
 /// Why a poll failed.

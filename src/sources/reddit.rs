@@ -288,17 +288,19 @@ impl Source for RedditSource {
         let mut before = anchor.clone();
         let mut poll = Poll::default();
         for page in 1..=self.cfg.max_pages {
-            let raw = self
+            let mut raw = self
                 .get(self.search_url(before.as_deref())?.as_str())
                 .await?;
-            let listing: Listing = api::json(&raw.body, "Reddit listing")?;
+            let listing: Listing =
+                api::json_off(std::mem::take(&mut raw.body), "Reddit listing").await?;
             let mut children = listing.data.children;
             poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
             if children.is_empty() && page == 1 && before.is_some() && poll.wait.is_none() {
                 // Nothing newer than the cursor's post, or that post is gone (deleted,
                 // removed) and Reddit pages from nowhere: look at the newest page by time.
-                let raw = self.get(self.search_url(None)?.as_str()).await?;
-                let listing: Listing = api::json(&raw.body, "Reddit listing")?;
+                let mut raw = self.get(self.search_url(None)?.as_str()).await?;
+                let listing: Listing =
+                    api::json_off(std::mem::take(&mut raw.body), "Reddit listing").await?;
                 poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
                 let newer = |c: &serde_json::Value| {
                     let t = c.pointer("/data/created_utc").and_then(|v| v.as_f64());

@@ -147,11 +147,10 @@ impl Source for RssSource {
                 }
             }
         };
-        let name = self.cfg.name.clone();
+        let (name, max) = (self.cfg.name.clone(), self.http.max_items());
         // Parsing a large feed is CPU work: keep it off the async workers.
-        let parsed = tokio::task::spawn_blocking(move || feed::parse(&body, &name))
-            .await
-            .map_err(|e| SourceError::Parse(format!("parser crashed: {e}")))?
+        let parsed = super::blocking(move || feed::parse_at_most(&body, &name, max))
+            .await?
             .map_err(SourceError::Parse)?;
         let mut items = parsed.items;
         if let Some(lang) = &self.cfg.language {
@@ -167,6 +166,7 @@ impl Source for RssSource {
             last_modified,
             not_modified: false,
             repaired: parsed.repaired,
+            beyond: parsed.beyond,
             ..Poll::default()
         })
     }

@@ -357,14 +357,15 @@ impl Source for SearchSource {
                 }
                 q.append_pair("key", key.expose_secret());
             }
-            let raw = self.http.send(self.http.client().get(u.as_str())).await?;
+            let mut raw = self.http.send(self.http.client().get(u.as_str())).await?;
             if !(200..300).contains(&raw.status) {
                 if raw.status == 429 {
                     return Err(api::check(raw, u.as_str(), "").unwrap_err());
                 }
                 return Err(self.error(&raw, u.as_str()));
             }
-            let list: SearchList = api::json(&raw.body, "YouTube search")?;
+            let list: SearchList =
+                api::json_off(std::mem::take(&mut raw.body), "YouTube search").await?;
             let (results, skipped) =
                 api::lenient::<SearchResult>(list.items, &self.cfg.name, "search result");
             poll.skipped += skipped;

@@ -85,7 +85,10 @@ impl CommentsSource {
             .get(&feed_url(&self.cfg, channel), None, None)
             .await?;
         let body = r.body.unwrap_or_default();
-        let parsed = feed::parse(&body, &self.cfg.name).map_err(SourceError::Parse)?;
+        let (name, max) = (self.cfg.name.clone(), self.http.max_items());
+        let parsed = super::blocking(move || feed::parse_at_most(&body, &name, max))
+            .await?
+            .map_err(SourceError::Parse)?;
         Ok(parsed
             .items
             .iter()
@@ -98,26 +101,48 @@ impl CommentsSource {
             .collect())
     }
 
-    fn item(&self, t: Thread) -> Item {
-        let c = t.snippet.top_level_comment.snippet;
-        let link = format!(
-            "https://www.youtube.com/watch?v={}&lc={}",
-            t.snippet.video_id, t.id
-        );
-        let text = c
-            .text_original
-            .unwrap_or_else(|| html_escape::decode_html_entities(&c.text_display).into_owned());
-        Item {
-            source: self.cfg.name.clone(),
-            guid: Some(link.clone()),
-            link: Some(link),
-            title: api::post_title(&text),
-            text,
-            published_at: Some(c.published_at),
-            author: c.author_display_name,
-            reach: None,
-            lang_hint: self.cfg.language.clone(),
-        }
+    /// Decodes a page of comment threads (JSON, entities) into the next page's token and
+    /// (time, item) pairs, newest first: CPU work, run off the async workers.
+    async fn threads(&self, body: Vec<u8>) -> Result<Threads, SourceError> {
+        let (source, language) = (self.cfg.name.clone(), self.cfg.language.clone());
+        super::blocking(move || {
+            let list: ThreadList = api::json(&body, "YouTube comment threads")?;
+            let (threads, skipped) = api::lenient::<Thread>(list.items, &source, "comment thread");
+            let items = threads
+                .into_iter()
+                .map(|t| {
+                    let at = t.snippet.top_level_comment.snippet.published_at;
+                    (at, item(&source, language.as_deref(), t))
+                })
+                .collect();
+            Ok((list.next_page_token, items, skipped))
+        })
+        .await?
+    }
+}
+
+/// A page of comments: the next page's token, (time, item) pairs, entries skipped.
+type Threads = (Option<String>, Vec<(DateTime<Utc>, Item)>, usize);
+
+fn item(source: &str, language: Option<&str>, t: Thread) -> Item {
+    let c = t.snippet.top_level_comment.snippet;
+    let link = format!(
+        "https://www.youtube.com/watch?v={}&lc={}",
+        t.snippet.video_id, t.id
+    );
+    let text = c
+        .text_original
+        .unwrap_or_else(|| html_escape::decode_html_entities(&c.text_display).into_owned());
+    Item {
+        source: source.to_string(),
+        guid: Some(link.clone()),
+        link: Some(link),
+        title: api::post_title(&text),
+        text,
+        published_at: Some(c.published_at),
+        author: c.author_display_name,
+        reach: None,
+        lang_hint: language.map(str::to_string),
     }
 }
 
@@ -168,20 +193,17 @@ impl Source for CommentsSource {
                     }
                     return Err(api_error(&raw, u.as_str(), &self.key.var));
                 }
-                let list: ThreadList = api::json(&raw.body, "YouTube comment threads")?;
-                let (threads, skipped) =
-                    api::lenient::<Thread>(list.items, &self.cfg.name, "comment thread");
+                let (next, items, skipped) = self.threads(raw.body).await?;
                 poll.skipped += skipped;
-                for t in threads {
-                    let at = t.snippet.top_level_comment.snippet.published_at;
+                for (at, item) in items {
                     if at < since {
                         // Newest first: the rest of this video is older still.
                         break 'pages;
                     }
                     newest = newest.max(at);
-                    poll.items.push(self.item(t));
+                    poll.items.push(item);
                 }
-                token = list.next_page_token;
+                token = next;
                 if token.is_none() {
                     break;
                 }
