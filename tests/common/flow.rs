@@ -176,6 +176,11 @@ group_wait = "0s"
 [escalation]
 country = "BE"
 working_hours = "08:00-17:00"
+
+# The scenario's feed is taken whole in one poll.
+[fetch]
+contact = "mailto:comms@example.org"
+max_items = 5000
 "#,
             RECIPIENTS[0], RECIPIENTS[1]
         );
