@@ -281,6 +281,39 @@ fn smtp_without_starttls_never_gets_the_password() {
     );
 }
 
+/// Regression (#14): against a server that offers STARTTLS (the finding's case: lettre
+/// was handed `smtp://host:587` without `tls=` and sent AUTH PLAIN first), STARTTLS is
+/// the first command after EHLO, and no AUTH or MAIL ever goes out in clear.
+#[test]
+fn smtp_starts_tls_before_anything_else() {
+    let (state, port) = smtp::start(0);
+    state
+        .starttls
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let env = mail_env(port);
+    let cfg = std::fs::read_to_string(&env.config)
+        .unwrap()
+        .replace("?tls=none\"", "\"\nusername = \"vigie\"");
+    std::fs::write(&env.config, cfg).unwrap();
+    let out = common::vigie_cmd()
+        .args(["digest", "--config", env.config.to_str().unwrap(), "--send"])
+        .env("VIGIE_SMTP_PASSWORD", "hunter2-secret")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr).to_string();
+    let commands = state.commands.lock().unwrap().clone();
+    assert_eq!(
+        commands.get(..2),
+        Some(&["EHLO".to_string(), "STARTTLS".to_string()][..]),
+        "{commands:?}\n{text}"
+    );
+    assert!(
+        !commands.iter().any(|c| c == "AUTH" || c == "MAIL"),
+        "sent in clear: {commands:?}"
+    );
+    assert!(!text.contains("hunter2-secret"), "{text}");
+}
+
 #[test]
 fn file_transport_writes_eml_files() {
     let env = Env::new(

@@ -28,6 +28,9 @@ pub struct State {
     pub connections: AtomicUsize,
     /// The verb of every command received (EHLO, AUTH, MAIL, ...), in order.
     pub commands: Mutex<Vec<String>>,
+    /// Offer STARTTLS too (and answer it with 220; the sink speaks no TLS, so the
+    /// client's handshake then fails: what matters is what it sent before).
+    pub starttls: AtomicBool,
 }
 
 fn serve(stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
@@ -52,6 +55,9 @@ fn serve(stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
             // It offers AUTH but not STARTTLS: a client that logs in here sends its
             // password in clear.
             say("250-sink.test")?;
+            if state.starttls.load(Ordering::SeqCst) {
+                say("250-STARTTLS")?;
+            }
             say("250-AUTH PLAIN LOGIN")?;
             say("250 8BITMIME")?;
         } else if cmd.starts_with("HELO")
@@ -107,6 +113,10 @@ fn serve(stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
                 }
                 say("250 OK queued")?;
             }
+        } else if cmd == "STARTTLS" && state.starttls.load(Ordering::SeqCst) {
+            say("220 2.0.0 Ready to start TLS")?;
+            // What follows is a TLS ClientHello this sink cannot answer.
+            return Ok(());
         } else if cmd.starts_with("QUIT") {
             say("221 Bye")?;
             return Ok(());
