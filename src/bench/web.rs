@@ -176,6 +176,7 @@ async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
                 mention_ids: vec![*m],
                 dedup_key: Some(format!("mention:{m}")),
                 opened_at: now,
+                seen_at: now,
                 due_at: due,
                 formal_elements: None,
                 formal: (i % 50 == 0).then_some(FormalDeadlines {

@@ -118,8 +118,14 @@ pub struct Escalation {
     pub topic: Option<String>,
     /// Why it was opened.
     pub reason: String,
-    /// When.
+    /// When its clocks start: the event time of its first mention (when the citizen
+    /// wrote), or of its signal.
     pub opened_at: DateTime<Utc>,
+    /// When vigie opened it.
+    pub seen_at: DateTime<Utc>,
+    /// Seen long after it was written (see `core::model::LATE_AFTER`): its deadlines
+    /// still run from `opened_at`, so it may be overdue at once.
+    pub late: bool,
     /// Answer due.
     pub due_at: DateTime<Utc>,
     /// Past due and still open.

@@ -95,3 +95,23 @@ pub struct Mention {
     #[serde(default)]
     pub story: Option<i64>,
 }
+
+/// A mention first seen this long after it was written is "late": its clocks still start
+/// when it was written, but it never counts as "now".
+pub const LATE_AFTER: chrono::Duration = chrono::Duration::hours(2);
+
+/// When something happened (event time): what the source says it was published, unless
+/// that is missing or later than when vigie first saw it (a clock in the future).
+pub fn event_time(
+    published_at: Option<DateTime<Utc>>,
+    first_seen_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    published_at
+        .filter(|p| *p <= first_seen_at)
+        .unwrap_or(first_seen_at)
+}
+
+/// Whether something written at `event` and seen at `seen` is late.
+pub fn is_late(event: DateTime<Utc>, seen: DateTime<Utc>) -> bool {
+    seen - event > LATE_AFTER
+}

@@ -14,6 +14,7 @@ use super::formal::Detector;
 use super::open::{self, Opening};
 use super::overdue;
 use crate::core::classification::{Sentiment, SentimentLabel, TopicScore};
+use crate::core::model::event_time;
 use crate::core::signal::{Episode, Signal};
 use crate::store::escalations::{FormalDeadlines, NewEscalation, Opened, Unescalated};
 use crate::store::Store;
@@ -57,7 +58,11 @@ impl Escalate {
             let seen: Vec<i64> = batch.iter().map(|m| m.id).collect();
             let openings: Vec<(i64, NewEscalation)> = batch
                 .iter()
-                .filter_map(|m| Some((m.id, self.new_escalation(&self.for_mention(m)?, now))))
+                .filter_map(|m| {
+                    let o = self.for_mention(m)?;
+                    let written = event_time(m.published_at, m.first_seen_at);
+                    Some((m.id, self.new_escalation(&o, written, now)))
+                })
                 .collect();
             for (mention, escalation) in store.escalate_mentions(&seen, &openings, now).await? {
                 let formal = openings
@@ -105,7 +110,7 @@ impl Escalate {
         o: &Opening,
         at: DateTime<Utc>,
     ) -> anyhow::Result<Option<i64>> {
-        let new = self.new_escalation(o, at);
+        let new = self.new_escalation(o, at, at);
         let first = o.mention_ids.first().copied().unwrap_or_default();
         let opened = store
             .escalate_mentions(&o.mention_ids, &[(first, new)], at)
@@ -113,8 +118,15 @@ impl Escalate {
         Ok(opened.first().map(|(_, e)| *e))
     }
 
-    /// The escalation for an opening, with its clocks started at `at`.
-    pub fn new_escalation(&self, o: &Opening, at: DateTime<Utc>) -> NewEscalation {
+    /// The escalation for an opening seen `now`, with its clocks started at `at` (when
+    /// it was written: a message read late keeps its own deadline, overdue or not).
+    pub fn new_escalation(
+        &self,
+        o: &Opening,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> NewEscalation {
+        let at = at.min(now);
         let cal = self.cfg.calendar(self.tz);
         let formal = o.formal.as_ref().filter(|f| f.is_formal_request());
         NewEscalation {
@@ -124,6 +136,7 @@ impl Escalate {
             mention_ids: o.mention_ids.clone(),
             dedup_key: o.dedup_key.clone(),
             opened_at: at,
+            seen_at: now,
             due_at: self.cfg.due(&cal, at, &o.severity, o.topic.as_deref()),
             formal_elements: o
                 .formal
@@ -171,7 +184,7 @@ impl Escalate {
         s: &Signal,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Opened>> {
-        let new = open::for_signal(s).map(|o| self.new_escalation(&o, now));
+        let new = open::for_signal(s).map(|o| self.new_escalation(&o, s.at, now));
         let due = new.as_ref().map_or(now, |e| e.due_at);
         Ok(store.escalate_signal(s.id, new.as_ref(), due).await?)
     }

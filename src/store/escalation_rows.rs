@@ -24,6 +24,7 @@ pub(super) struct EscalationRow {
     pub(super) topic: Option<String>,
     pub(super) reason: String,
     pub(super) opened_at: i64,
+    pub(super) seen_at: Option<i64>,
     pub(super) due_at: i64,
     pub(super) assignee: Option<String>,
     pub(super) formal_request: i64,
@@ -45,13 +46,17 @@ impl EscalationRow {
             message: self.state.clone(),
         })?;
         let due_at = from_ms(self.due_at);
+        let opened_at = from_ms(self.opened_at);
+        let seen_at = self.seen_at.map(from_ms).unwrap_or(opened_at);
         Ok(Escalation {
             id: self.id,
             state,
             severity: self.severity,
             topic: self.topic,
             reason: self.reason,
-            opened_at: from_ms(self.opened_at),
+            opened_at,
+            seen_at,
+            late: crate::core::model::is_late(opened_at, seen_at),
             due_at,
             overdue: state.is_open() && due_at < now,
             assignee: self.assignee,

@@ -20,8 +20,10 @@ pub struct NewEscalation {
     pub mention_ids: Vec<i64>,
     /// Opening twice with the same key does nothing (e.g. "mention:42").
     pub dedup_key: Option<String>,
-    /// When the clocks start.
+    /// When the clocks start: the event time of its first mention, or of its signal.
     pub opened_at: DateTime<Utc>,
+    /// When vigie opened it.
+    pub seen_at: DateTime<Utc>,
     /// Answer due.
     pub due_at: DateTime<Utc>,
     /// Elements of a formal request found (name, address, email), when any.
@@ -54,7 +56,7 @@ pub enum Opened {
     Unchanged(i64),
 }
 
-const COLUMNS: &str = "SELECT id, state, severity, topic, reason, opened_at, due_at, assignee, formal_request, formal_elements, \
+const COLUMNS: &str = "SELECT id, state, severity, topic, reason, opened_at, seen_at, due_at, assignee, formal_request, formal_elements, \
      ack_due_at, receipt_due_at, decision_due_at, silence_accept_at FROM escalations";
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
@@ -62,7 +64,7 @@ type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 async fn insert(tx: &mut Tx<'_>, e: &NewEscalation) -> Result<Option<i64>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO escalations (state, severity, topic, reason, opened_at, due_at, formal_request, formal_elements, ack_due_at, receipt_due_at, \
-         decision_due_at, silence_accept_at, dedup_key) VALUES ('new', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) \
+         decision_due_at, silence_accept_at, dedup_key, seen_at) VALUES ('new', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) \
          ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
     )
     .bind(e.severity.clone())
@@ -76,14 +78,16 @@ async fn insert(tx: &mut Tx<'_>, e: &NewEscalation) -> Result<Option<i64>, sqlx:
     .bind(e.formal.map(|f| ms(f.receipt)))
     .bind(e.formal.map(|f| ms(f.decision)))
     .bind(e.dedup_key.clone())
+    .bind(ms(e.seen_at))
     .fetch_optional(&mut **tx)
     .await?;
     let Some(id) = id else { return Ok(None) };
     link_mentions(tx, id, &e.mention_ids).await?;
+    // The history says when vigie opened it; the clocks run from `opened_at`.
     event(
         tx,
         id,
-        e.opened_at,
+        e.seen_at,
         "vigie",
         None,
         "new",
@@ -221,7 +225,7 @@ impl Store {
             Some(e) => Some(open_or_join(&mut tx, e, reopen_due).await?),
         };
         sqlx::query("UPDATE signals SET escalated_at = $1 WHERE id = $2")
-            .bind(ms(e.map_or(reopen_due, |e| e.opened_at)))
+            .bind(ms(e.map_or(reopen_due, |e| e.seen_at)))
             .bind(signal)
             .execute(&mut *tx)
             .await?;
@@ -374,7 +378,7 @@ async fn open_or_join(
             state.as_str(),
         )
     };
-    event(tx, id, e.opened_at, "vigie", Some(&state), to, Some(note)).await?;
+    event(tx, id, e.seen_at, "vigie", Some(&state), to, Some(note)).await?;
     Ok(if reopen {
         Opened::Reopened(id)
     } else {

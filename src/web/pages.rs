@@ -268,6 +268,8 @@ async fn render_detail(
                 topic => e.topic.as_deref().map(|t| topic_label(st, t, &lang)),
                 reason => mask.text(&e.reason), assignee => e.assignee,
                 opened => i18n::date_time(e.opened_at, st.tz, &lang),
+                // Written long before vigie saw it: both times, so the deadline makes sense.
+                seen => e.late.then(|| i18n::date_time(e.seen_at, st.tz, &lang)),
                 due => i18n::date_time(e.due_at, st.tz, &lang),
                 due_in => due_in(e.due_at, now, st, &lang),
                 overdue => e.overdue, open => e.state.is_open(),

@@ -1,0 +1,120 @@
+//! Event time (#15, first slice) through the real binary: a formal request written on a
+//! Friday at 17:55 before Easter Monday 2026 and read by vigie months later keeps the
+//! deadlines of the day it was written, is marked late, and is overdue at once.
+
+mod common;
+
+use common::{src, Env};
+
+const FORMAL: &str = "Bonjour, je m'appelle Marie Dupont, j'habite 12 rue de la Loi, 1000 Bruxelles. Je demande au SPF Impôts le réexamen de mon avertissement-extrait de rôle. Mon e-mail : marie.dupont@example.be";
+
+fn feed(pub_date: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>t</title><link>https://news.example.org/</link><description>d</description>\
+         <item><title>Demande</title><link>https://news.example.org/1</link><guid isPermaLink=\"false\">g1</guid>\
+         <description>{FORMAL}</description><pubDate>{pub_date}</pubDate></item></channel></rss>\n"
+    )
+}
+
+fn escalations(env: &Env) -> Vec<serde_json::Value> {
+    let out = env.vigie(&[
+        "escalations",
+        "--config",
+        env.config.to_str().unwrap(),
+        "--json",
+    ]);
+    common::json_lines(&out)
+}
+
+#[test]
+fn a_message_read_late_keeps_the_deadlines_of_the_day_it_was_written() {
+    let env = Env::new(
+        &[src("inbox", "file://inbox.xml")],
+        "[escalation]\ncountry = \"BE\"\nworking_hours = \"08:00-17:00\"\n",
+    );
+    // Friday 3 April 2026, 17:55 in Brussels (CEST): after hours, before Easter Monday.
+    std::fs::write(
+        env.path().join("inbox.xml"),
+        feed("Fri, 03 Apr 2026 15:55:00 GMT"),
+    )
+    .unwrap();
+    env.run_once();
+    let e = escalations(&env);
+    assert_eq!(e.len(), 1, "{e:?}");
+    let e = &e[0];
+    assert_eq!(e["formal_request"], true, "{e}");
+    assert_eq!(e["opened_at"], "2026-04-03T15:55:00Z", "{e}");
+    // One working day from Friday after hours: Monday is Easter Monday, so Tuesday 17:00.
+    assert_eq!(e["due_at"], "2026-04-07T15:00:00Z", "{e}");
+    assert_eq!(e["ack_due_at"], "2026-04-07T15:00:00Z", "{e}");
+    assert_eq!(e["receipt_due_at"], "2026-04-13T15:55:00Z", "{e}");
+    assert_eq!(e["decision_due_at"], "2026-06-03T15:55:00Z", "{e}");
+    assert_eq!(e["late"], true, "{e}");
+    assert_eq!(e["overdue"], true, "{e}");
+    let seen: chrono::DateTime<chrono::Utc> = e["seen_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (chrono::Utc::now() - seen).num_minutes() < 10,
+        "seen_at is when vigie opened it: {e}"
+    );
+}
+
+#[test]
+fn a_date_in_the_future_counts_from_when_it_was_seen() {
+    let env = Env::new(&[src("inbox", "file://inbox.xml")], "");
+    std::fs::write(
+        env.path().join("inbox.xml"),
+        feed("Mon, 01 Jan 2035 10:00:00 GMT"),
+    )
+    .unwrap();
+    env.run_once();
+    let e = &escalations(&env)[0];
+    // A clock in the future is not believed: the clocks start when vigie first saw it.
+    let at = |k: &str| -> chrono::DateTime<chrono::Utc> { e[k].as_str().unwrap().parse().unwrap() };
+    assert!(at("opened_at") <= at("seen_at"), "{e}");
+    assert!((at("seen_at") - at("opened_at")).num_seconds() < 60, "{e}");
+    assert_eq!(e["late"], false, "{e}");
+}
+
+/// The page shows both times when a message was read late.
+#[tokio::test]
+async fn the_page_says_when_it_was_written_and_when_it_was_seen() {
+    use vigie::web::users::Role;
+    let app = common::web::start(None, "").await;
+    app.user("agent@example.be", Role::Responder, "en").await;
+    let (_, m) = app
+        .escalation("k", "MyMinfin down?", "fr", "info", false)
+        .await;
+    let now = chrono::Utc::now();
+    let written = now - chrono::Duration::days(3);
+    let stage = vigie::escalate::stage::Escalate::new(app.cfg.escalation.clone(), app.cfg.tz());
+    let o = vigie::escalate::open::Opening {
+        severity: "warning".into(),
+        topic: None,
+        reason: "late one".into(),
+        mention_ids: vec![m],
+        formal: None,
+        dedup_key: Some("late".into()),
+    };
+    let e = app
+        .store
+        .escalate_mentions(&[m], &[(m, stage.new_escalation(&o, written, now))], now)
+        .await
+        .unwrap()[0]
+        .1;
+    let c = app.client();
+    app.login(&c, "agent@example.be", common::web::PASSWORD)
+        .await;
+    let html = c
+        .get(format!("{}/escalations/{e}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"written\"") && html.contains("id=\"seen\""),
+        "{html}"
+    );
+    assert!(html.contains("Seen by vigie"), "{html}");
+}
