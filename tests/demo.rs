@@ -80,6 +80,22 @@ fn the_demo_runs_offline_and_finds_the_bundled_mentions() {
         mentions.iter().all(|m| m["sentiment"].is_object()),
         "every mention classified"
     );
+    // The bundled items are days old: counted on their own day, never as a burst "in the
+    // last 60 min" at the demo's first start (#15).
+    let out = common::vigie_cmd()
+        .args(["signals", "--config", cfg_s, "--json"])
+        .output()
+        .unwrap();
+    let windowed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| {
+            ["volume_spike", "negative_surge", "crisis_vocabulary"]
+                .iter()
+                .any(|k| l.contains(&format!("\"kind\":\"{k}\"")))
+        })
+        .map(str::to_string)
+        .collect();
+    assert!(windowed.is_empty(), "signals from old items: {windowed:#?}");
     // E-mails land as files (the scheduled digest depends on the hour: send one explicitly).
     let out = common::vigie_cmd()
         .args(["digest", "--config", cfg_s, "--send"])

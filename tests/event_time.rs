@@ -51,6 +51,9 @@ fn a_message_read_late_keeps_the_deadlines_of_the_day_it_was_written() {
     assert_eq!(e["decision_due_at"], "2026-06-03T15:55:00Z", "{e}");
     assert_eq!(e["late"], true, "{e}");
     assert_eq!(e["overdue"], true, "{e}");
+    let m = &env.mentions()[0];
+    assert_eq!(m["event_at"], "2026-04-03T15:55:00Z", "{m}");
+    assert_eq!(m["late"], true, "{m}");
     let seen: chrono::DateTime<chrono::Utc> = e["seen_at"].as_str().unwrap().parse().unwrap();
     assert!(
         (chrono::Utc::now() - seen).num_minutes() < 10,
@@ -117,4 +120,54 @@ async fn the_page_says_when_it_was_written_and_when_it_was_seen() {
         "{html}"
     );
     assert!(html.contains("Seen by vigie"), "{html}");
+}
+
+fn burst(n: usize, pub_date: &str) -> String {
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>t</title><link>https://news.example.org/</link><description>d</description>");
+    for i in 0..n {
+        s.push_str(&format!(
+            "<item><title>MyTax en panne {i}</title><link>https://news.example.org/b/{i}</link><guid isPermaLink=\"false\">b{i}</guid>\
+             <description>Le SPF Impôts : MyTax en panne, site inaccessible, scandale numéro {i} pour les contribuables de la région {i}.</description><pubDate>{pub_date}</pubDate></item>"
+        ));
+    }
+    s.push_str("</channel></rss>\n");
+    s
+}
+
+fn window_signals(env: &Env) -> Vec<String> {
+    let out = env.vigie(&[
+        "signals",
+        "--config",
+        env.config.to_str().unwrap(),
+        "--json",
+    ]);
+    common::json_lines(&out)
+        .into_iter()
+        .map(|s| s["kind"].as_str().unwrap_or("").to_string())
+        .filter(|k| ["volume_spike", "negative_surge", "crisis_vocabulary"].contains(&k.as_str()))
+        .collect()
+}
+
+/// A backlog of old posts read at once is no burst; the same posts written just now are.
+#[test]
+fn old_items_read_at_once_raise_no_window_signal_and_a_fresh_burst_does() {
+    let old = Env::new(&[src("inbox", "file://inbox.xml")], "");
+    std::fs::write(
+        old.path().join("inbox.xml"),
+        burst(12, "Mon, 23 Nov 2026 10:00:00 GMT"),
+    )
+    .unwrap();
+    old.run_once();
+    assert_eq!(old.mentions().len(), 12);
+    assert_eq!(window_signals(&old), Vec::<String>::new());
+
+    let fresh = Env::new(&[src("inbox", "file://inbox.xml")], "");
+    let now = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc2822();
+    std::fs::write(fresh.path().join("inbox.xml"), burst(12, &now)).unwrap();
+    fresh.run_once();
+    assert!(
+        window_signals(&fresh).contains(&"crisis_vocabulary".to_string()),
+        "{:?}",
+        window_signals(&fresh)
+    );
 }

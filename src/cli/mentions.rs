@@ -38,7 +38,11 @@ pub async fn mentions(
     let list = store.mentions(since, limit).await?;
     for m in &list {
         if json {
-            writeln!(out, "{}", serde_json::to_string(m)?)?;
+            // Plus when it was written (event time) and whether vigie saw it late.
+            let mut v = serde_json::to_value(m)?;
+            v["event_at"] = serde_json::to_value(m.event_at())?;
+            v["late"] = m.late().into();
+            writeln!(out, "{v}")?;
         } else {
             let sentiment = m.sentiment.map(|s| s.label.as_str()).unwrap_or("-");
             writeln!(

@@ -115,3 +115,15 @@ pub fn event_time(
 pub fn is_late(event: DateTime<Utc>, seen: DateTime<Utc>) -> bool {
     seen - event > LATE_AFTER
 }
+
+impl Mention {
+    /// When it was written (event time): what windows, baselines and clocks count in.
+    pub fn event_at(&self) -> DateTime<Utc> {
+        event_time(self.published_at, self.first_seen_at)
+    }
+
+    /// Seen long after it was written: counted in its own day, never as "now".
+    pub fn late(&self) -> bool {
+        is_late(self.event_at(), self.first_seen_at)
+    }
+}

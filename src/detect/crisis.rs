@@ -196,7 +196,7 @@ impl Vocabulary {
             now - chrono::Duration::from_std(self.cfg.window).unwrap_or(chrono::Duration::hours(1));
         let mut hits: Vec<(&Mention, Vec<String>)> = mentions
             .iter()
-            .filter(|m| m.first_seen_at > since && m.first_seen_at <= now)
+            .filter(|m| m.event_at() > since && m.event_at() <= now && !m.late())
             .filter_map(|m| {
                 self.matcher
                     .check(&format!("{}\n{}", m.title, m.text))
@@ -213,7 +213,7 @@ impl Vocabulary {
         if open && n < episode.map_or(0, |e| e.raised_count) * 2 {
             return (None, episode);
         }
-        hits.sort_by_key(|(m, _)| std::cmp::Reverse((m.first_seen_at, m.id)));
+        hits.sort_by_key(|(m, _)| std::cmp::Reverse((m.event_at(), m.id)));
         let mut terms: Vec<String> = hits.iter().flat_map(|(_, t)| t.clone()).collect();
         terms.sort();
         terms.dedup();

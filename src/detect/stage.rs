@@ -33,7 +33,7 @@ impl Detection {
         let since = now - chrono::Duration::days(cfg.baseline_days as i64 + 1);
         let mut rows = store.detected_counts(since);
         while let Some(r) = rows.try_next().await? {
-            engine.warm(r.first_seen_at, &r.topics, r.negative);
+            engine.warm(r.at, &r.topics, r.negative);
         }
         drop(rows);
         let horizon = now - chrono::Duration::from_std(cfg.story_horizon)?;

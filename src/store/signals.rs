@@ -27,8 +27,8 @@ pub struct Detected {
 /// A detected mention as the engine's counts need it at start.
 #[derive(Debug, Clone)]
 pub struct CountRow {
-    /// When vigie first stored it.
-    pub first_seen_at: DateTime<Utc>,
+    /// When it was written (event time).
+    pub at: DateTime<Utc>,
     /// Topic ids.
     pub topics: Vec<String>,
     /// Negative sentiment.
@@ -146,6 +146,7 @@ impl EpisodeRow {
 #[derive(sqlx::FromRow)]
 struct CountSql {
     first_seen_at: i64,
+    published_at: Option<i64>,
     topics: Option<String>,
     sentiment: Option<String>,
 }
@@ -318,7 +319,7 @@ impl Store {
         since: DateTime<Utc>,
     ) -> BoxStream<'_, Result<CountRow, StoreError>> {
         sqlx::query_as::<_, CountSql>(
-            "SELECT first_seen_at, topics, sentiment FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL ORDER BY id",
+            "SELECT first_seen_at, published_at, topics, sentiment FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL ORDER BY id",
         )
         .bind(ms(since))
         .fetch(&self.pool)
@@ -329,7 +330,10 @@ impl Store {
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default();
             CountRow {
-                first_seen_at: from_ms(r.first_seen_at),
+                at: crate::core::model::event_time(
+                    r.published_at.map(from_ms),
+                    from_ms(r.first_seen_at),
+                ),
                 topics: topics.into_iter().map(|t| t.id).collect(),
                 negative: r.sentiment.as_deref() == Some("negative"),
             }

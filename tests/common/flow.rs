@@ -57,8 +57,9 @@ fn formal(i: usize) -> String {
 }
 
 /// The scenario's feed: the burst and `formal` formal requests (each from someone else)
-/// published in the last minutes, and `calm` ordinary mentions published two days ago
-/// (they give fetching and classification some length). `tag` keeps ids apart.
+/// published in the last minutes, and `calm` ordinary mentions without a date (they give
+/// fetching and classification some length; undated, they count when first seen, as the
+/// burst does, so there is no older history for a volume spike to stand out against). `tag` keeps ids apart.
 pub fn feed(tag: &str, formal_requests: usize, calm: usize) -> String {
     let now = chrono::Utc::now();
     let date = |mins: i64| (now - chrono::Duration::minutes(mins)).to_rfc2822();
@@ -79,8 +80,7 @@ pub fn feed(tag: &str, formal_requests: usize, calm: usize) -> String {
     }
     for i in 0..calm {
         s.push_str(&format!(
-            "<item><title>MyTax : nouvelle fonction {tag} {i}</title><link>https://posts.example.org/{tag}/calm/{i}</link><guid>{tag}-calm-{i}</guid><description>Le SPF Impôts présente la fonction {i} de MyTax pour la déclaration de cette année.</description><pubDate>{}</pubDate></item>\n",
-            date(2 * 24 * 60 + i as i64)
+            "<item><title>MyTax : nouvelle fonction {tag} {i}</title><link>https://posts.example.org/{tag}/calm/{i}</link><guid>{tag}-calm-{i}</guid><description>Le SPF Impôts présente la fonction {i} de MyTax pour la déclaration de cette année.</description></item>\n"
         ));
     }
     s.push_str("</channel></rss>\n");

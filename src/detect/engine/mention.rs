@@ -16,9 +16,9 @@ impl Engine {
             .map(|(l, a)| (l.to_string(), a.to_string()))
             .unwrap_or_default();
         // Counted over a day: the first match raises, then each doubling.
-        let day_ago = m.first_seen_at - chrono::Duration::hours(24);
+        let day_ago = m.event_at() - chrono::Duration::hours(24);
         let q = self.claim_counts.entry(claim.id.clone()).or_default();
-        q.push_back(m.first_seen_at);
+        q.push_back(m.event_at());
         while q.front().is_some_and(|t| *t < day_ago) {
             q.pop_front();
         }
@@ -63,7 +63,7 @@ impl Engine {
                 "{n} mention(s) in 24 h match the known claim \"{}\" (similarity {:.2}); approved answer: {answer}",
                 claim.id, hit.score
             ),
-            at: m.first_seen_at,
+            at: m.event_at(),
             evidence: vec![m.id],
             figures,
         })
@@ -123,7 +123,7 @@ impl Engine {
                     ""
                 }
             ),
-            at: m.first_seen_at,
+            at: m.event_at(),
             evidence: vec![m.id],
             figures: fig(&[
                 ("domain", first.domain.clone()),
@@ -178,7 +178,7 @@ impl Engine {
             group_key: format!("{kind}:{}", m.id),
             title: m.title.clone(),
             reason: why,
-            at: m.first_seen_at,
+            at: m.event_at(),
             evidence: vec![m.id],
             figures: fig(&[
                 ("author", m.author.clone().unwrap_or_default()),

@@ -132,8 +132,12 @@ impl Engine {
     /// Takes in one classified mention: counts it, and returns what it raises by itself
     /// (known claim, impersonation, high reach, media).
     pub fn observe(&mut self, m: &Mention) -> Vec<Signal> {
-        self.counts.add(&keys_of(m), m.first_seen_at, negative(m));
-        self.recent.push_back(m.clone());
+        // Counted when it was written: a week-old article read today is last week's news.
+        self.counts.add(&keys_of(m), m.event_at(), negative(m));
+        // A late one never counts as "now" in a window.
+        if !m.late() {
+            self.recent.push_back(m.clone());
+        }
         let mut out = Vec::new();
         let text = format!("{}\n{}", m.title, m.text);
         if let Some(s) = self.known_claim(m, &text) {
@@ -180,7 +184,7 @@ impl Engine {
         while self
             .recent
             .front()
-            .is_some_and(|m| m.first_seen_at < now - keep)
+            .is_some_and(|m| m.event_at() < now - keep)
         {
             self.recent.pop_front();
         }
@@ -212,10 +216,10 @@ impl Engine {
         let mut ms: Vec<&Mention> = self
             .recent
             .iter()
-            .filter(|m| m.first_seen_at > now - len && m.first_seen_at <= now)
+            .filter(|m| m.event_at() > now - len && m.event_at() <= now)
             .filter(|m| key == ALL || keys_of(m).iter().any(|k| k == key))
             .collect();
-        ms.sort_by_key(|m| std::cmp::Reverse((m.first_seen_at, m.id)));
+        ms.sort_by_key(|m| std::cmp::Reverse((m.event_at(), m.id)));
         ms
     }
 }
