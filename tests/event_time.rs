@@ -171,3 +171,49 @@ fn old_items_read_at_once_raise_no_window_signal_and_a_fresh_burst_does() {
         window_signals(&fresh)
     );
 }
+
+/// The digest counts a post on the day it was written, even when vigie read it later.
+#[test]
+fn the_digest_counts_a_post_on_the_day_it_was_written() {
+    let env = Env::new(&[src("inbox", "file://inbox.xml")], "");
+    let written = chrono::Utc::now() - chrono::Duration::days(3);
+    let feed = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>t</title><link>https://news.example.org/</link><description>d</description>\
+         <item><title>Le SPF Impôts prolonge le délai unique-titre-42</title><link>https://news.example.org/42</link><guid isPermaLink=\"false\">g42</guid>\
+         <description>Le SPF Impôts prolonge le délai de la déclaration.</description><pubDate>{}</pubDate></item></channel></rss>\n",
+        written.to_rfc2822()
+    );
+    std::fs::write(env.path().join("inbox.xml"), feed).unwrap();
+    env.run_once();
+    let day = |d: chrono::DateTime<chrono::Utc>| {
+        d.with_timezone(&chrono_tz::Europe::Brussels)
+            .date_naive()
+            .to_string()
+    };
+    let digest = |date: &str| {
+        let out = env.vigie(&[
+            "digest",
+            "--config",
+            env.config.to_str().unwrap(),
+            "--date",
+            date,
+            "--stdout",
+            "--format",
+            "text",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(
+        digest(&day(written)).contains("unique-titre-42"),
+        "the day it was written"
+    );
+    assert!(
+        !digest(&day(chrono::Utc::now())).contains("unique-titre-42"),
+        "not the day it was read"
+    );
+}

@@ -99,7 +99,8 @@ pub async fn figures(
         let (s, e) = local_day(d, tz);
         let in_day: Vec<&Mention> = all
             .iter()
-            .filter(|m| m.first_seen_at >= s && m.first_seen_at < e)
+            // Each mention counts on the day it was written (event time), even if read later.
+            .filter(|m| m.event_at() >= s && m.event_at() < e)
             .collect();
         let neg = in_day
             .iter()
@@ -112,7 +113,7 @@ pub async fn figures(
     }
     let mut mentions: Vec<Mention> = all
         .into_iter()
-        .filter(|m| m.first_seen_at >= day_start && m.first_seen_at < day_end)
+        .filter(|m| m.event_at() >= day_start && m.event_at() < day_end)
         .collect();
     let mut sentiment = [0usize; 3];
     for m in &mentions {
@@ -128,7 +129,7 @@ pub async fn figures(
             m.sentiment
                 .is_none_or(|s| s.label != SentimentLabel::Negative),
             std::cmp::Reverse(m.reach.unwrap_or(0)),
-            std::cmp::Reverse(m.first_seen_at),
+            std::cmp::Reverse(m.event_at()),
         )
     });
     let dead_letters = store.outbox(Some("dead"), 1000).await?.len();
