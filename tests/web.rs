@@ -481,6 +481,10 @@ async fn metrics_for_a_session_or_the_scrape_token() {
         "vigie_classify_queue 0",
         "vigie_emails{state=\"sent\"} 0",
         "vigie_classification_latency_seconds_count 1",
+        // The harness's post was written 30 minutes before vigie stored it.
+        "vigie_mention_lateness_seconds_count 1",
+        "vigie_mention_lateness_seconds_bucket{le=\"900.0\"} 0",
+        "vigie_mention_lateness_seconds_bucket{le=\"3600.0\"} 1",
     ] {
         assert!(text.contains(line), "{line} missing in\n{text}");
     }

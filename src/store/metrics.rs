@@ -72,6 +72,17 @@ impl Store {
         )
     }
 
+    /// From written (published) to first seen, in milliseconds, for mentions first seen
+    /// since `since` that carry a publication time.
+    pub async fn lateness(&self, since: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT first_seen_at - published_at FROM mentions WHERE first_seen_at >= $1 AND published_at IS NOT NULL",
+        )
+        .bind(ms(since))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// From first seen to classified, in milliseconds, for mentions classified since `since`.
     pub async fn classification_latencies(
         &self,

@@ -128,18 +128,7 @@ pub async fn render(store: &Store) -> Result<String, StoreError> {
         mails,
     );
 
-    let latency = Histogram::new([0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0]);
-    for d in store
-        .classification_latencies(now - chrono::Duration::hours(1))
-        .await?
-    {
-        latency.observe(d.max(0) as f64 / 1000.0);
-    }
-    reg.register(
-        "vigie_classification_latency_seconds",
-        "From first seen to classified, for mentions classified in the last hour",
-        latency,
-    );
+    histograms(&mut reg, store, now).await?;
 
     let c = crate::escalate::list::counts(store, now).await?;
     gauge(
@@ -164,4 +153,40 @@ pub async fn render(store: &Store) -> Result<String, StoreError> {
     let mut out = String::new();
     encode(&mut out, &reg).map_err(|e| StoreError::Config(format!("metrics encoding: {e}")))?;
     Ok(out)
+}
+
+/// How long vigie takes: from first seen to classified (last hour), and from written to
+/// first seen (last 24 hours).
+async fn histograms(
+    reg: &mut Registry,
+    store: &Store,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let latency = Histogram::new([0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0]);
+    for d in store
+        .classification_latencies(now - chrono::Duration::hours(1))
+        .await?
+    {
+        latency.observe(d.max(0) as f64 / 1000.0);
+    }
+    reg.register(
+        "vigie_classification_latency_seconds",
+        "From first seen to classified, for mentions classified in the last hour",
+        latency,
+    );
+
+    // How long after it was written vigie sees a post: a slow source or a backlog shows
+    // here first (a "late" one is over two hours).
+    let lateness = Histogram::new([
+        60.0, 300.0, 900.0, 3600.0, 7200.0, 21600.0, 86400.0, 604800.0,
+    ]);
+    for d in store.lateness(now - chrono::Duration::hours(24)).await? {
+        lateness.observe(d.max(0) as f64 / 1000.0);
+    }
+    reg.register(
+        "vigie_mention_lateness_seconds",
+        "From written (published) to first seen, for mentions first seen in the last 24 hours",
+        lateness,
+    );
+    Ok(())
 }
