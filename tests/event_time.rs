@@ -54,6 +54,30 @@ fn a_message_read_late_keeps_the_deadlines_of_the_day_it_was_written() {
     let m = &env.mentions()[0];
     assert_eq!(m["event_at"], "2026-04-03T15:55:00Z", "{m}");
     assert_eq!(m["late"], true, "{m}");
+    assert!(e["answered_at"].is_null(), "{e}");
+    // Answered now: answered_at says when, the deadline stays the one it had.
+    let id = e["id"].to_string();
+    let out = env.vigie(&[
+        "escalations",
+        "--config",
+        env.config.to_str().unwrap(),
+        "answer",
+        &id,
+        "--by",
+        "anna@example.be",
+        "--text",
+        "Votre demande est enregistrée.",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e = &escalations(&env)[0];
+    let answered: chrono::DateTime<chrono::Utc> =
+        e["answered_at"].as_str().unwrap().parse().unwrap();
+    assert!((chrono::Utc::now() - answered).num_minutes() < 10, "{e}");
+    assert_eq!(e["due_at"], "2026-04-07T15:00:00Z", "{e}");
     let seen: chrono::DateTime<chrono::Utc> = e["seen_at"].as_str().unwrap().parse().unwrap();
     assert!(
         (chrono::Utc::now() - seen).num_minutes() < 10,

@@ -144,6 +144,8 @@ pub struct Escalation {
     pub decision_due_at: Option<DateTime<Utc>>,
     /// Formal requests: when silence would count as acceptance.
     pub silence_accept_at: Option<DateTime<Utc>>,
+    /// When it was first answered, if it was.
+    pub answered_at: Option<DateTime<Utc>>,
     /// Mentions.
     pub mention_ids: Vec<i64>,
 }

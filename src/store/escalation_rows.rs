@@ -33,6 +33,7 @@ pub(super) struct EscalationRow {
     pub(super) receipt_due_at: Option<i64>,
     pub(super) decision_due_at: Option<i64>,
     pub(super) silence_accept_at: Option<i64>,
+    pub(super) answered_at: Option<i64>,
 }
 
 impl EscalationRow {
@@ -69,6 +70,7 @@ impl EscalationRow {
             receipt_due_at: self.receipt_due_at.map(from_ms),
             decision_due_at: self.decision_due_at.map(from_ms),
             silence_accept_at: self.silence_accept_at.map(from_ms),
+            answered_at: self.answered_at.map(from_ms),
             mention_ids,
         })
     }

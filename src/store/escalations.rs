@@ -57,7 +57,9 @@ pub enum Opened {
 }
 
 const COLUMNS: &str = "SELECT id, state, severity, topic, reason, opened_at, seen_at, due_at, assignee, formal_request, formal_elements, \
-     ack_due_at, receipt_due_at, decision_due_at, silence_accept_at FROM escalations";
+     ack_due_at, receipt_due_at, decision_due_at, silence_accept_at, \
+     (SELECT MIN(v.at) FROM escalation_events v WHERE v.escalation_id = escalations.id AND v.to_state = 'answered') AS answered_at \
+     FROM escalations";
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
