@@ -3,7 +3,7 @@
 //! e-mail address is an electronic request with legal deadlines. We flag it and say which
 //! of the three elements were found, so a person can confirm.
 
-use crate::core::privacy::mask;
+use crate::core::privacy::{email_pattern, mask};
 use regex::Regex;
 use serde::Serialize;
 
@@ -47,7 +47,6 @@ pub struct Detector;
 
 #[derive(Debug)]
 struct Patterns {
-    email: Regex,
     street: Vec<Regex>,
     postcode: Regex,
     name: Vec<Regex>,
@@ -71,7 +70,6 @@ impl Patterns {
     fn new() -> Patterns {
         let r = |s: &str| Regex::new(s).expect("static pattern");
         Patterns {
-            email: r(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b"),
             street: vec![
                 // fr: "12 rue de la Loi", "rue de la Loi 16", "avenue Louise, 54"
                 r(r"(?i)\b\d{1,4}\s?(?:bis|ter|[a-z])?,?\s+(?:rue|avenue|av\.|boulevard|bd|chaussée|place|chemin|allée|quai|square|impasse|route|clos|drève)\s+[\p{L}'’ .-]{2,50}"),
@@ -108,7 +106,7 @@ impl Detector {
     /// Looks for a name, a postal address and an e-mail address.
     pub fn identify(&self, text: &str) -> Identification {
         let p = patterns();
-        let email = p.email.find(text).map(|m| m.as_str().to_string());
+        let email = email_pattern().find(text).map(|m| m.as_str().to_string());
         let street = p
             .street
             .iter()
@@ -143,8 +141,7 @@ impl Detector {
     /// not see personal data.
     pub fn redact(&self, text: &str) -> String {
         let id = self.identify(text);
-        let mut out = patterns()
-            .email
+        let mut out = email_pattern()
             .replace_all(text, |c: &regex::Captures| mask(&c[0]))
             .into_owned();
         for part in [id.name, id.address].into_iter().flatten() {

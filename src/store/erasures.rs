@@ -73,18 +73,15 @@ impl Store {
         pieces: &[String],
     ) -> Result<Vec<PersonalData>, StoreError> {
         let mut out: Vec<PersonalData> = Vec::new();
+        let sql = format!(
+            "{PERSONAL_COLUMNS} WHERE erased_at IS NULL AND ({}) ORDER BY id",
+            any_like(&["author", "url", "title", "text"])
+        );
         for p in pieces {
-            let cond = ["author", "url", "title", "text"]
-                .iter()
-                .map(|c| like(c, 1))
-                .collect::<Vec<_>>()
-                .join(" OR ");
-            let rows = sqlx::query_as::<_, PersonalData>(&format!(
-                "{PERSONAL_COLUMNS} WHERE erased_at IS NULL AND ({cond}) ORDER BY id"
-            ))
-            .bind(pattern(p))
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query_as::<_, PersonalData>(&sql)
+                .bind(pattern(p))
+                .fetch_all(&self.pool)
+                .await?;
             for r in rows {
                 if !out.iter().any(|o| o.id == r.id) {
                     out.push(r);
@@ -104,6 +101,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let pieces = with_html_forms(pieces);
+        let scrubber = privacy::Scrubber::new(&pieces);
         let _g = self.write_guard().await;
         self.retry_locked(|| async {
             let mut tx = self.pool.begin().await?;
@@ -113,8 +111,12 @@ impl Store {
                 Scope::Everywhere => None,
             };
             for (table, cols) in COPIES {
-                changed += scrub_table(&mut tx, table, cols, &pieces, |id, row| {
-                    match (scope, *table) {
+                changed += scrub_table(
+                    &mut tx,
+                    table,
+                    cols,
+                    (&pieces, &scrubber),
+                    |id, row| match (scope, *table) {
                         (Scope::Everywhere, _) => true,
                         (Scope::CopiesOf, "signals") => {
                             evidence_of(row).iter().any(|e| ids.contains(e))
@@ -128,8 +130,8 @@ impl Store {
                                 .is_some_and(|s| s.contains(&escalation_of(row)))
                         }
                         _ => false,
-                    }
-                })
+                    },
+                )
                 .await?;
             }
             tx.commit().await?;
@@ -231,6 +233,14 @@ impl Store {
 /// `LOWER(col) LIKE $n ESCAPE '!'`, null-safe.
 fn like(col: &str, n: usize) -> String {
     format!("LOWER(COALESCE({col}, '')) LIKE ${n} ESCAPE '!'")
+}
+
+/// Any of `cols` LIKE `$1`.
+fn any_like(cols: &[&str]) -> String {
+    cols.iter()
+        .map(|c| like(c, 1))
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 /// A LIKE pattern that finds rows which may hold `piece`: its longest ASCII run,
@@ -345,7 +355,7 @@ async fn scrub_table(
     tx: &mut Transaction<'static, Any>,
     table: &str,
     cols: &[&str],
-    pieces: &[String],
+    (pieces, scrubber): (&[String], &privacy::Scrubber),
     keep: impl Fn(i64, &Candidate) -> bool,
 ) -> Result<u64, sqlx::Error> {
     if pieces.is_empty() {
@@ -363,16 +373,12 @@ async fn scrub_table(
     };
     let mut seen = BTreeSet::new();
     let mut changed = 0;
+    let sql = format!(
+        "SELECT id, {}, {extra} FROM {table} WHERE {only}({})",
+        cols.join(", "),
+        any_like(cols)
+    );
     for p in pieces {
-        let cond = cols
-            .iter()
-            .map(|c| like(c, 1))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        let sql = format!(
-            "SELECT id, {}, {extra} FROM {table} WHERE {only}({cond})",
-            cols.join(", ")
-        );
         let rows = sqlx::query(&sql)
             .bind(pattern(p))
             .fetch_all(&mut **tx)
@@ -393,7 +399,7 @@ async fn scrub_table(
                 .iter()
                 .map(|v| {
                     v.as_ref()
-                        .map(|s| privacy::scrub(s, pieces, |_| privacy::ERASED.into()))
+                        .map(|s| scrubber.scrub(s, |_| privacy::ERASED.into()))
                 })
                 .collect();
             if new == c.values {

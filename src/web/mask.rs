@@ -9,6 +9,8 @@ pub(super) struct Masking<'a> {
     detector: &'a Detector,
     /// The authors' names, handles and e-mail addresses; `None` when the reader may see them.
     pieces: Option<Vec<String>>,
+    /// The same pieces, compiled once for every string of the page.
+    scrubber: privacy::Scrubber,
 }
 
 impl<'a> Masking<'a> {
@@ -27,7 +29,12 @@ impl<'a> Masking<'a> {
                     .collect(),
             )
         });
-        Masking { detector, pieces }
+        let scrubber = privacy::Scrubber::new(pieces.as_deref().unwrap_or_default());
+        Masking {
+            detector,
+            pieces,
+            scrubber,
+        }
     }
 
     /// `s` as the reader may see it: authors' names and handles, and the name, postal
@@ -35,7 +42,7 @@ impl<'a> Masking<'a> {
     pub(super) fn text(&self, s: &str) -> String {
         match &self.pieces {
             None => s.to_string(),
-            Some(p) => self.detector.redact(&privacy::scrub(s, p, privacy::mask)),
+            Some(_) => self.detector.redact(&self.scrubber.scrub(s, privacy::mask)),
         }
     }
 
