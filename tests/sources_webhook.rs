@@ -270,3 +270,42 @@ async fn the_router_comes_from_the_config_and_one_webhook_only() {
         .to_string();
     assert!(e.contains("sources[0].kind") && e.contains("[web]"), "{e}");
 }
+
+/// #15: a webhook source with `direct = true` (private messages pushed from a platform's
+/// inbox) takes every message, none keyword-filtered, and marks it direct; the same
+/// endpoint still filters what the other webhook's clients push.
+#[tokio::test]
+async fn direct_messages_are_taken_whatever_they_say_and_marked_private() {
+    std::env::set_var("VIGIE_TEST_INGEST_PUB", "pub-token");
+    std::env::set_var("VIGIE_TEST_INGEST_DM", "dm-token");
+    let hook = |text: &str| match config(text).unwrap() {
+        SourceConfig::Webhook(c) => c,
+        other => panic!("{other:?}"),
+    };
+    let public = hook("name = \"push\"\nkind = \"webhook\"\nclients = [{ name = \"x-export\", token_env = \"VIGIE_TEST_INGEST_PUB\" }]\n");
+    let inbox = hook("name = \"inbox\"\nkind = \"webhook\"\ndirect = true\nclients = [{ name = \"dm\", token_env = \"VIGIE_TEST_INGEST_DM\" }]\n");
+    assert!(inbox.direct && !public.direct);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open("sqlite://vigie.db", dir.path()).await.unwrap();
+    let pipeline = Pipeline::new(matcher(), &["fr".into()]);
+    let state = IngestState::for_sources(&[public, inbox], store.clone(), pipeline, None).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/ingest", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    // Nothing in it names the institution: everything sent to it concerns it.
+    let dm = json!({"mentions": [{"id": "conv-1", "text": "Bonjour, je n'ai toujours pas reçu mon remboursement de 2025.", "author": "@citoyenne"}]});
+    let (status, body) = post(&url, Some("pub-token"), dm.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ignored"], 1, "the public webhook filters: {body}");
+    let (status, body) = post(&url, Some("dm-token"), dm.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["new"], 1, "{body}");
+    let stored = store.mentions(None, 10).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].direct && stored[0].matched.is_empty(),
+        "{:?}",
+        stored[0]
+    );
+    assert_eq!(stored[0].source, "inbox");
+}

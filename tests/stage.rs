@@ -57,6 +57,7 @@ fn mention(i: usize) -> NewMention {
         lang: "fr".into(),
         lang_confidence: 0.9,
         matched: vec!["SPF Impôts".into()],
+        ..NewMention::default()
     }
 }
 

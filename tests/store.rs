@@ -23,6 +23,7 @@ fn mention(keys: &[&str], source: &str, title: &str) -> NewMention {
         lang: "fr".into(),
         lang_confidence: 0.9,
         matched: vec!["SPF Impôts".into()],
+        ..NewMention::default()
     }
 }
 

@@ -531,6 +531,7 @@ async fn the_page_on_postgresql() {
         assert!(text.contains("vigie_escalations_open 0"), "{text}");
         let stats = vigie::escalate::answer::response_times(
             &app.store,
+            &app.cfg.escalation.calendar(app.cfg.tz()),
             chrono::Utc::now() - chrono::Duration::days(7),
             chrono::Utc::now(),
         )
@@ -608,6 +609,7 @@ async fn a_signal_opens_one_escalation_and_its_flare_up_reopens_it() {
             channel: Some("x".into()),
             body: Some("Nous investiguons.".into()),
             link: None,
+            mention: None,
         },
     )
     .await
@@ -716,6 +718,7 @@ async fn an_answer_link_must_be_http() {
         channel: Some("x".into()),
         body: None,
         link: Some(link.into()),
+        mention: None,
     };
     let refused =
         vigie::escalate::answer::record(&app.store, id, &answer("javascript:alert(1)")).await;

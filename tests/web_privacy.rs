@@ -85,6 +85,7 @@ async fn a_viewer_sees_no_citizen_anywhere_on_the_page() {
             channel: Some("mastodon".into()),
             body: Some("Bonjour Marie Dupont, MyMinfin est rétabli.".into()),
             link: Some("https://social.example/@mdupont/1#reply".into()),
+            mention: None,
         },
     )
     .await

@@ -121,7 +121,7 @@ pub async fn ingest(
         let mentions: Vec<_> = parsed
             .items
             .iter()
-            .filter_map(|i| pipeline.process(i))
+            .filter_map(|i| pipeline.process(i, Utc::now()))
             .collect();
         let done = store.ingest(&mentions, Utc::now()).await?;
         total += t.elapsed();

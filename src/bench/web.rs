@@ -156,6 +156,7 @@ async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
             lang: langs[i % 4].into(),
             lang_confidence: 0.9,
             matched: vec!["SPF Finances".into()],
+            ..NewMention::default()
         })
         .collect();
     let mut ids = Vec::with_capacity(n);
@@ -177,6 +178,7 @@ async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
                 dedup_key: Some(format!("mention:{m}")),
                 opened_at: now,
                 seen_at: now,
+                late: false,
                 due_at: due,
                 formal_elements: None,
                 formal: (i % 50 == 0).then_some(FormalDeadlines {

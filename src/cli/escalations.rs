@@ -117,6 +117,7 @@ async fn act_on(
             channel: args.channel.clone(),
             body: args.text.clone(),
             link: args.link.clone(),
+            mention: None,
         });
     if answer.is_some() && action != Action::Answer {
         return Err(fail(anyhow::anyhow!(
@@ -208,8 +209,10 @@ pub async fn escalation_stats(
 ) -> anyhow::Result<()> {
     let store = open_store(cfg).await?;
     let now = Utc::now();
+    let cal = cfg.escalation.calendar(cfg.tz());
     let figures = crate::escalate::answer::response_times(
         &store,
+        &cal,
         now - chrono::Duration::weeks(weeks.max(1)),
         now,
     )
@@ -225,13 +228,16 @@ pub async fn escalation_stats(
             };
             writeln!(
                 out,
-                "{:<9} {:<16} opened {:>5}  answered {:>5}  median {:>9}  p90 {:>9}  within rule {}",
+                "{:<9} {:<16} opened {:>5}  answered {:>5}  median {:>9}  mean {:>9}  p90 {:>9}  working median {:>9}  working mean {:>9}  within rule {}",
                 f.by,
                 f.key,
                 f.opened,
                 f.answered,
                 m(f.median_minutes),
+                m(f.mean_minutes),
                 m(f.p90_minutes),
+                m(f.median_working_minutes),
+                m(f.mean_working_minutes),
                 f.within_rule
                     .map(|w| format!("{:.0}%", w * 100.0))
                     .unwrap_or_else(|| "-".into())

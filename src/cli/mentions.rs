@@ -38,10 +38,9 @@ pub async fn mentions(
     let list = store.mentions(since, limit).await?;
     for m in &list {
         if json {
-            // Plus when it was written (event time) and whether vigie saw it late.
+            // Plus when it was written (event time).
             let mut v = serde_json::to_value(m)?;
             v["event_at"] = serde_json::to_value(m.event_at())?;
-            v["late"] = m.late().into();
             writeln!(out, "{v}")?;
         } else {
             let sentiment = m.sentiment.map(|s| s.label.as_str()).unwrap_or("-");

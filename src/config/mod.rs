@@ -183,12 +183,16 @@ impl Config {
             base: self.base_dir(),
             matcher: self.matcher.clone(),
             languages: self.institution.languages.clone(),
+            own: self
+                .escalation
+                .own_accounts(self.sources.iter().filter_map(|s| s.own_account())),
         }
     }
 
     /// The sections the escalation page reads.
     pub fn page(&self) -> crate::web::PageConfig {
         crate::web::PageConfig {
+            escalation: self.escalation.clone(),
             web: self.web.clone().unwrap_or_default(),
             institution: self.institution.name.clone(),
             topics: self.topics.clone(),
@@ -210,6 +214,7 @@ impl Config {
             alerts: self.alerts.clone(),
             topics: self.topics.clone(),
             tz: self.tz(),
+            calendar: self.escalation.calendar(self.tz()),
         }
     }
 

@@ -50,6 +50,15 @@ pub(super) fn sections(c: &mut Collector, root: &toml::Table) -> Sections {
     for (path, msg) in escalation.problems() {
         c.push(path, msg, None);
     }
+    for name in escalation.accounts.keys() {
+        if !sources.iter().any(|s| s.name() == name) {
+            c.push(
+                format!("escalation.accounts.{name}"),
+                "no source has this name",
+                Some("key each list of account ids by a [[sources]] name"),
+            );
+        }
+    }
     let web = web(c, root, &sources);
     if alerts.max_per_hour < 1 {
         c.push("alerts.max_per_hour", "must be at least 1", None);

@@ -130,6 +130,25 @@ impl Calendar {
         from + amount
     }
 
+    /// Working time between `from` and `to` (zero when `to` is not later): what the
+    /// clock of [`Calendar::add_working_time`] counts, so the two are inverse.
+    pub fn working_time_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+        let mut total = Duration::zero();
+        let mut day = from.with_timezone(&self.tz).date_naive();
+        let last = to.with_timezone(&self.tz).date_naive();
+        while day <= last {
+            if self.is_working_day(day) {
+                let start = self.at(day, self.open).max(from);
+                let end = self.at(day, self.close).min(to);
+                if start < end {
+                    total += end - start;
+                }
+            }
+            day += Duration::days(1);
+        }
+        total
+    }
+
     /// Length of one working day (close − open).
     pub fn working_day(&self) -> Duration {
         self.close - self.open
@@ -353,5 +372,30 @@ mod tests {
             c.end_of_nth_working_day(utc("2026-05-22T15:55:00Z"), 1),
             utc("2026-05-26T16:00:00Z")
         );
+    }
+
+    #[test]
+    fn working_time_between_is_the_inverse_of_adding_it() {
+        let cal = be();
+        // Friday 3 April 2026 16:00 → Easter Monday closed → Tuesday 7 April 09:00:
+        // one hour on Friday and one on Tuesday.
+        let from = utc("2026-04-03T14:00:00Z");
+        let to = utc("2026-04-07T07:00:00Z");
+        assert_eq!(cal.working_time_between(from, to), Duration::hours(2));
+        assert_eq!(cal.working_time_between(to, from), Duration::zero());
+        for (start, hours) in [
+            ("2026-04-03T14:00:00Z", 3),
+            ("2026-03-27T16:30:00Z", 9),
+            ("2026-10-23T06:00:00Z", 20),
+            ("2027-12-24T15:59:00Z", 1),
+        ] {
+            let a = utc(start);
+            let b = cal.add_working_time(a, Duration::hours(hours));
+            assert_eq!(
+                cal.working_time_between(a, b),
+                Duration::hours(hours),
+                "{start}"
+            );
+        }
     }
 }

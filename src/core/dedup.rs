@@ -85,6 +85,10 @@ pub fn content_hash(title: &str, text: &str) -> String {
 /// is only unique within its feed, so it is scoped by source.
 pub fn keys(item: &Item) -> Vec<String> {
     let mut keys = Vec::new();
+    // A platform reference is what replies name their parent by (see `ThreadLinks`).
+    if let Some(id) = item.thread.id.as_deref() {
+        keys.push(post_key(id));
+    }
     if let Some(g) = item.guid.as_deref() {
         match canonical_link(g).filter(|_| g.starts_with("http://") || g.starts_with("https://")) {
             Some(link) => keys.push(format!("link:{link}")),
@@ -101,6 +105,11 @@ pub fn keys(item: &Item) -> Vec<String> {
         keys.push(format!("hash:{}", content_hash(&item.title, &item.text)));
     }
     keys
+}
+
+/// The key of the post a platform reference names ("at://…", "mastodon:host:id").
+pub fn post_key(reference: &str) -> String {
+    format!("post:{reference}")
 }
 
 #[cfg(test)]

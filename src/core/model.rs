@@ -27,10 +27,33 @@ pub struct Item {
     pub reach: Option<i64>,
     /// Language the source declares (feed `<language>`, `xml:lang`), as given.
     pub lang_hint: Option<String>,
+    /// Where it sits in a conversation, when the source says.
+    pub thread: ThreadLinks,
+    /// The author's account id on the platform (Mastodon account id, Bluesky DID, YouTube
+    /// channel id, e-mail address): only compared with the institution's own accounts,
+    /// never stored.
+    pub author_id: Option<String>,
+    /// Sent to the institution privately (a direct message, an e-mail): taken whatever it
+    /// says, as everything sent to the institution concerns it, and masked for viewers.
+    pub direct: bool,
+}
+
+/// A post's place in a conversation, as references that are unique across platforms
+/// ("at://did:plc:…/app.bsky.feed.post/…", "mastodon:social.example:1093…",
+/// "reddit:t1_abc", "youtube:comment:Ugx…", "mail:<id@host>"), so that a reply names
+/// its parent the way the parent names itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThreadLinks {
+    /// This post's own reference.
+    pub id: Option<String>,
+    /// The post it answers.
+    pub in_reply_to: Option<String>,
+    /// The conversation's first post (a Reddit submission, a Bluesky thread root).
+    pub root: Option<String>,
 }
 
 /// A mention ready to be stored: matched, keyed, language identified.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewMention {
     /// Dedup keys, strongest first; any key already stored means "same mention".
     pub keys: Vec<String>,
@@ -54,6 +77,16 @@ pub struct NewMention {
     pub lang_confidence: f64,
     /// Keyword terms that matched.
     pub matched: Vec<String>,
+    /// The post it answers, as a platform reference.
+    pub in_reply_to: Option<String>,
+    /// The conversation's first post, as a platform reference.
+    pub thread: Option<String>,
+    /// Sent privately to the institution.
+    pub direct: bool,
+    /// Written by one of the institution's own accounts.
+    pub own: bool,
+    /// First seen long after it was written (`[ingest] late_after`).
+    pub late: bool,
 }
 
 /// A stored mention, as `vigie mentions --json` prints it.
@@ -94,10 +127,26 @@ pub struct Mention {
     /// The story it belongs to (the id of the story's first mention), once signals ran.
     #[serde(default)]
     pub story: Option<i64>,
+    /// The post it answers (a platform reference or link), when the source says.
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
+    /// The conversation's first post, when the source says.
+    #[serde(default)]
+    pub thread: Option<String>,
+    /// Sent privately to the institution (a direct message, an e-mail).
+    #[serde(default)]
+    pub direct: bool,
+    /// Written by one of the institution's own accounts.
+    #[serde(default)]
+    pub own: bool,
+    /// First seen long after it was written (`[ingest] late_after`): counted in its own
+    /// day, never as "now".
+    #[serde(default)]
+    pub late: bool,
 }
 
-/// A mention first seen this long after it was written is "late": its clocks still start
-/// when it was written, but it never counts as "now".
+/// By default, a mention first seen this long after it was written is "late" (`[ingest]
+/// late_after`): its clocks still start when it was written, but it never counts as "now".
 pub const LATE_AFTER: chrono::Duration = chrono::Duration::hours(2);
 
 /// When something happened (event time): what the source says it was published, unless
@@ -111,19 +160,14 @@ pub fn event_time(
         .unwrap_or(first_seen_at)
 }
 
-/// Whether something written at `event` and seen at `seen` is late.
-pub fn is_late(event: DateTime<Utc>, seen: DateTime<Utc>) -> bool {
-    seen - event > LATE_AFTER
+/// Whether something written at `event` and seen at `seen` is late, with `late_after`.
+pub fn is_late(event: DateTime<Utc>, seen: DateTime<Utc>, late_after: chrono::Duration) -> bool {
+    seen - event > late_after
 }
 
 impl Mention {
     /// When it was written (event time): what windows, baselines and clocks count in.
     pub fn event_at(&self) -> DateTime<Utc> {
         event_time(self.published_at, self.first_seen_at)
-    }
-
-    /// Seen long after it was written: counted in its own day, never as "now".
-    pub fn late(&self) -> bool {
-        is_late(self.event_at(), self.first_seen_at)
     }
 }

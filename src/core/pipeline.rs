@@ -3,9 +3,11 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
+
 use crate::core::language::LanguageId;
 use crate::core::matching::Matcher;
-use crate::core::model::{Item, NewMention};
+use crate::core::model::{event_time, is_late, Item, NewMention, LATE_AFTER};
 use crate::core::{dedup, text};
 
 /// Longest text kept for a mention (bytes); longer bodies are cut, not refused.
@@ -22,6 +24,59 @@ pub const MAX_LINK: usize = 2_048;
 pub struct Pipeline {
     matcher: Matcher,
     language: LanguageId,
+    own: OwnAccounts,
+    late_after: chrono::Duration,
+}
+
+/// The institution's own accounts: `[escalation] handles` ("@SPFFinances") and account
+/// ids per source. What they write in a conversation is the institution's answer.
+#[derive(Debug, Clone, Default)]
+pub struct OwnAccounts {
+    /// Handles, compared without "@" and case.
+    handles: Vec<String>,
+    /// (source, account id) pairs.
+    ids: Vec<(String, String)>,
+}
+
+impl OwnAccounts {
+    /// From handles ("@name", "name@instance") and (source, account id) pairs.
+    pub fn new(handles: &[String], ids: Vec<(String, String)>) -> OwnAccounts {
+        OwnAccounts {
+            handles: handles.iter().map(|h| bare_handle(h)).collect(),
+            ids,
+        }
+    }
+
+    /// The account ids given for source `source`.
+    pub fn ids_for(&self, source: &str) -> Vec<String> {
+        self.ids
+            .iter()
+            .filter(|(s, _)| s == source)
+            .map(|(_, i)| i.clone())
+            .collect()
+    }
+
+    /// Whether `item` was written by one of these accounts.
+    pub fn wrote(&self, item: &Item) -> bool {
+        let by_id = item.author_id.as_deref().is_some_and(|id| {
+            self.ids
+                .iter()
+                .any(|(s, i)| s == &item.source && i.eq_ignore_ascii_case(id))
+        });
+        by_id
+            || item.author.as_deref().is_some_and(|a| {
+                let a = bare_handle(a);
+                // "@SPFFinances" is that account on any instance; "@x@instance" only there.
+                let local = a.split('@').next().unwrap_or_default();
+                self.handles
+                    .iter()
+                    .any(|h| *h == a || (!h.contains('@') && h == local))
+            })
+    }
+}
+
+fn bare_handle(h: &str) -> String {
+    h.trim().trim_start_matches('@').to_lowercase()
 }
 
 impl Pipeline {
@@ -30,19 +85,44 @@ impl Pipeline {
         Pipeline {
             matcher,
             language: LanguageId::new(languages),
+            own: OwnAccounts::default(),
+            late_after: LATE_AFTER,
         }
     }
 
-    /// Turns an item into a mention, or None when it does not mention the institution.
-    pub fn process(&self, item: &Item) -> Option<NewMention> {
-        let item = bounded(item);
-        let matched = self.matcher.check(&whole(&item))?;
-        Some(self.mention(&item, matched))
+    /// The institution's own accounts, whose replies in a conversation are kept whatever
+    /// they say (they answer a mention).
+    pub fn with_own_accounts(mut self, own: OwnAccounts) -> Pipeline {
+        self.own = own;
+        self
     }
 
-    /// Turns an item into a mention whatever it says (`vigie replay`: recorded mentions
-    /// were matched when they were recorded).
-    pub fn mention(&self, item: &Item, matched: Vec<String>) -> NewMention {
+    /// How long after it was written a mention may be first seen before it is "late".
+    pub fn with_late_after(mut self, late_after: chrono::Duration) -> Pipeline {
+        self.late_after = late_after;
+        self
+    }
+
+    /// Turns an item seen at `seen` into a mention, or None when it does not concern the
+    /// institution: it mentions it, was sent to it privately, or is one of its own
+    /// accounts answering in a conversation.
+    pub fn process(&self, item: &Item, seen: DateTime<Utc>) -> Option<NewMention> {
+        let item = bounded(item);
+        let own = self.own.wrote(&item);
+        let answer = own && (item.thread.in_reply_to.is_some() || item.thread.root.is_some());
+        let matched = match self.matcher.check(&whole(&item)) {
+            Some(m) => m,
+            None if item.direct || answer => Vec::new(),
+            None => return None,
+        };
+        let mut m = self.mention(&item, matched, seen);
+        m.own = own;
+        Some(m)
+    }
+
+    /// Turns an item seen at `seen` into a mention whatever it says (`vigie replay`:
+    /// recorded mentions were matched when they were recorded).
+    pub fn mention(&self, item: &Item, matched: Vec<String>, seen: DateTime<Utc>) -> NewMention {
         let item = &*bounded(item);
         let title = text::collapse_ws(&item.title);
         let body = text::truncate(&item.text, MAX_TEXT);
@@ -65,6 +145,11 @@ impl Pipeline {
             lang: id.lang,
             lang_confidence: id.confidence,
             matched,
+            in_reply_to: item.thread.in_reply_to.clone(),
+            thread: item.thread.root.clone(),
+            direct: item.direct,
+            own: false,
+            late: is_late(event_time(item.published_at, seen), seen, self.late_after),
         }
     }
 }
@@ -92,6 +177,9 @@ fn bounded(item: &Item) -> Cow<'_, Item> {
             .map(|a| text::truncate(a, MAX_AUTHOR)),
         reach: item.reach,
         lang_hint: item.lang_hint.clone(),
+        thread: item.thread.clone(),
+        author_id: item.author_id.clone(),
+        direct: item.direct,
     })
 }
 
@@ -109,6 +197,7 @@ fn whole(item: &Item) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::model::ThreadLinks;
 
     #[test]
     fn matching_items_become_mentions_with_language() {
@@ -118,6 +207,7 @@ mod tests {
         )
         .unwrap();
         let p = Pipeline::new(m, &["fr".into(), "nl".into(), "en".into()]);
+        let now = Utc::now();
         let item = Item {
             source: "s".into(),
             link: Some("https://example.org/a?utm_source=x".into()),
@@ -126,7 +216,7 @@ mod tests {
                 .into(),
             ..Item::default()
         };
-        let mention = p.process(&item).unwrap();
+        let mention = p.process(&item, now).unwrap();
         assert_eq!(mention.matched, vec!["MyTax", "FOD Belastingen"]);
         assert_eq!(mention.lang, "nl");
         assert_eq!(mention.url.as_deref(), Some("https://example.org/a"));
@@ -135,13 +225,13 @@ mod tests {
             text: "Regen".into(),
             ..Item::default()
         };
-        assert!(p.process(&off_topic).is_none());
+        assert!(p.process(&off_topic, now).is_none());
         // Regression (#14): a javascript: link was kept and rendered as an href.
         let scripted = Item {
             link: Some("javascript:alert(document.cookie)".into()),
             ..item.clone()
         };
-        assert_eq!(p.process(&scripted).unwrap().url, None);
+        assert_eq!(p.process(&scripted, now).unwrap().url, None);
         // Regression (#14): an 8 MB title was stored whole (and mailed twice over).
         let huge = Item {
             title: format!("MyTax {}", "é".repeat(4_000_000)),
@@ -150,7 +240,7 @@ mod tests {
             guid: Some("g".repeat(10_000)),
             ..item.clone()
         };
-        let m = p.process(&huge).unwrap();
+        let m = p.process(&huge, now).unwrap();
         assert!(
             m.title.len() <= MAX_TITLE + '…'.len_utf8(),
             "{}",
@@ -164,6 +254,84 @@ mod tests {
             title: "MyTax sport".into(),
             ..Item::default()
         };
-        assert!(p.process(&excluded).is_none());
+        assert!(p.process(&excluded, now).is_none());
+    }
+
+    #[test]
+    fn direct_messages_and_own_answers_are_kept_whatever_they_say() {
+        let m = Matcher::new(&["MyTax".into()], &[]).unwrap();
+        let own = OwnAccounts::new(
+            &["@SPFFinances".into()],
+            vec![("masto".into(), "109".into())],
+        );
+        let p = Pipeline::new(m, &["fr".into()]).with_own_accounts(own);
+        let now = Utc::now();
+        let dm = Item {
+            source: "hook".into(),
+            text: "Bonjour, je n'ai pas reçu mon avertissement-extrait de rôle.".into(),
+            direct: true,
+            ..Item::default()
+        };
+        let m = p
+            .process(&dm, now)
+            .expect("a direct message is always kept");
+        assert!(m.direct && m.matched.is_empty() && !m.own);
+        let reply = Item {
+            source: "masto".into(),
+            text: "Bonjour, nous vous répondons en message privé.".into(),
+            author_id: Some("109".into()),
+            thread: ThreadLinks {
+                in_reply_to: Some("mastodon:x:1".into()),
+                ..ThreadLinks::default()
+            },
+            ..Item::default()
+        };
+        let m = p.process(&reply, now).expect("our answer is kept");
+        assert!(m.own);
+        assert_eq!(m.in_reply_to.as_deref(), Some("mastodon:x:1"));
+        // By handle, on any source.
+        let by_handle = Item {
+            source: "bsky".into(),
+            author: Some("spffinances".into()),
+            author_id: None,
+            ..reply.clone()
+        };
+        assert!(p.process(&by_handle, now).unwrap().own);
+        // The same account id on another source is someone else; and our own posts that
+        // answer nobody and name nothing are not mentions.
+        let elsewhere = Item {
+            source: "other".into(),
+            ..reply.clone()
+        };
+        assert!(p.process(&elsewhere, now).is_none());
+        let post = Item {
+            thread: ThreadLinks::default(),
+            ..reply
+        };
+        assert!(p.process(&post, now).is_none());
+    }
+
+    #[test]
+    fn late_is_judged_with_the_configured_lateness() {
+        let m = Matcher::new(&["MyTax".into()], &[]).unwrap();
+        let now = Utc::now();
+        let item = Item {
+            title: "MyTax".into(),
+            published_at: Some(now - chrono::Duration::minutes(90)),
+            ..Item::default()
+        };
+        let p = Pipeline::new(m, &[]);
+        assert!(
+            !p.process(&item, now).unwrap().late,
+            "90 min < 2 h by default"
+        );
+        let p = p.with_late_after(chrono::Duration::hours(1));
+        assert!(p.process(&item, now).unwrap().late);
+        // A date in the future is no event time: seen now, not late.
+        let future = Item {
+            published_at: Some(now + chrono::Duration::days(3)),
+            ..item
+        };
+        assert!(!p.process(&future, now).unwrap().late);
     }
 }

@@ -196,7 +196,7 @@ impl Vocabulary {
             now - chrono::Duration::from_std(self.cfg.window).unwrap_or(chrono::Duration::hours(1));
         let mut hits: Vec<(&Mention, Vec<String>)> = mentions
             .iter()
-            .filter(|m| m.event_at() > since && m.event_at() <= now && !m.late())
+            .filter(|m| m.event_at() > since && m.event_at() <= now && !m.late)
             .filter_map(|m| {
                 self.matcher
                     .check(&format!("{}\n{}", m.title, m.text))
@@ -304,6 +304,11 @@ mod tests {
             topics: None,
             model: None,
             story: None,
+            in_reply_to: None,
+            thread: None,
+            direct: false,
+            own: false,
+            late: false,
         }
     }
 

@@ -34,6 +34,10 @@ pub struct EscalationConfig {
     /// addressed to them open escalations.
     #[serde(default)]
     pub handles: Vec<String>,
+    /// The institution's account ids per source name (`{ "mastodon-be" = ["1093…"] }`):
+    /// its replies in a conversation record answers on the matching escalations.
+    #[serde(default)]
+    pub accounts: std::collections::BTreeMap<String, Vec<String>>,
     /// Other answer clocks by severity and topic; the first that matches wins, else
     /// `answer_within_days`.
     #[serde(default)]
@@ -85,12 +89,28 @@ impl Default for EscalationConfig {
             formal_receipt_days: 10,
             formal_decision_months: 2,
             handles: Vec::new(),
+            accounts: Default::default(),
             clocks: Vec::new(),
         }
     }
 }
 
 impl EscalationConfig {
+    /// The institution's own accounts: its handles, its account ids per source, and
+    /// `more` (source, id) pairs the sources know of themselves.
+    pub fn own_accounts(
+        &self,
+        more: impl IntoIterator<Item = (String, String)>,
+    ) -> crate::core::pipeline::OwnAccounts {
+        let ids = self
+            .accounts
+            .iter()
+            .flat_map(|(s, ids)| ids.iter().map(move |i| (s.clone(), i.clone())))
+            .chain(more)
+            .collect();
+        crate::core::pipeline::OwnAccounts::new(&self.handles, ids)
+    }
+
     /// Problems in this section, as (key, message).
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut v = Vec::new();

@@ -9,6 +9,7 @@ pub mod formal;
 pub mod list;
 pub mod open;
 pub mod overdue;
+pub mod seen;
 pub mod stage;
 
 pub use crate::core::escalation as state;

@@ -124,6 +124,31 @@ pub fn for_mention(
     })
 }
 
+/// The opening for a message sent privately to the institution (a direct message, an
+/// e-mail): everything sent to it is addressed to it, and needs an answer.
+pub fn for_direct(
+    id: i64,
+    text: &str,
+    sentiment: Option<&Sentiment>,
+    topic: Option<String>,
+) -> Opening {
+    let reason = if is_question(text) {
+        "question sent privately"
+    } else if sentiment.is_some_and(|s| s.label == SentimentLabel::Negative) {
+        "complaint sent privately"
+    } else {
+        "message sent privately"
+    };
+    Opening {
+        severity: "info".into(),
+        topic,
+        reason: reason.into(),
+        mention_ids: vec![id],
+        formal: None,
+        dedup_key: Some(format!("mention:{id}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

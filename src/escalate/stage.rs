@@ -27,6 +27,7 @@ pub struct Escalate {
     detector: Detector,
     cfg: EscalationConfig,
     tz: Tz,
+    late_after: chrono::Duration,
 }
 
 impl Escalate {
@@ -36,7 +37,14 @@ impl Escalate {
             detector: Detector::new(),
             cfg,
             tz,
+            late_after: crate::core::model::LATE_AFTER,
         }
+    }
+
+    /// How long after it was written a message may be seen before its escalation is late.
+    pub fn with_late_after(mut self, late_after: chrono::Duration) -> Escalate {
+        self.late_after = late_after;
+        self
     }
 
     /// One round at `now`: new mentions, new signals, then overdue escalations.
@@ -44,6 +52,7 @@ impl Escalate {
     pub async fn round(&self, store: &Store, now: DateTime<Utc>) -> anyhow::Result<usize> {
         let mut n = self.mentions(store, now).await?;
         n += self.signals(store, now).await?;
+        super::seen::record_seen_answers(store).await?;
         self.overdue(store, now).await?;
         Ok(n)
     }
@@ -79,12 +88,22 @@ impl Escalate {
     /// The opening for one mention: a possible formal request first, else a question or
     /// complaint addressed to the institution's accounts.
     fn for_mention(&self, m: &Unescalated) -> Option<Opening> {
+        // What the institution's own accounts write answers; it asks nothing of them.
+        if m.own {
+            return None;
+        }
         let topic = m
             .topics
             .as_deref()
             .and_then(|t| serde_json::from_str::<Vec<TopicScore>>(t).ok())
             .and_then(|t| t.into_iter().next().map(|t| t.id));
-        if let Some(ident) = self.detector.formal_request(&m.text) {
+        // A message sent privately comes from its sender: an e-mail's From is the sender's
+        // e-mail address even when the body does not repeat it.
+        let text = match (&m.author, m.direct) {
+            (Some(a), true) => std::borrow::Cow::Owned(format!("{}\n{a}", m.text)),
+            _ => std::borrow::Cow::Borrowed(m.text.as_str()),
+        };
+        if let Some(ident) = self.detector.formal_request(&text) {
             return Some(Opening {
                 severity: "warning".into(),
                 topic,
@@ -99,6 +118,9 @@ impl Escalate {
             .as_deref()
             .and_then(SentimentLabel::parse)
             .map(|label| Sentiment { label, score: 1.0 });
+        if m.direct {
+            return Some(open::for_direct(m.id, &m.text, sentiment.as_ref(), topic));
+        }
         open::for_mention(m.id, &m.text, sentiment.as_ref(), topic, &self.cfg.handles)
     }
 
@@ -137,6 +159,7 @@ impl Escalate {
             dedup_key: o.dedup_key.clone(),
             opened_at: at,
             seen_at: now,
+            late: crate::core::model::is_late(at, now, self.late_after),
             due_at: self.cfg.due(&cal, at, &o.severity, o.topic.as_deref()),
             formal_elements: o
                 .formal

@@ -69,6 +69,7 @@ impl Watcher {
             http: Http::with_hosts(&cfg.fetch, cfg.named_hosts())?,
             base: cfg.base.clone(),
             matcher: cfg.matcher.clone(),
+            own: cfg.own.clone(),
         };
         // Push-only kinds (webhook) build no poller: the web listener serves them.
         let sources = cfg
@@ -263,13 +264,14 @@ async fn poll_source(
     let outcome: Result<(), SourceError> = match result {
         Ok(mut poll) => {
             take_in(name, &mut poll, shared.max_items, &mut report);
+            let seen = shared.clock.now();
             let mentions: Vec<_> = poll
                 .items
                 .iter()
-                .filter_map(|i| shared.pipeline.process(i))
+                .filter_map(|i| shared.pipeline.process(i, seen))
                 .collect();
             report.matched = mentions.len();
-            match shared.store.ingest(&mentions, shared.clock.now()).await {
+            match shared.store.ingest(&mentions, seen).await {
                 Ok(done) => {
                     report.new = done.iter().filter(|d| d.new).count();
                     // Saved only once its mentions are: a crash in between refetches, never skips.

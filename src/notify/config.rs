@@ -185,6 +185,8 @@ pub struct NotifyConfig {
     pub topics: Vec<crate::core::classification::Topic>,
     /// Time zone of the digest and of the times shown.
     pub tz: chrono_tz::Tz,
+    /// The working-day calendar of the answer clocks (working-time figures).
+    pub calendar: crate::core::calendar::Calendar,
 }
 
 #[cfg(test)]

@@ -49,6 +49,9 @@ pub struct DayFigures {
     pub signals: Vec<DaySignal>,
     /// Known false claims seen that day.
     pub misinfo: Vec<DayClaim>,
+    /// Time to first answer for the escalations of messages written that day: over all
+    /// ("all") and per channel.
+    pub response: Vec<crate::core::response::ResponseTimes>,
 }
 
 /// A signal of the day, language-independent.
@@ -133,6 +136,46 @@ pub async fn figures(
         )
     });
     let dead_letters = store.outbox(Some("dead"), 1000).await?.len();
+    let (escalations, overdue) = open_escalations(store).await?;
+    let signals = store
+        .signals(Some(day_start))
+        .await?
+        .into_iter()
+        .filter(|s| s.at < day_end)
+        .map(|s| DaySignal {
+            severity: s.severity,
+            title: s.title,
+            reason: s.reason,
+            kind: s.kind,
+            figures: s.figures,
+        })
+        .collect();
+    let response = crate::core::response::response_times(
+        store.answer_cases(day_start).await?,
+        &cfg.calendar,
+        day_end,
+        chrono::Utc::now(),
+    )
+    .into_iter()
+    .filter(|r| r.by == "all" || r.by == "channel")
+    .collect();
+    Ok(DayFigures {
+        date,
+        daily,
+        mentions,
+        sentiment,
+        dead_letters,
+        escalations,
+        overdue,
+        signals,
+        misinfo: Vec::new(),
+        response,
+    })
+}
+
+/// Open escalations now: (total, overdue, formal requests), and the overdue ones, most
+/// overdue first.
+async fn open_escalations(store: &Store) -> anyhow::Result<(OpenCounts, Vec<Overdue>)> {
     let open: Vec<_> = store
         .escalations(None, chrono::Utc::now())
         .await?
@@ -150,31 +193,13 @@ pub async fn figures(
         overdue.len(),
         open.iter().filter(|e| e.formal_request).count(),
     );
-    let signals = store
-        .signals(Some(day_start))
-        .await?
-        .into_iter()
-        .filter(|s| s.at < day_end)
-        .map(|s| DaySignal {
-            severity: s.severity,
-            title: s.title,
-            reason: s.reason,
-            kind: s.kind,
-            figures: s.figures,
-        })
-        .collect();
-    Ok(DayFigures {
-        date,
-        daily,
-        mentions,
-        sentiment,
-        dead_letters,
-        escalations,
-        overdue,
-        signals,
-        misinfo: Vec::new(),
-    })
+    Ok((escalations, overdue))
 }
+
+/// (open, overdue, formal requests).
+type OpenCounts = (usize, usize, usize);
+/// (id, reason, due).
+type Overdue = (i64, String, DateTime<Utc>);
 
 /// The digest e-mail for one recipient, in their language.
 pub fn email_for(

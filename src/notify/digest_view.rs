@@ -140,6 +140,8 @@ pub fn render(
         signals, misinfo, dead => f.dead_letters,
         open_escalations => f.escalations.0, overdue_count => f.escalations.1, formal_count => f.escalations.2,
         overdue => f.overdue.iter().take(10).map(|(id, reason, due)| minijinja::context! { id, reason, due => i18n::date_time(*due, cfg.tz, lang) }).collect::<Vec<_>>(),
+        response => f.response.iter().find(|r| r.by == "all").map(|r| response_line(r, lang)),
+        response_channels => f.response.iter().filter(|r| r.by == "channel").map(|r| response_line(r, lang)).collect::<Vec<_>>(),
     };
     let env = super::templates::environment();
     let html = env.get_template("digest.html")?.render(&ctx)?;
@@ -150,6 +152,17 @@ pub fn render(
         html,
         png,
     })
+}
+
+/// One line of response-time figures, in `lang`.
+fn response_line(r: &crate::core::response::ResponseTimes, lang: &str) -> minijinja::Value {
+    minijinja::context! {
+        key => r.key.clone(), opened => r.opened, answered => r.answered,
+        median => i18n::minutes(r.median_minutes, lang),
+        mean => i18n::minutes(r.mean_minutes, lang),
+        median_working => i18n::minutes(r.median_working_minutes, lang),
+        within => r.within_rule.map(|w| i18n::percent(w, lang)).unwrap_or_else(|| "–".into()),
+    }
 }
 
 /// The day's topics with their labels in `lang`, most frequent first.

@@ -118,6 +118,23 @@ pub fn percent(share: f64, lang: &str) -> String {
     }
 }
 
+/// A span of minutes for a reader: "45 min" under two hours, else "2,5 h" (fr, nl) or
+/// "2.5 h" (en); "–" when there is none.
+pub fn minutes(m: Option<f64>, lang: &str) -> String {
+    match m {
+        None => "–".into(),
+        Some(m) if m < 120.0 => format!("{m:.0} min"),
+        Some(m) => {
+            let h = format!("{:.1} h", m / 60.0);
+            if lang == "en" {
+                h
+            } else {
+                h.replace('.', ",")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -139,7 +139,8 @@ pub async fn replay(
     );
     let engine = Engine::new(&cfg.signals, cfg.tz(), load_knowledge(cfg)?)?;
     let mut detection = Detection::start(store, engine, &cfg.signals, clock.now()).await?;
-    let escalate = Escalate::new(cfg.escalation.clone(), cfg.tz());
+    let escalate = Escalate::new(cfg.escalation.clone(), cfg.tz())
+        .with_late_after(crate::sources::fetch::late_after(&cfg.fetch));
     let pipeline = cfg.sources().pipeline();
     let mut record_of: HashMap<i64, usize> = HashMap::new();
     let mut raised: Vec<Signal> = Vec::new();
@@ -159,7 +160,7 @@ pub async fn replay(
                     // A record is one post: its `url` may be an article that other posts
                     // share, so its own id, not the daemon's link and text keys, says
                     // which mention it is.
-                    let mut m = pipeline.mention(&item(r), vec![]);
+                    let mut m = pipeline.mention(&item(r), vec![], t);
                     m.keys = vec![format!("replay:{}", r.id)];
                     m
                 })
@@ -222,6 +223,7 @@ fn item(r: &Record) -> Item {
         author: r.author.clone(),
         reach: r.reach,
         lang_hint: r.lang.clone(),
+        ..Default::default()
     }
 }
 

@@ -118,6 +118,7 @@ impl Flow {
             Detection::start(&self.store, self.engine()?, &self.cfg.signals, now).await?;
         detection.round(&self.store, now).await?;
         Escalate::new(self.cfg.escalation.clone(), self.cfg.tz())
+            .with_late_after(crate::sources::fetch::late_after(&self.cfg.fetch))
             .round(&self.store, now)
             .await?;
         if let Some(m) = &self.mail {
@@ -261,7 +262,8 @@ fn spawn_singletons(flow: &Arc<Flow>, stop: &CancellationToken) -> Vec<JoinHandl
     ));
     let escalate = EscalateTask {
         flow: flow.clone(),
-        stage: Escalate::new(flow.cfg.escalation.clone(), flow.cfg.tz()),
+        stage: Escalate::new(flow.cfg.escalation.clone(), flow.cfg.tz())
+            .with_late_after(crate::sources::fetch::late_after(&flow.cfg.fetch)),
     };
     tasks.push(spawn_round(
         "escalate",

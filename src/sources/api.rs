@@ -283,3 +283,29 @@ mod tests {
         assert!(t.ends_with('…') && t.chars().count() <= 121, "{t}");
     }
 }
+
+/// A Bluesky post record's `reply`: the post it answers and its thread's first post, as
+/// `at://` URIs (the posts' own references, see `ThreadLinks`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct BskyReply {
+    /// The post answered.
+    pub parent: BskyRef,
+    /// The thread's first post.
+    pub root: BskyRef,
+}
+
+/// A strong reference to a Bluesky record (only its URI is used).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct BskyRef {
+    /// `at://did/app.bsky.feed.post/rkey`
+    pub uri: String,
+}
+
+/// The thread links of a Bluesky post `uri` with its record's `reply`.
+pub fn bsky_thread(uri: &str, reply: Option<BskyReply>) -> crate::core::model::ThreadLinks {
+    crate::core::model::ThreadLinks {
+        id: Some(uri.to_string()),
+        in_reply_to: reply.as_ref().map(|r| r.parent.uri.clone()),
+        root: reply.map(|r| r.root.uri),
+    }
+}

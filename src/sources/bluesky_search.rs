@@ -114,6 +114,8 @@ struct Record {
     langs: Vec<String>,
     #[serde(rename = "createdAt", default)]
     created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    reply: Option<api::BskyReply>,
 }
 
 /// A running Bluesky search.
@@ -209,9 +211,12 @@ impl BlueskySearchSource {
                 .author
                 .handle
                 .map(|h| format!("@{h}"))
-                .or(Some(p.author.did)),
+                .or(Some(p.author.did.clone())),
             reach: None,
             lang_hint: p.record.langs.into_iter().next(),
+            thread: api::bsky_thread(&p.uri, p.record.reply),
+            author_id: Some(p.author.did),
+            ..Default::default()
         }
     }
 }

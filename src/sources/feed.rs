@@ -124,6 +124,7 @@ fn items(feed: feed_rs::model::Feed, source: &str, max: usize) -> (Vec<Item>, us
                     .filter(|n| !n.trim().is_empty()),
                 reach: None,
                 lang_hint: e.language.or_else(|| feed_lang.clone()),
+                ..Default::default()
             }
         })
         .collect();

@@ -38,6 +38,10 @@ pub struct Fetch {
     /// Most items taken from one poll; the rest is ignored, with a warning.
     #[serde(default = "default_max_items")]
     pub max_items: usize,
+    /// A mention first seen this long after it was written is "late", e.g. "2h": its
+    /// clocks start when it was written, but it never counts as "now" in a window.
+    #[serde(default = "default_late_after", with = "humantime_serde_compat")]
+    pub late_after: Duration,
 }
 
 fn default_timeout() -> Duration {
@@ -55,6 +59,9 @@ fn default_max_backoff() -> Duration {
 fn default_max_items() -> usize {
     1000
 }
+fn default_late_after() -> Duration {
+    Duration::from_secs(2 * 3600)
+}
 
 impl Default for Fetch {
     fn default() -> Self {
@@ -67,6 +74,7 @@ impl Default for Fetch {
             allow_private: false,
             resolve: BTreeMap::new(),
             max_items: default_max_items(),
+            late_after: default_late_after(),
         }
     }
 }
@@ -85,6 +93,13 @@ pub struct SourcesConfig {
     pub matcher: crate::core::matching::Matcher,
     /// `[institution] languages`
     pub languages: Vec<String>,
+    /// The institution's own accounts (`[escalation] handles` and `accounts`).
+    pub own: crate::core::pipeline::OwnAccounts,
+}
+
+/// `[fetch] late_after` as a signed duration (bounded: a config cannot overflow it).
+pub fn late_after(f: &Fetch) -> chrono::Duration {
+    chrono::Duration::from_std(f.late_after).unwrap_or(chrono::Duration::MAX)
 }
 
 impl SourcesConfig {
@@ -98,8 +113,10 @@ impl SourcesConfig {
             .collect()
     }
 
-    /// Item → mention: the institution's matcher and languages.
+    /// Item → mention: the institution's matcher, languages, own accounts and lateness.
     pub fn pipeline(&self) -> crate::core::pipeline::Pipeline {
         crate::core::pipeline::Pipeline::new(self.matcher.clone(), &self.languages)
+            .with_own_accounts(self.own.clone())
+            .with_late_after(late_after(&self.fetch))
     }
 }

@@ -154,6 +154,7 @@ impl GdeltSource {
                 .as_deref()
                 .and_then(iso_language)
                 .map(str::to_string),
+            ..Default::default()
         }
     }
 }

@@ -19,7 +19,7 @@ use tracing::{info, warn};
 use super::api;
 use super::http::Http;
 use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
-use crate::core::model::Item;
+use crate::core::model::{Item, ThreadLinks};
 use crate::core::secret::{check_var, EnvSecret};
 use crate::core::text::html_to_text;
 
@@ -109,6 +109,10 @@ impl MastodonConfig {
 /// A status as the API gives it (fields we use).
 #[derive(Debug, Deserialize)]
 struct Status {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    in_reply_to_id: Option<String>,
     created_at: DateTime<Utc>,
     uri: String,
     #[serde(default)]
@@ -329,6 +333,8 @@ impl Convert {
         } else {
             format!("@{}@{}", s.account.acct, self.host)
         };
+        // Ids are the instance's own: a reply names its parent by the parent's id here.
+        let reference = |id: String| format!("mastodon:{}:{id}", self.host);
         Item {
             source: self.source.clone(),
             guid: Some(s.uri.clone()),
@@ -339,6 +345,13 @@ impl Convert {
             author: Some(author),
             reach: s.account.followers_count,
             lang_hint: s.language.or_else(|| self.language.clone()),
+            thread: ThreadLinks {
+                id: s.id.map(reference),
+                in_reply_to: s.in_reply_to_id.map(reference),
+                root: None,
+            },
+            author_id: Some(s.account.id),
+            ..Default::default()
         }
     }
 }

@@ -69,6 +69,8 @@ pub struct BuildContext {
     pub base: std::path::PathBuf,
     /// The institution's matcher, for sources that must filter locally (firehoses).
     pub matcher: Matcher,
+    /// The institution's own accounts, whose answers firehoses keep too.
+    pub own: crate::core::pipeline::OwnAccounts,
 }
 
 impl SourceConfig {
@@ -99,6 +101,17 @@ impl SourceConfig {
             SourceConfig::Bluesky(c) => c.every.0,
             SourceConfig::BlueskySearch(c) => c.every.0,
             SourceConfig::Webhook(_) => Duration::ZERO,
+        }
+    }
+
+    /// The institution's own account this source is about, as (source, account id): the
+    /// channel whose videos' comments it reads answers there as the channel owner.
+    pub fn own_account(&self) -> Option<(String, String)> {
+        match self {
+            SourceConfig::Youtube(c) => {
+                c.comments_of_channel.clone().map(|ch| (c.name.clone(), ch))
+            }
+            _ => None,
         }
     }
 
@@ -197,10 +210,10 @@ impl SourceConfig {
             SourceConfig::Gdelt(c) => Box::new(gdelt::GdeltSource::new(c.clone(), http)),
             SourceConfig::Reddit(c) => Box::new(reddit::RedditSource::new(c.clone(), http)),
             SourceConfig::Youtube(c) => youtube::build(c.clone(), http, &ctx.base),
-            SourceConfig::Bluesky(c) => Box::new(jetstream::JetstreamSource::new(
-                c.clone(),
-                ctx.matcher.clone(),
-            )),
+            SourceConfig::Bluesky(c) => Box::new(
+                jetstream::JetstreamSource::new(c.clone(), ctx.matcher.clone())
+                    .with_own(ctx.own.ids_for(&c.name)),
+            ),
             SourceConfig::BlueskySearch(c) => {
                 Box::new(bluesky_search::BlueskySearchSource::new(c.clone(), http))
             }

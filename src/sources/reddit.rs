@@ -17,7 +17,7 @@ use tracing::{debug, info, warn};
 use super::api;
 use super::http::{Http, Raw};
 use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
-use crate::core::model::Item;
+use crate::core::model::{Item, ThreadLinks};
 use crate::core::secret::{check_var, EnvSecret};
 
 /// Posts per page: the API's maximum.
@@ -30,7 +30,12 @@ pub struct RedditConfig {
     /// Unique name.
     pub name: String,
     /// Search query (Reddit syntax).
+    #[serde(default)]
     pub query: String,
+    /// Instead of a search: this account's newest comments (the institution's own
+    /// account, whose comments answer the posts they are under).
+    #[serde(default)]
+    pub user: Option<String>,
     /// Search within one subreddit only (without `r/`).
     #[serde(default)]
     pub subreddit: Option<String>,
@@ -67,9 +72,38 @@ impl RedditConfig {
     /// Checks the query, subreddit, variables and URLs.
     pub fn validate(&self, path: &str, err: &mut dyn FnMut(String, String, Option<&str>)) -> bool {
         let mut ok = check_name(path, &self.name, err);
-        if self.query.trim().is_empty() {
-            err(format!("{path}.query"), "is empty".into(), None);
-            ok = false;
+        match &self.user {
+            None if self.query.trim().is_empty() => {
+                err(
+                    format!("{path}.query"),
+                    "is empty".into(),
+                    Some("give a search query, or user = \"account\" for its comments"),
+                );
+                ok = false;
+            }
+            Some(u) if !self.query.trim().is_empty() => {
+                err(
+                    format!("{path}.user"),
+                    format!("{u:?}: give either query or user, not both"),
+                    None,
+                );
+                ok = false;
+            }
+            Some(u)
+                if u.trim_start_matches("u/").is_empty()
+                    || !u
+                        .trim_start_matches("u/")
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+            {
+                err(
+                    format!("{path}.user"),
+                    format!("{u:?} is not a Reddit user name"),
+                    None,
+                );
+                ok = false;
+            }
+            _ => {}
         }
         if let Some(s) = &self.subreddit {
             let s = s.trim_start_matches("r/");
@@ -121,9 +155,22 @@ struct Child {
 #[derive(Debug, Deserialize)]
 struct Post {
     name: String,
+    #[serde(default)]
     title: String,
     #[serde(default)]
     selftext: String,
+    /// A comment's text (comments have no title or selftext).
+    #[serde(default)]
+    body: Option<String>,
+    /// A comment's parent (a post `t3_…` or a comment `t1_…`).
+    #[serde(default)]
+    parent_id: Option<String>,
+    /// A comment's post.
+    #[serde(default)]
+    link_id: Option<String>,
+    /// The post a comment is under, for its title.
+    #[serde(default)]
+    link_title: Option<String>,
     #[serde(default)]
     author: Option<String>,
     permalink: String,
@@ -222,6 +269,21 @@ impl RedditSource {
 
     fn search_url(&self, before: Option<&str>) -> Result<url::Url, SourceError> {
         let base = self.cfg.api_url.trim_end_matches('/');
+        if let Some(user) = &self.cfg.user {
+            let path = format!("{base}/user/{}/comments", user.trim_start_matches("u/"));
+            let mut u =
+                url::Url::parse(&path).map_err(|e| SourceError::Transport(e.to_string()))?;
+            {
+                let mut q = u.query_pairs_mut();
+                q.append_pair("sort", "new")
+                    .append_pair("limit", &LIMIT.to_string())
+                    .append_pair("raw_json", "1");
+                if let Some(b) = before {
+                    q.append_pair("before", b);
+                }
+            }
+            return Ok(u);
+        }
         let path = match &self.cfg.subreddit {
             Some(s) => format!("{base}/r/{}/search", s.trim_start_matches("r/")),
             None => format!("{base}/search"),
@@ -248,19 +310,35 @@ impl RedditSource {
         let published = Utc
             .timestamp_millis_opt((p.created_utc * 1000.0) as i64)
             .single();
+        // Fullnames (`t3_…` posts, `t1_…` comments) are unique on Reddit.
+        let reference = |n: &str| format!("reddit:{n}");
+        let (title, text) = match p.body {
+            Some(body) => (
+                p.link_title
+                    .map(|t| format!("Re: {t}"))
+                    .unwrap_or_else(|| api::post_title(&body)),
+                body,
+            ),
+            None => (p.title, p.selftext),
+        };
+        let author = p.author.filter(|a| a != "[deleted]");
         Item {
             source: self.cfg.name.clone(),
+            thread: ThreadLinks {
+                id: Some(reference(&p.name)),
+                in_reply_to: p.parent_id.as_deref().map(reference),
+                root: p.link_id.as_deref().map(reference),
+            },
             guid: Some(p.name),
             link: Some(format!("https://www.reddit.com{}", p.permalink)),
-            title: p.title,
-            text: p.selftext,
+            title,
+            text,
             published_at: published,
-            author: p
-                .author
-                .filter(|a| a != "[deleted]")
-                .map(|a| format!("u/{a}")),
+            author_id: author.clone(),
+            author: author.map(|a| format!("u/{a}")),
             reach: p.subreddit_subscribers,
             lang_hint: None,
+            ..Default::default()
         }
     }
 }

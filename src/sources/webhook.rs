@@ -38,6 +38,11 @@ pub struct WebhookConfig {
     /// Largest request body accepted, in KiB.
     #[serde(default = "default_max_body_kib")]
     pub max_body_kib: usize,
+    /// Messages sent to the institution (private messages from a platform's inbox):
+    /// every posted message is taken, none is keyword-filtered, and each is private
+    /// (masked for viewers, kept no longer than retention).
+    #[serde(default)]
+    pub direct: bool,
 }
 
 /// One client allowed to post.
@@ -109,12 +114,19 @@ pub struct IngestState {
 }
 
 struct Inner {
-    source: String,
+    hooks: Vec<Hook>,
     store: Store,
     pipeline: Pipeline,
-    clients: Vec<(String, SecretString)>,
-    max_body: usize,
+    /// (client name, token, index of its hook).
+    clients: Vec<(String, SecretString, usize)>,
     stored: Option<Arc<Notify>>,
+}
+
+/// One webhook source: its clients' tokens say which one a request is for.
+struct Hook {
+    source: String,
+    max_body: usize,
+    direct: bool,
 }
 
 impl IngestState {
@@ -126,18 +138,36 @@ impl IngestState {
         pipeline: Pipeline,
         stored: Option<Arc<Notify>>,
     ) -> Result<IngestState, SourceError> {
+        IngestState::for_sources(std::slice::from_ref(cfg), store, pipeline, stored)
+    }
+
+    /// One endpoint for several webhook sources (mentions pushed by a monitoring export,
+    /// private messages pushed from a platform's inbox): a client's token says which.
+    pub fn for_sources(
+        cfgs: &[WebhookConfig],
+        store: Store,
+        pipeline: Pipeline,
+        stored: Option<Arc<Notify>>,
+    ) -> Result<IngestState, SourceError> {
         let mut clients = Vec::new();
-        for c in &cfg.clients {
-            let s = EnvSecret::from_env(&c.token_env, "a webhook client's bearer token");
-            clients.push((c.name.clone(), s.get()?.clone()));
+        let mut hooks = Vec::new();
+        for (i, cfg) in cfgs.iter().enumerate() {
+            for c in &cfg.clients {
+                let s = EnvSecret::from_env(&c.token_env, "a webhook client's bearer token");
+                clients.push((c.name.clone(), s.get()?.clone(), i));
+            }
+            hooks.push(Hook {
+                source: cfg.name.clone(),
+                max_body: cfg.max_body_kib * 1024,
+                direct: cfg.direct,
+            });
         }
         Ok(IngestState {
             inner: Arc::new(Inner {
-                source: cfg.name.clone(),
+                hooks,
                 store,
                 pipeline,
                 clients,
-                max_body: cfg.max_body_kib * 1024,
                 stored,
             }),
         })
@@ -151,14 +181,19 @@ pub fn from_config(
     store: Store,
     stored: Option<Arc<Notify>>,
 ) -> Result<Option<Router>, SourceError> {
-    let Some(hook) = cfg.sources.iter().find_map(|s| match s {
-        super::SourceConfig::Webhook(w) => Some(w),
-        _ => None,
-    }) else {
+    let hooks: Vec<WebhookConfig> = cfg
+        .sources
+        .iter()
+        .filter_map(|s| match s {
+            super::SourceConfig::Webhook(w) => Some(w.clone()),
+            _ => None,
+        })
+        .collect();
+    if hooks.is_empty() {
         return Ok(None);
-    };
-    Ok(Some(router(IngestState::new(
-        hook,
+    }
+    Ok(Some(router(IngestState::for_sources(
+        &hooks,
         store,
         cfg.pipeline(),
         stored,
@@ -207,7 +242,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn client(s: &Inner, headers: &HeaderMap) -> Option<String> {
+/// The client a request's bearer token names, and the index of its webhook source.
+fn client(s: &Inner, headers: &HeaderMap) -> Option<(String, usize)> {
     let given = headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -216,9 +252,9 @@ fn client(s: &Inner, headers: &HeaderMap) -> Option<String> {
         .trim();
     // Every token is compared, found or not: no early exit to time.
     let mut found = None;
-    for (name, token) in &s.clients {
+    for (name, token, hook) in &s.clients {
         if same(given.as_bytes(), token.expose_secret().as_bytes()) {
-            found = Some(name.clone());
+            found = Some((name.clone(), *hook));
         }
     }
     found
@@ -244,14 +280,15 @@ fn validate(m: &InMention, i: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn item(source: &str, client: &str, m: InMention) -> Item {
+fn item(hook: &Hook, client: &str, m: InMention) -> Item {
     let text = m.text.unwrap_or_default();
     let title = m
         .title
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| super::api::post_title(&text));
     Item {
-        source: source.to_string(),
+        source: hook.source.clone(),
+        direct: hook.direct,
         guid: Some(format!("{client}:{}", m.id.trim())),
         link: m.url,
         title,
@@ -260,12 +297,13 @@ fn item(source: &str, client: &str, m: InMention) -> Item {
         author: m.author.filter(|a| !a.trim().is_empty()),
         reach: m.reach,
         lang_hint: m.lang,
+        ..Default::default()
     }
 }
 
 async fn ingest(State(state): State<IngestState>, headers: HeaderMap, body: Body) -> Response {
     let s = &state.inner;
-    let Some(client) = client(s, &headers) else {
+    let Some((client, hook)) = client(s, &headers) else {
         let mut r = error(
             StatusCode::UNAUTHORIZED,
             "missing or unknown bearer token: send Authorization: Bearer <your client's token>",
@@ -274,12 +312,13 @@ async fn ingest(State(state): State<IngestState>, headers: HeaderMap, body: Body
             .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));
         return r;
     };
+    let hook = &s.hooks[hook];
     let too_large = || {
         error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
                 "body larger than {} KiB: send fewer mentions per request",
-                s.max_body / 1024
+                hook.max_body / 1024
             ),
         )
     };
@@ -287,10 +326,10 @@ async fn ingest(State(state): State<IngestState>, headers: HeaderMap, body: Body
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > s.max_body) {
+    if declared.is_some_and(|n| n > hook.max_body) {
         return too_large();
     }
-    let bytes = match axum::body::to_bytes(body, s.max_body).await {
+    let bytes = match axum::body::to_bytes(body, hook.max_body).await {
         Ok(b) => b,
         Err(_) => return too_large(),
     };
@@ -320,13 +359,14 @@ async fn ingest(State(state): State<IngestState>, headers: HeaderMap, body: Body
         );
     }
     let received = payload.mentions.len();
+    let seen = Utc::now();
     let mentions: Vec<_> = payload
         .mentions
         .into_iter()
-        .map(|m| item(&s.source, &client, m))
-        .filter_map(|i| s.pipeline.process(&i))
+        .map(|m| item(hook, &client, m))
+        .filter_map(|i| s.pipeline.process(&i, seen))
         .collect();
-    match s.store.ingest(&mentions, Utc::now()).await {
+    match s.store.ingest(&mentions, seen).await {
         Ok(done) => {
             let new = done.iter().filter(|d| d.new).count();
             if new > 0 {
@@ -334,7 +374,7 @@ async fn ingest(State(state): State<IngestState>, headers: HeaderMap, body: Body
                     n.notify_one();
                 }
             }
-            info!(source = %s.source, client = %client, received, matched = mentions.len(), new, "ingested");
+            info!(source = %hook.source, client = %client, received, matched = mentions.len(), new, "ingested");
             (
                 StatusCode::OK,
                 Json(json!({
@@ -347,7 +387,7 @@ async fn ingest(State(state): State<IngestState>, headers: HeaderMap, body: Body
                 .into_response()
         }
         Err(e) => {
-            warn!(source = %s.source, client = %client, error = %e, "could not store pushed mentions");
+            warn!(source = %hook.source, client = %client, error = %e, "could not store pushed mentions");
             error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "could not store the mentions; nothing was stored, retry later",

@@ -312,6 +312,7 @@ impl SearchSource {
             author: r.snippet.channel_title,
             reach: None,
             lang_hint: self.cfg.language.clone(),
+            ..Default::default()
         }
     }
 }

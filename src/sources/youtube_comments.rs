@@ -16,7 +16,7 @@ use super::api;
 use super::http::Http;
 use super::youtube::{api_error, feed_url, reasons, YoutubeConfig};
 use super::{feed, Poll, Source, SourceError, SourceState};
-use crate::core::model::Item;
+use crate::core::model::{Item, ThreadLinks};
 use crate::core::secret::EnvSecret;
 
 #[derive(Debug, Deserialize)]
@@ -33,6 +33,23 @@ struct ThreadList {
 struct Thread {
     id: String,
     snippet: ThreadSnippet,
+    /// The first replies (the API gives up to five with the thread).
+    #[serde(default)]
+    replies: Option<Replies>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Replies {
+    #[serde(default)]
+    comments: Vec<Reply>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Reply {
+    id: String,
+    snippet: CommentSnippet,
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,7 +74,14 @@ struct CommentSnippet {
     text_display: String,
     #[serde(default)]
     author_display_name: Option<String>,
+    #[serde(default)]
+    author_channel_id: Option<ChannelId>,
     published_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChannelId {
+    value: String,
 }
 
 /// Comments on a channel's latest uploads.
@@ -108,11 +132,14 @@ impl CommentsSource {
         super::blocking(move || {
             let list: ThreadList = api::json(&body, "YouTube comment threads")?;
             let (threads, skipped) = api::lenient::<Thread>(list.items, &source, "comment thread");
+            // A thread's replies come with it and go by its time (threads are in order).
             let items = threads
                 .into_iter()
-                .map(|t| {
+                .flat_map(|t| {
                     let at = t.snippet.top_level_comment.snippet.published_at;
-                    (at, item(&source, language.as_deref(), t))
+                    items(&source, language.as_deref(), t)
+                        .into_iter()
+                        .map(move |i| (at, i))
                 })
                 .collect();
             Ok((list.next_page_token, items, skipped))
@@ -124,12 +151,42 @@ impl CommentsSource {
 /// A page of comments: the next page's token, (time, item) pairs, entries skipped.
 type Threads = (Option<String>, Vec<(DateTime<Utc>, Item)>, usize);
 
-fn item(source: &str, language: Option<&str>, t: Thread) -> Item {
-    let c = t.snippet.top_level_comment.snippet;
-    let link = format!(
-        "https://www.youtube.com/watch?v={}&lc={}",
-        t.snippet.video_id, t.id
+/// A thread's top-level comment and its replies, each with its thread links (a reply
+/// answers the top-level comment; the top-level comment's id is the thread's).
+fn items(source: &str, language: Option<&str>, t: Thread) -> Vec<Item> {
+    let video = t.snippet.video_id;
+    let top = comment(
+        source,
+        language,
+        &video,
+        &t.id,
+        None,
+        t.snippet.top_level_comment.snippet,
     );
+    let mut out = vec![top];
+    for r in t.replies.map(|r| r.comments).unwrap_or_default() {
+        out.push(comment(
+            source,
+            language,
+            &video,
+            &r.id,
+            Some(&t.id),
+            r.snippet,
+        ));
+    }
+    out
+}
+
+fn comment(
+    source: &str,
+    language: Option<&str>,
+    video: &str,
+    id: &str,
+    parent: Option<&str>,
+    c: CommentSnippet,
+) -> Item {
+    let link = format!("https://www.youtube.com/watch?v={video}&lc={id}");
+    let reference = |id: &str| format!("youtube:comment:{id}");
     let text = c
         .text_original
         .unwrap_or_else(|| html_escape::decode_html_entities(&c.text_display).into_owned());
@@ -143,6 +200,13 @@ fn item(source: &str, language: Option<&str>, t: Thread) -> Item {
         author: c.author_display_name,
         reach: None,
         lang_hint: language.map(str::to_string),
+        thread: ThreadLinks {
+            id: Some(reference(id)),
+            in_reply_to: parent.map(reference),
+            root: None,
+        },
+        author_id: c.author_channel_id.map(|c| c.value),
+        ..Default::default()
     }
 }
 
@@ -171,7 +235,7 @@ impl Source for CommentsSource {
                 .map_err(|e| SourceError::Transport(e.to_string()))?;
                 {
                     let mut q = u.query_pairs_mut();
-                    q.append_pair("part", "snippet")
+                    q.append_pair("part", "snippet,replies")
                         .append_pair("videoId", &video)
                         .append_pair("order", "time")
                         .append_pair("maxResults", "100")

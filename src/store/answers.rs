@@ -19,6 +19,33 @@ pub struct Answer {
     pub body: Option<String>,
     /// A link to the published answer.
     pub link: Option<String>,
+    /// The mention that is the answer, when it was seen on a platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mention: Option<i64>,
+}
+
+/// An answer one of the institution's own accounts gave in a conversation, to a mention
+/// an escalation is about, not yet recorded on that escalation.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SeenAnswer {
+    /// The escalation it answers.
+    pub escalation_id: i64,
+    /// That escalation's state.
+    pub state: String,
+    /// The answering mention.
+    pub mention_id: i64,
+    /// Its source.
+    pub source: String,
+    /// Its author (the account).
+    pub author: Option<String>,
+    /// Its link.
+    pub url: Option<String>,
+    /// Its text.
+    pub text: String,
+    /// When it was published, per the source (ms).
+    pub published_at: Option<i64>,
+    /// When vigie first saw it (ms).
+    pub first_seen_at: i64,
 }
 
 /// The state change an answer makes, as stored names.
@@ -32,22 +59,7 @@ pub struct Transition<'a> {
     pub note: Option<&'a str>,
 }
 
-/// One escalation as response times see it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnswerCase {
-    /// State name.
-    pub state: String,
-    /// Opened.
-    pub opened_at: DateTime<Utc>,
-    /// Due.
-    pub due_at: DateTime<Utc>,
-    /// First moved to "answered".
-    pub answered_at: Option<DateTime<Utc>>,
-    /// Source of its first mention.
-    pub channel: Option<String>,
-    /// Language of its first mention.
-    pub lang: Option<String>,
-}
+pub use crate::core::response::AnswerCase;
 
 #[derive(sqlx::FromRow)]
 struct AnswerRow {
@@ -56,6 +68,7 @@ struct AnswerRow {
     channel: Option<String>,
     body: Option<String>,
     link: Option<String>,
+    mention_id: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -100,7 +113,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO escalation_answers (escalation_id, at, by_whom, channel, body, link) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO escalation_answers (escalation_id, at, by_whom, channel, body, link, mention_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(ms(a.at))
@@ -108,6 +121,7 @@ impl Store {
         .bind(a.channel.clone())
         .bind(a.body.clone())
         .bind(a.link.clone())
+        .bind(a.mention)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -117,7 +131,7 @@ impl Store {
     /// The answers recorded for an escalation, oldest first.
     pub async fn answers(&self, id: i64) -> Result<Vec<Answer>, StoreError> {
         let rows = sqlx::query_as::<_, AnswerRow>(
-            "SELECT at, by_whom, channel, body, link FROM escalation_answers WHERE escalation_id = $1 ORDER BY at, id",
+            "SELECT at, by_whom, channel, body, link, mention_id FROM escalation_answers WHERE escalation_id = $1 ORDER BY at, id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -130,8 +144,37 @@ impl Store {
                 channel: r.channel,
                 body: r.body,
                 link: r.link,
+                mention: r.mention_id,
             })
             .collect())
+    }
+
+    /// Answers the institution's own accounts gave to mentions of escalations in one of
+    /// `states`, not yet recorded there: a reply whose parent or thread root is one of
+    /// those mentions (found by its stored keys, whichever was seen first).
+    pub async fn seen_answers(
+        &self,
+        states: &[&str],
+        limit: i64,
+    ) -> Result<Vec<SeenAnswer>, StoreError> {
+        let sql = format!(
+            "SELECT DISTINCT em.escalation_id, e.state, r.id AS mention_id, r.source, r.author, r.url, r.text, \
+             r.published_at, r.first_seen_at \
+             FROM mentions r \
+             JOIN mention_keys k ON k.key = r.reply_key OR k.key = r.root_key \
+             JOIN escalation_mentions em ON em.mention_id = k.mention_id \
+             JOIN escalations e ON e.id = em.escalation_id \
+             WHERE r.own = 1 AND e.state IN ({}) \
+             AND NOT EXISTS (SELECT 1 FROM escalation_answers a WHERE a.escalation_id = em.escalation_id AND a.mention_id = r.id) \
+             ORDER BY r.id, em.escalation_id LIMIT ${}",
+            super::placeholders(1, states.len()),
+            states.len() + 1
+        );
+        let mut q = sqlx::query_as::<_, SeenAnswer>(&sql);
+        for s in states {
+            q = q.bind(s.to_string());
+        }
+        Ok(q.bind(limit).fetch_all(&self.pool).await?)
     }
 
     /// Escalations opened since `since`, with when they were first answered and their

@@ -299,7 +299,7 @@ async fn blank_mentions(
         }
         for (id, url) in q.fetch_all(&mut **tx).await? {
             changed += sqlx::query(
-                "UPDATE mentions SET title = '', text = '', author = NULL, url = $1, erased_at = $2 WHERE id = $3",
+                "UPDATE mentions SET title = '', text = '', author = NULL, in_reply_to = NULL, thread = NULL, url = $1, erased_at = $2 WHERE id = $3",
             )
             .bind(url.as_deref().and_then(privacy::site_of))
             .bind(ms(now))

@@ -14,6 +14,9 @@ pub(super) struct UnescalatedRow {
     pub(super) topics: Option<String>,
     pub(super) first_seen_at: i64,
     pub(super) published_at: Option<i64>,
+    pub(super) direct: i64,
+    pub(super) own: i64,
+    pub(super) author: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -25,6 +28,7 @@ pub(super) struct EscalationRow {
     pub(super) reason: String,
     pub(super) opened_at: i64,
     pub(super) seen_at: Option<i64>,
+    pub(super) late: Option<i64>,
     pub(super) due_at: i64,
     pub(super) assignee: Option<String>,
     pub(super) formal_request: i64,
@@ -57,7 +61,10 @@ impl EscalationRow {
             reason: self.reason,
             opened_at,
             seen_at,
-            late: crate::core::model::is_late(opened_at, seen_at),
+            // Escalations opened before lateness was stored were judged with the default.
+            late: self.late.map(|l| l != 0).unwrap_or_else(|| {
+                crate::core::model::is_late(opened_at, seen_at, crate::core::model::LATE_AFTER)
+            }),
             due_at,
             overdue: state.is_open() && due_at < now,
             assignee: self.assignee,

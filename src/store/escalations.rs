@@ -24,6 +24,8 @@ pub struct NewEscalation {
     pub opened_at: DateTime<Utc>,
     /// When vigie opened it.
     pub seen_at: DateTime<Utc>,
+    /// Seen long after it was written (`[fetch] late_after`).
+    pub late: bool,
     /// Answer due.
     pub due_at: DateTime<Utc>,
     /// Elements of a formal request found (name, address, email), when any.
@@ -56,7 +58,7 @@ pub enum Opened {
     Unchanged(i64),
 }
 
-const COLUMNS: &str = "SELECT id, state, severity, topic, reason, opened_at, seen_at, due_at, assignee, formal_request, formal_elements, \
+const COLUMNS: &str = "SELECT id, state, severity, topic, reason, opened_at, seen_at, late, due_at, assignee, formal_request, formal_elements, \
      ack_due_at, receipt_due_at, decision_due_at, silence_accept_at, \
      (SELECT MIN(v.at) FROM escalation_events v WHERE v.escalation_id = escalations.id AND v.to_state = 'answered') AS answered_at \
      FROM escalations";
@@ -66,7 +68,7 @@ type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 async fn insert(tx: &mut Tx<'_>, e: &NewEscalation) -> Result<Option<i64>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO escalations (state, severity, topic, reason, opened_at, due_at, formal_request, formal_elements, ack_due_at, receipt_due_at, \
-         decision_due_at, silence_accept_at, dedup_key, seen_at) VALUES ('new', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) \
+         decision_due_at, silence_accept_at, dedup_key, seen_at, late) VALUES ('new', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13) \
          ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
     )
     .bind(e.severity.clone())
@@ -81,6 +83,7 @@ async fn insert(tx: &mut Tx<'_>, e: &NewEscalation) -> Result<Option<i64>, sqlx:
     .bind(e.formal.map(|f| ms(f.decision)))
     .bind(e.dedup_key.clone())
     .bind(ms(e.seen_at))
+    .bind(i64::from(e.late))
     .fetch_optional(&mut **tx)
     .await?;
     let Some(id) = id else { return Ok(None) };
@@ -150,13 +153,19 @@ pub struct Unescalated {
     pub first_seen_at: DateTime<Utc>,
     /// When the source says it was published.
     pub published_at: Option<DateTime<Utc>>,
+    /// Sent privately to the institution.
+    pub direct: bool,
+    /// Written by one of the institution's own accounts.
+    pub own: bool,
+    /// Author, as the source gives it (for an e-mail: "Name <address>").
+    pub author: Option<String>,
 }
 
 impl Store {
     /// Classified mentions not yet seen by the escalate stage, in id order.
     pub async fn unescalated_mentions(&self, limit: i64) -> Result<Vec<Unescalated>, StoreError> {
         let rows = sqlx::query_as::<_, UnescalatedRow>(
-            "SELECT id, title, text, sentiment, topics, first_seen_at, published_at FROM mentions \
+            "SELECT id, title, text, sentiment, topics, first_seen_at, published_at, direct, own, author FROM mentions \
              WHERE escalated_at IS NULL AND classified_at IS NOT NULL ORDER BY id LIMIT $1",
         )
         .bind(limit)
@@ -175,6 +184,9 @@ impl Store {
                 topics: r.topics,
                 first_seen_at: from_ms(r.first_seen_at),
                 published_at: r.published_at.map(from_ms),
+                direct: r.direct != 0,
+                own: r.own != 0,
+                author: r.author,
             })
             .collect())
     }

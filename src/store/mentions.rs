@@ -38,6 +38,11 @@ struct MentionRow {
     topics: Option<String>,
     model: Option<String>,
     story_id: Option<i64>,
+    in_reply_to: Option<String>,
+    thread: Option<String>,
+    direct: i64,
+    own: i64,
+    late: i64,
 }
 
 impl TryFrom<MentionRow> for Mention {
@@ -73,6 +78,11 @@ impl TryFrom<MentionRow> for Mention {
             topics,
             model: r.model,
             story: r.story_id,
+            in_reply_to: r.in_reply_to,
+            thread: r.thread,
+            direct: r.direct != 0,
+            own: r.own != 0,
+            late: r.late != 0,
         })
     }
 }
@@ -121,8 +131,13 @@ pub(super) fn is_stored_key(key: &str) -> bool {
     key.len() == 66 && key.starts_with("h:") && key[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The stored key of the post a platform reference names: what a reply finds its parent by.
+fn reference_key(reference: &str) -> String {
+    stored_key(&crate::core::dedup::post_key(reference))
+}
+
 const MENTION_COLUMNS: &str = "SELECT id, source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
-     sentiment, sentiment_score, topics, model, story_id FROM mentions";
+     sentiment, sentiment_score, topics, model, story_id, in_reply_to, thread, direct, own, late FROM mentions";
 
 impl Store {
     /// Stores the mentions of one poll in one transaction: each is new, or attached
@@ -175,8 +190,9 @@ impl Store {
                 Some(id) => (id, false),
                 None => {
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO mentions (source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                        "INSERT INTO mentions (source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
+                         in_reply_to, thread, direct, own, late, reply_key, root_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
                     )
                     .bind(m.source.clone())
                     .bind(m.url.clone())
@@ -189,6 +205,13 @@ impl Store {
                     .bind(m.lang.clone())
                     .bind(m.lang_confidence)
                     .bind(serde_json::to_string(&m.matched).unwrap_or_else(|_| "[]".into()))
+                    .bind(m.in_reply_to.clone())
+                    .bind(m.thread.clone())
+                    .bind(i64::from(m.direct))
+                    .bind(i64::from(m.own))
+                    .bind(i64::from(m.late))
+                    .bind(m.in_reply_to.as_deref().map(reference_key))
+                    .bind(m.thread.as_deref().map(reference_key))
                     .fetch_one(&mut *tx)
                     .await?;
                     (id, true)

@@ -54,14 +54,25 @@ pub(super) fn mention_views(
     mask: &Masking,
     lang: &str,
 ) -> Vec<MentionView> {
+    let private = st.catalog.t(lang, "web_private_message", &[]);
     mentions
         .into_iter()
         .map(|m| MentionView {
             id: m.id,
             source: m.source,
             url: mask.link(m.url),
-            title: mask.text(&m.title),
-            text: mask.text(&m.text),
+            // A message sent privately to the institution is correspondence, not a post:
+            // a viewer sees that it exists, not what it says.
+            title: if m.direct {
+                mask.private(&m.title, &private)
+            } else {
+                mask.text(&m.title)
+            },
+            text: if m.direct {
+                mask.private(&m.text, &private)
+            } else {
+                mask.text(&m.text)
+            },
             author: mask.author(m.author),
             lang: m.lang,
             sentiment: m.sentiment.map(|s| s.label.as_str().to_string()),

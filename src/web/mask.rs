@@ -46,6 +46,15 @@ impl<'a> Masking<'a> {
         }
     }
 
+    /// A private message's text: whole for readers who may see personal data, else
+    /// `placeholder` instead.
+    pub(super) fn private(&self, s: &str, placeholder: &str) -> String {
+        match &self.pieces {
+            None => s.to_string(),
+            Some(_) => placeholder.to_string(),
+        }
+    }
+
     /// An optional string, masked.
     pub(super) fn opt(&self, s: Option<String>) -> Option<String> {
         match &self.pieces {

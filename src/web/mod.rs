@@ -157,6 +157,8 @@ pub struct AppState {
     pub web: WebConfig,
     /// Time zone for display.
     pub tz: chrono_tz::Tz,
+    /// The working-day calendar of the answer clocks (working-time figures).
+    pub calendar: Arc<crate::core::calendar::Calendar>,
     /// Page strings.
     pub catalog: Arc<Catalog>,
     /// E-mail strings (signal reasons in the reader's language).
@@ -195,6 +197,8 @@ pub struct PageConfig {
     /// The knowledge base (`[signals] knowledge`, resolved against the config's folder),
     /// for suggested answers.
     pub knowledge: Option<std::path::PathBuf>,
+    /// `[escalation]`, for the working-day calendar.
+    pub escalation: crate::escalate::EscalationConfig,
 }
 
 impl AppState {
@@ -206,6 +210,7 @@ impl AppState {
             topics,
             tz,
             knowledge,
+            escalation,
         } = cfg;
         let knowledge = match knowledge {
             None => None,
@@ -237,6 +242,7 @@ impl AppState {
             login_key: Arc::new(login_token::LoginKey::random()),
             web,
             tz,
+            calendar: Arc::new(escalation.calendar(tz)),
             catalog: Arc::new(view::catalog()),
             mail_catalog: Arc::new(Catalog::builtin()),
             knowledge: Arc::new(knowledge),

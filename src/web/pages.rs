@@ -353,6 +353,7 @@ pub async fn act(
                 channel: Some(f.channel.clone()),
                 body: Some(f.body.clone()),
                 link: Some(f.link.clone()),
+                mention: None,
             },
         )
         .await
@@ -381,11 +382,17 @@ pub async fn act(
 pub async fn stats(State(st): State<AppState>, Extension(session): Extension<Session>) -> Response {
     let lang = session.user.language.clone();
     let now = Utc::now();
-    let figures =
-        match answer::response_times(&st.store, now - chrono::Duration::weeks(12), now).await {
-            Ok(f) => f,
-            Err(e) => return server_error(&st, &lang, e),
-        };
+    let figures = match answer::response_times(
+        &st.store,
+        &st.calendar,
+        now - chrono::Duration::weeks(12),
+        now,
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(e) => return server_error(&st, &lang, e),
+    };
     let fmt_min = |m: Option<f64>| match m {
         None => "–".to_string(),
         Some(m) if m < 120.0 => format!("{m:.0} min"),
@@ -397,6 +404,7 @@ pub async fn stats(State(st): State<AppState>, Extension(session): Extension<Ses
             minijinja::context! {
                 by => f.by.clone(), key => f.key.clone(), opened => f.opened, answered => f.answered,
                 median => fmt_min(f.median_minutes), p90 => fmt_min(f.p90_minutes),
+                mean => fmt_min(f.mean_minutes), median_working => fmt_min(f.median_working_minutes),
                 within => f.within_rule.map(|w| i18n::percent(w, &lang)).unwrap_or_else(|| "–".into()),
             }
         })

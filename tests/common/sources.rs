@@ -45,6 +45,7 @@ pub fn build(toml_text: &str) -> Box<dyn Source> {
         http: http(),
         base: PathBuf::from("."),
         matcher: matcher(),
+        own: Default::default(),
     })
     .expect("a polled kind")
 }

@@ -128,6 +128,7 @@ impl WebApp {
             lang: lang.into(),
             lang_confidence: 0.9,
             matched: vec!["MyMinfin".into()],
+            ..NewMention::default()
         };
         let id = self.store.ingest(&[m], Utc::now()).await.unwrap()[0].id;
         self.store

@@ -135,7 +135,7 @@ impl Engine {
         // Counted when it was written: a week-old article read today is last week's news.
         self.counts.add(&keys_of(m), m.event_at(), negative(m));
         // A late one never counts as "now" in a window.
-        if !m.late() {
+        if !m.late {
             self.recent.push_back(m.clone());
         }
         let mut out = Vec::new();

@@ -35,6 +35,8 @@ struct Record {
     langs: Vec<String>,
     #[serde(rename = "createdAt", default)]
     created_at: Option<String>,
+    #[serde(default)]
+    reply: Option<api::BskyReply>,
 }
 
 /// What one event means to us.
@@ -54,6 +56,8 @@ pub struct Filter {
     matcher: Matcher,
     languages: Vec<String>,
     pub(super) source: String,
+    /// The institution's own DIDs: their replies pass whatever they say (answers).
+    own: Vec<String>,
 }
 
 impl Filter {
@@ -63,7 +67,14 @@ impl Filter {
             matcher,
             languages: languages.to_vec(),
             source: source.to_string(),
+            own: Vec::new(),
         }
+    }
+
+    /// The institution's own DIDs, whose replies are answers to keep.
+    pub fn with_own(mut self, dids: Vec<String>) -> Filter {
+        self.own = dids;
+        self
     }
 
     fn language_ok(&self, langs: &[String]) -> bool {
@@ -89,9 +100,11 @@ impl Filter {
         let Some(r) = &c.record else {
             return Decoded::Skip(ev.time_us);
         };
-        if !self.language_ok(&r.langs) || self.matcher.check(&r.text).is_none() {
+        let answer = r.reply.is_some() && self.own.iter().any(|d| d == ev.did);
+        if !answer && (!self.language_ok(&r.langs) || self.matcher.check(&r.text).is_none()) {
             return Decoded::Skip(ev.time_us);
         }
+        let uri = format!("at://{}/app.bsky.feed.post/{}", ev.did, c.rkey);
         let published = r
             .created_at
             .as_deref()
@@ -100,7 +113,7 @@ impl Filter {
             .or_else(|| Utc.timestamp_micros(ev.time_us).single());
         let item = Item {
             source: self.source.clone(),
-            guid: Some(format!("at://{}/app.bsky.feed.post/{}", ev.did, c.rkey)),
+            guid: Some(uri.clone()),
             link: Some(format!(
                 "https://bsky.app/profile/{}/post/{}",
                 ev.did, c.rkey
@@ -111,6 +124,9 @@ impl Filter {
             author: Some(ev.did.to_string()),
             reach: None,
             lang_hint: r.langs.first().cloned(),
+            thread: api::bsky_thread(&uri, r.reply.clone()),
+            author_id: Some(ev.did.to_string()),
+            ..Default::default()
         };
         Decoded::Post(ev.time_us, Box::new(item))
     }

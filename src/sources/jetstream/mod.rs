@@ -132,6 +132,12 @@ pub struct JetstreamSource {
 }
 
 impl JetstreamSource {
+    /// Also keeps the replies of the institution's own DIDs (its answers).
+    pub fn with_own(mut self, dids: Vec<String>) -> JetstreamSource {
+        self.filter = self.filter.clone().with_own(dids);
+        self
+    }
+
     /// Filters with the institution's matcher.
     pub fn new(cfg: BlueskyConfig, matcher: Matcher) -> JetstreamSource {
         let filter = Filter::new(&cfg.name, matcher, &cfg.languages);
