@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use tracing::info;
+use tracing::{debug, info};
 
 use super::config::EscalationConfig;
 use super::formal::Detector;
@@ -85,10 +85,14 @@ impl Escalate {
             .and_then(|t| serde_json::from_str::<Vec<TopicScore>>(t).ok())
             .and_then(|t| t.into_iter().next().map(|t| t.id));
         if let Some(ident) = self.detector.formal_request(&m.text) {
+            // Where each element is (offsets and how), never the elements themselves.
+            debug!(mention = m.id, formal = %ident.explain(), "possible formal request");
             return Some(Opening {
                 severity: "warning".into(),
                 topic,
-                reason: "possible formal request (name, postal address and e-mail given)".into(),
+                reason:
+                    "possible formal request (name, postal address, e-mail and a request given)"
+                        .into(),
                 mention_ids: vec![m.id],
                 formal: Some(ident),
                 dedup_key: Some(format!("formal:mention:{}", m.id)),
