@@ -6,7 +6,8 @@
 //! - the Netherlands: "Spui 70", "Postbus 1234", "2511 BT Den Haag";
 //! - Germany, Austria, Switzerland: "Goethestr. 48", "Am Markt 3", "Postfach 10 20 30",
 //!   "53105 Bonn", "1060 Wien";
-//! - and the UK ("Leeds LS6 1HN") and the US ("Springfield, IL 62704").
+//! - and the UK ("Leeds LS6 1HN"), Ireland ("Dublin D04 X2K8"), the US ("Springfield, IL
+//!   62704").
 //!
 //! Either part alone is not an address: a town named in a news item, a street in a review.
 
@@ -116,6 +117,8 @@ impl Addresses {
                 // UK: "Leeds LS6 1HN"; US: "Springfield, IL 62704"
                 r(r"\b(?:\p{Lu}[\p{L}-]+[ \t]+)?[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b"),
                 r(r"\b\p{Lu}[\p{L}.' -]+,[ \t]+[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?\b"),
+                // Ireland (Eircode): "Dublin D04 X2K8"
+                r(r"\b(?:\p{Lu}[\p{L}-]+[ \t]+)?[AC-FHKNPRTV-Y]\d{2}[ \t]?[AC-FHKNPRTV-Y0-9]{4}\b"),
             ],
             lower_town: r(r"(?i:\b(?:in|à|te))[ \t]+(?P<p>\d{4,5}[ \t]+\p{Ll}[\p{Ll}'’-]{2,})"),
             cedex_number: r(r"\A[ \t]+\d{1,2}\b"),

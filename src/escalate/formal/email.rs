@@ -40,14 +40,14 @@ pub(super) struct Emails {
 pub(super) fn may_hold_email(text: &str) -> bool {
     static HINT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)[\[({<]\s*(?:at|@)\s*[\])}>]|\b(?:arobase|apenstaartje|klammeraffe)\b|[a-z0-9][._][a-z0-9]+ at [a-z0-9]|\bat [a-z0-9-]+ (?:dot|punt|punkt|point) ",
+            r"(?i)[\[({<]\s*(?:at|@)\s*[\])}>]|(?:arobase|apenstaartje|klammeraffe)|[a-z0-9][._][a-z0-9]+ at [a-z0-9]|\bat [a-z0-9-]+ (?:dot|punt|punkt|point) ",
         )
         .expect("static pattern")
     });
     text.contains('@') || HINT.is_match(text)
 }
 
-const AT: &str = r"[ \t]*(?:\[[ \t]*(?:at|@|ät)[ \t]*\]|\([ \t]*(?:at|@|ät)[ \t]*\)|\{[ \t]*at[ \t]*\}|<[ \t]*at[ \t]*>)[ \t]*|[ \t]+(?:at|arobase|apenstaartje|klammeraffe|ät)[ \t]+";
+const AT: &str = r"[ \t]*(?:\[[ \t]*(?:at|@|ät|arobase|apenstaartje|klammeraffe)[ \t]*\]|\([ \t]*(?:at|@|ät|arobase|apenstaartje|klammeraffe)[ \t]*\)|\{[ \t]*at[ \t]*\}|<[ \t]*at[ \t]*>)[ \t]*|[ \t]+(?:at|arobase|apenstaartje|klammeraffe|ät)[ \t]+";
 const DOT: &str = r"[ \t]*(?:\[[ \t]*(?:dot|punt|punkt|point|\.)[ \t]*\]|\([ \t]*(?:dot|punt|punkt|point|\.)[ \t]*\))[ \t]*|[ \t]+(?:dot|punt|punkt|point)[ \t]+|\.";
 
 impl Emails {

@@ -14,7 +14,7 @@ const PHRASES: &[&str] = &[
     r"veuillez (?:m['’]|me |nous |bien vouloir|trouver|corriger|revoir|envoyer|transmettre|confirmer)",
     r"merci (?:d['’]avance|par avance|de (?:bien vouloir|me |m['’]|nous |corriger|vérifier|répondre|confirmer|traiter|revoir|transmettre|renvoyer|accuser|m['’]indiquer))",
     r"pourriez[- ]vous|pouvez[- ]vous|pourrais[- ]je|puis[- ]je",
-    r"(?:forme|former|introduis|introduire|dépose|déposer)\s+(?:un |une )?(?:recours|réclamation|plainte)",
+    r"(?:forme|former|introduis|introduire|dépose|déposer|adresse|adresser|envoie|transmets|fais)\s+(?:un |une |ma |mon |la |le )?(?:recours|réclamation|plainte|requête|contestation|opposition)",
     r"recours (?:contre|administratif|gracieux)",
     r"(?:répondez|écrivez|envoyez|renvoyez|indiquez|dites|faites)[- ]moi",
     r"objet\s*:\s*(?:demande|réclamation|recours|contestation)",
@@ -22,6 +22,7 @@ const PHRASES: &[&str] = &[
     r"(?:sollicite|demande|réclame|conteste)\s+(?:l['’]|la |le |les |un |une |que |qu['’])",
     // nl
     r"ik (?:verzoek|vraag|wil|wens|zou graag|had graag|dien|teken|maak)",
+    r"(?:verzoek|vraag|wil|wens|dien|teken|maak|zou) ik",
     r"(?:hierbij )?verzoek (?:ik|om)|verzoek u",
     r"graag|gelieve|a\.?u\.?b\.?|alstublieft|alsjeblieft",
     r"kunt u|kan u|kunnen jullie|kan je|kun je|zou u|wilt u|zouden jullie|mag ik",
@@ -32,7 +33,7 @@ const PHRASES: &[&str] = &[
     // en
     r"i (?:request|ask|would like|['’]d like|wish to|want to|hereby (?:request|object|appeal)|appeal|object to|dispute|kindly ask|am writing to (?:ask|request|appeal|object|complain))",
     r"please|kindly|could you|can you|would you|will you",
-    r"(?:file|lodge|submit|make) a (?:formal )?(?:complaint|objection|appeal)",
+    r"(?:file|lodge|submit|make|raise) an? (?:formal )?(?:complaint|objection|appeal|request)",
     r"formal request|re\s*:\s*request",
     r"(?:and|to|hereby|we) (?:request|ask for|apply for|object to|appeal against)|writing to (?:ask|request|appeal|object|complain)",
     r"(?:requests|asks for|applies for)\s+(?:a|an|the|his|her|their)",

@@ -162,6 +162,10 @@ fn addresses_in_belgian_french_dutch_german_formats() {
             Some("14 Elm Grove, Bristol BS8 2QT"),
         ),
         (
+            "9 Elm Park, Dublin D04 X2K8",
+            Some("9 Elm Park, Dublin D04 X2K8"),
+        ),
+        (
             "j'habite rue du Moulin 8 à 5000 Namur.",
             Some("rue du Moulin 8, 5000 Namur"),
         ),
@@ -243,6 +247,11 @@ fn emails_plain_or_obfuscated() {
             Some("john.smith@example.com"),
             "obfuscated",
         ),
+        (
+            "antoine.vasseur(arobase)example.fr",
+            Some("antoine.vasseur@example.fr"),
+            "obfuscated",
+        ),
         // not addresses
         ("Have a look at myminfin.be for the form", None, ""),
         ("Let's meet at 10.30 at the office", None, ""),
@@ -280,6 +289,10 @@ fn requests_and_messages_that_ask_for_nothing() {
         "Ich beantrage die Erstattung.",
         "Bitte schicken Sie mir das Formular.",
         "hiermit lege ich Einspruch ein.",
+        "Je vous adresse une réclamation contre la cotisation.",
+        "Via deze weg vraag ik een uitstel van betaling aan.",
+        "Hierbij wil ik u vragen om een kopie.",
+        "I hereby lodge an objection against my assessment.",
         "Où en est le traitement de ma réclamation ?",
         "Wanneer krijg ik mijn terugbetaling?",
     ];
