@@ -134,7 +134,7 @@ impl Addresses {
         if postcodes.is_empty() {
             return None;
         }
-        let mut streets: Vec<(usize, usize, &'static str)> = self
+        let mut streets: Vec<Street> = self
             .streets
             .iter()
             .flat_map(|r| r.find_iter(text))
@@ -161,26 +161,7 @@ impl Addresses {
             }
         }
         streets.sort();
-        let mut best: Option<(usize, (usize, usize, &'static str), (usize, usize))> = None;
-        for &st in &streets {
-            for &pc in &postcodes {
-                // The postcode must not be inside the street ("12 rue X 1000 Bruxelles"
-                // reads as street then postcode), and they must be close.
-                let (a, b) = if st.0 <= pc.0 {
-                    (st.1, pc.0)
-                } else {
-                    (pc.1, st.0)
-                };
-                if pc.0 < st.1 && st.0 < pc.1 {
-                    continue;
-                }
-                let gap = b.saturating_sub(a);
-                if gap <= MAX_GAP && best.is_none_or(|(g, s, _)| (st.0, gap) < (s.0, g)) {
-                    best = Some((gap, st, pc));
-                }
-            }
-        }
-        let (_, st, pc) = best?;
+        let (st, pc) = closest(&streets, &postcodes)?;
         let street = text[st.0..st.1].trim();
         let postcode = text[pc.0..pc.1].trim();
         Some(Found {
@@ -212,6 +193,30 @@ impl Addresses {
         }
         out
     }
+}
+
+/// A street or box found: start, end, and "street" or "box".
+type Street = (usize, usize, &'static str);
+
+/// The first street (in text order) with a postcode close to it, before or after, and
+/// that postcode (the nearest). A postcode inside the street is no postcode of it.
+fn closest(streets: &[Street], postcodes: &[(usize, usize)]) -> Option<(Street, (usize, usize))> {
+    streets.iter().find_map(|&st| {
+        postcodes
+            .iter()
+            .filter(|pc| !(pc.0 < st.1 && st.0 < pc.1))
+            .map(|&pc| {
+                let gap = if st.0 <= pc.0 {
+                    pc.0.saturating_sub(st.1)
+                } else {
+                    st.0.saturating_sub(pc.1)
+                };
+                (gap, pc)
+            })
+            .filter(|(gap, _)| *gap <= MAX_GAP)
+            .min()
+            .map(|(_, pc)| (st, pc))
+    })
 }
 
 /// `end` moved back over trailing spaces and punctuation.

@@ -38,13 +38,19 @@ pub(super) struct Emails {
 /// an `@`, a bracketed "at", and the "arobase"/"apenstaartje"/"klammeraffe" spellings;
 /// for the bare "name at domain" form only when a dotted name or a " dot " follows.
 pub(super) fn may_hold_email(text: &str) -> bool {
+    text.contains('@') || may_be_obfuscated(text)
+}
+
+/// The obfuscated forms' own cheap test. No `\b` or Unicode class: with them the regex
+/// engine leaves its fast automaton on any non-ASCII text, and this runs on every mention.
+fn may_be_obfuscated(text: &str) -> bool {
     static HINT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)[\[({<]\s*(?:at|@)\s*[\])}>]|(?:arobase|apenstaartje|klammeraffe)|[a-z0-9][._][a-z0-9]+ at [a-z0-9]|\bat [a-z0-9-]+ (?:dot|punt|punkt|point) ",
+            r"(?i-u)[\[({<][ \t]*(?:at|@|arobase|apenstaartje|klammeraffe)[ \t]*[\])}>]|arobase|apenstaartje|klammeraffe|[a-z0-9][._][a-z0-9]+ at [a-z0-9]| at [a-z0-9-]+ (?:dot|punt|punkt|point) ",
         )
         .expect("static pattern")
     });
-    text.contains('@') || HINT.is_match(text)
+    HINT.is_match(text)
 }
 
 const AT: &str = r"[ \t]*(?:\[[ \t]*(?:at|@|ät|arobase|apenstaartje|klammeraffe)[ \t]*\]|\([ \t]*(?:at|@|ät|arobase|apenstaartje|klammeraffe)[ \t]*\)|\{[ \t]*at[ \t]*\}|<[ \t]*at[ \t]*>)[ \t]*|[ \t]+(?:at|arobase|apenstaartje|klammeraffe|ät)[ \t]+";
@@ -54,7 +60,7 @@ impl Emails {
     pub(super) fn new() -> Emails {
         Emails {
             obfuscated: Regex::new(&format!(
-                r"(?i)\b(?P<local>[a-z0-9][a-z0-9._%+-]*)(?P<at>{AT})(?P<domain>[a-z0-9][a-z0-9-]*(?:(?:{DOT})[a-z0-9][a-z0-9-]*)+)\b"
+                r"(?i)(?-u:\b)(?P<local>[a-z0-9][a-z0-9._%+-]*)(?P<at>{AT})(?P<domain>[a-z0-9][a-z0-9-]*(?:(?:{DOT})[a-z0-9][a-z0-9-]*)+)(?-u:\b)"
             ))
             .expect("static pattern"),
         }
@@ -68,7 +74,9 @@ impl Emails {
             start: m.start(),
             end: m.end(),
         });
-        let obfuscated = self.obfuscated_iter(text).next();
+        let obfuscated = may_be_obfuscated(text)
+            .then(|| self.obfuscated_iter(text).next())
+            .flatten();
         match (plain, obfuscated) {
             (Some(p), Some(o)) => Some(if o.start < p.start { o } else { p }),
             (p, o) => p.or(o),
@@ -80,7 +88,12 @@ impl Emails {
         email_pattern()
             .find_iter(text)
             .map(|m| (m.start(), m.end()))
-            .chain(self.obfuscated_iter(text).map(|f| (f.start, f.end)))
+            .chain(
+                may_be_obfuscated(text)
+                    .then(|| self.obfuscated_iter(text).map(|f| (f.start, f.end)))
+                    .into_iter()
+                    .flatten(),
+            )
             .collect()
     }
 

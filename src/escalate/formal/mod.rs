@@ -138,26 +138,32 @@ impl Identification {
     }
 }
 
-/// The fr/nl/en/de patterns. Compiled on first use, once per process (some 100 ms of CPU:
-/// the Unicode classes make large automata), so a start-up never waits for them.
+/// The fr/nl/en/de patterns. Compiled on first use, once per process (a few hundred ms of
+/// CPU for names and addresses: the Unicode classes make large automata), so a start-up
+/// never waits for them, and most texts (no e-mail address) never need them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Detector;
 
 struct Patterns {
     names: names::Names,
     address: address::Addresses,
-    email: email::Emails,
     request: request::Requests,
 }
 
+/// Names, addresses and requests: compiled when a first e-mail address is found.
 fn patterns() -> &'static Patterns {
     static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
         names: names::Names::new(),
         address: address::Addresses::new(),
-        email: email::Emails::new(),
         request: request::Requests::new(),
     });
     &PATTERNS
+}
+
+/// E-mail addresses: the first thing looked for, and on most texts the only one.
+fn emails() -> &'static email::Emails {
+    static EMAILS: LazyLock<email::Emails> = LazyLock::new(email::Emails::new);
+    &EMAILS
 }
 
 impl Detector {
@@ -173,14 +179,13 @@ impl Detector {
         if !email::may_hold_email(text) {
             return None;
         }
-        let p = patterns();
-        let email = p.email.find(text)?;
+        let email = emails().find(text)?;
         Some(self.identify_with(text, Some(email))).filter(Identification::is_formal_request)
     }
 
     /// Looks for a name, a postal address, an e-mail address and a request.
     pub fn identify(&self, text: &str) -> Identification {
-        let email = patterns().email.find(text);
+        let email = emails().find(text);
         self.identify_with(text, email)
     }
 
@@ -224,7 +229,7 @@ impl Detector {
     /// obfuscated, and the name and address wherever they occur again.
     pub fn redact(&self, text: &str) -> String {
         let id = self.identify(text);
-        let mut ranges: Vec<(usize, usize)> = patterns().email.all(text);
+        let mut ranges: Vec<(usize, usize)> = emails().all(text);
         ranges.extend(
             id.spans
                 .iter()
