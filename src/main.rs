@@ -69,12 +69,17 @@ enum Command {
         #[arg(long, env = "VIGIE_CONFIG")]
         config: PathBuf,
     },
-    /// Score the configured classifier on a gold JSON-lines file (sentiment, lang, topics).
+    /// Score the configured classifier on a gold JSON-lines file (sentiment, lang, topics),
+    /// or with `--task formal` the formal-request detector (precision and recall per language).
     Eval {
-        /// Config file (TOML).
+        /// What to score: the classifier, or the formal-request detector.
+        #[arg(long, value_enum, default_value = "classify")]
+        task: EvalTask,
+        /// Config file (TOML); needed for `--task classify`.
         #[arg(long, env = "VIGIE_CONFIG")]
-        config: PathBuf,
-        /// Gold data: JSON lines with "text" and any of "sentiment", "lang", "topics".
+        config: Option<PathBuf>,
+        /// Gold data: JSON lines with "text" and any of "sentiment", "lang", "topics";
+        /// for `--task formal`, "id", "lang", "text" and "formal" (true or false).
         #[arg(long)]
         data: PathBuf,
         /// JSON instead of tables.
@@ -218,6 +223,12 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum EvalTask {
+    Classify,
+    Formal,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Html,
     Text,
@@ -234,7 +245,18 @@ async fn real_main(args: Cli) -> Result<(), ExitCode> {
             limit,
         } => cli::mentions::run(&config, since, limit, json).await,
         Command::Classify { config } => cli::classify::run(&config).await,
-        Command::Eval { config, data, json } => cli::eval::run(&config, &data, json).await,
+        Command::Eval {
+            task,
+            config,
+            data,
+            json,
+        } => {
+            let task = match task {
+                EvalTask::Classify => cli::eval::Task::Classify,
+                EvalTask::Formal => cli::eval::Task::Formal,
+            };
+            cli::eval::run(task, config, &data, json).await
+        }
         Command::Signals {
             config,
             since,

@@ -68,7 +68,7 @@ fn a_formal_request_opens_an_escalation_with_its_deadlines() {
     assert_eq!(e["formal_request"], true);
     assert_eq!(
         e["formal_elements"],
-        serde_json::json!(["name", "address", "email"])
+        serde_json::json!(["name", "address", "email", "request"])
     );
     assert_eq!(e["mention_ids"].as_array().unwrap().len(), 1);
     for key in [

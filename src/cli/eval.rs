@@ -1,16 +1,38 @@
 //! `vigie eval`: the configured classifier scored on a gold file.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{fail, load};
+use super::{fail, load, say};
 use crate::config::Config;
 use crate::runtime::start_classifier;
 
+/// What `vigie eval` scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Task {
+    /// The configured classifier: sentiment, language, topics (needs the config).
+    #[default]
+    Classify,
+    /// The formal-request detector (no config needed).
+    Formal,
+}
+
 /// `vigie eval` as the command line runs it: a report as tables or JSON on stdout.
-pub async fn run(config: &Path, data: &Path, json: bool) -> Result<(), ExitCode> {
-    let cfg = load(config)?;
+pub async fn run(
+    task: Task,
+    config: Option<PathBuf>,
+    data: &Path,
+    json: bool,
+) -> Result<(), ExitCode> {
+    if task == Task::Formal {
+        return run_formal(data, json);
+    }
+    let config = config.ok_or_else(|| {
+        say("error: `vigie eval --task classify` scores the configured classifier: give --config FILE (or VIGIE_CONFIG)");
+        ExitCode::from(2)
+    })?;
+    let cfg = load(&config)?;
     let report = eval(&cfg, data).await.map_err(fail)?;
     if json {
         println!(
@@ -21,6 +43,51 @@ pub async fn run(config: &Path, data: &Path, json: bool) -> Result<(), ExitCode>
         print!("{}", crate::classify::eval::render(&report));
     }
     Ok(())
+}
+
+/// `vigie eval --task formal`: precision and recall of the formal-request detector per
+/// language and overall, and the ids it got wrong.
+fn run_formal(data: &Path, json: bool) -> Result<(), ExitCode> {
+    use crate::escalate::eval::{read, score};
+    let golds = read(data).map_err(|e| fail(e.into()))?;
+    let report = score(&golds, &crate::escalate::formal::Detector::new());
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| fail(e.into()))?
+        );
+    } else {
+        print!("{}", render_formal(&report));
+    }
+    Ok(())
+}
+
+/// The formal-request report as a table, then the ids it got wrong.
+pub fn render_formal(r: &crate::escalate::eval::Report) -> String {
+    let pct = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+    let mut out =
+        String::from("formal requests\nlang        n    tp   fp   fn   tn  precision  recall\n");
+    let rows = r.per_language.iter().map(|(k, v)| (k.as_str(), v));
+    for (lang, s) in rows.chain(std::iter::once(("overall", &r.overall))) {
+        out.push_str(&format!(
+            "{lang:<8} {:>4} {:>5} {:>4} {:>4} {:>4}  {:>9}  {:>6}\n",
+            s.n,
+            s.tp,
+            s.fp,
+            s.fn_,
+            s.tn,
+            pct(s.precision),
+            pct(s.recall)
+        ));
+    }
+    for m in &r.errors {
+        let kind = if m.formal { "missed" } else { "false alarm" };
+        out.push_str(&format!(
+            "{kind}: {} ({}), found {:?}\n",
+            m.id, m.lang, m.found
+        ));
+    }
+    out
 }
 
 /// `vigie eval`: scores the configured backend on a gold file.

@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod config;
+pub mod eval;
 pub mod formal;
 pub mod list;
 pub mod open;

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use tracing::info;
+use tracing::{debug, info};
 
 use super::config::EscalationConfig;
 use super::formal::Detector;
@@ -104,10 +104,14 @@ impl Escalate {
             _ => std::borrow::Cow::Borrowed(m.text.as_str()),
         };
         if let Some(ident) = self.detector.formal_request(&text) {
+            // Where each element is (offsets and how), never the elements themselves.
+            debug!(mention = m.id, formal = %ident.explain(), "possible formal request");
             return Some(Opening {
                 severity: "warning".into(),
                 topic,
-                reason: "possible formal request (name, postal address and e-mail given)".into(),
+                reason:
+                    "possible formal request (name, postal address, e-mail and a request given)"
+                        .into(),
                 mention_ids: vec![m.id],
                 formal: Some(ident),
                 dedup_key: Some(format!("formal:mention:{}", m.id)),

@@ -85,7 +85,11 @@ pub struct Erased {
 /// and the name and postal address a formal request gives.
 fn pieces_of(m: &PersonalData, detector: &Detector) -> Vec<String> {
     let mut out = privacy::pieces(m.author.as_deref(), m.url.as_deref(), &m.title, &m.text);
-    let id = detector.identify(&format!("{}\n{}", m.title, m.text));
+    let whole = format!("{}\n{}", m.title, m.text);
+    let id = detector.identify(&whole);
+    // As written (an obfuscated e-mail, a name split over form fields) and as read.
+    out.extend(id.pieces(&whole).into_iter().map(str::to_string));
+    out.extend(id.email.clone());
     out.extend(id.name);
     if let Some(a) = id.address {
         out.extend(a.split(", ").map(str::to_string));
