@@ -27,9 +27,11 @@ fn escalations(env: &Env) -> Vec<Value> {
 fn stats(env: &Env) -> Vec<Value> {
     json_lines(&env.vigie(&[
         "escalations",
-        "stats",
         "--config",
         env.config.to_str().unwrap(),
+        "stats",
+        "--weeks",
+        "520",
         "--json",
     ]))
 }
@@ -99,8 +101,10 @@ fn mastodon_status(
 #[tokio::test(flavor = "multi_thread")]
 async fn mastodon_reply_from_the_institution_answers_the_question() {
     let server = MockServer::start().await;
-    let asked = Utc::now() - Duration::minutes(50);
-    let answered = asked + Duration::minutes(35);
+    // Friday 27 November 2026 16:30 in Brussels, answered Monday 09:00: 64.5 hours, of
+    // which 1.5 working hours (16:30–17:00 and 08:00–09:00).
+    let asked: DateTime<Utc> = "2026-11-27T15:30:00Z".parse().unwrap();
+    let answered: DateTime<Utc> = "2026-11-30T08:00:00Z".parse().unwrap();
     let question = mastodon_status(
         7001,
         "citoyen",
@@ -163,6 +167,33 @@ async fn mastodon_reply_from_the_institution_answers_the_question() {
         parent.starts_with("mastodon:") && parent.ends_with(":7001"),
         "{parent}"
     );
+    let all = stats(&env).into_iter().find(|s| s["by"] == "all").unwrap();
+    assert_eq!(all["median_minutes"], json!(3870.0), "{all}");
+    assert_eq!(all["median_working_minutes"], json!(90.0), "{all}");
+    assert_eq!(all["mean_working_minutes"], json!(90.0), "{all}");
+    assert_eq!(all["within_rule"], json!(1.0), "due Monday 16:30: {all}");
+    // The digest of that Friday shows its response times, in the reader's language.
+    let digest = env.vigie(&[
+        "digest",
+        "--config",
+        env.config.to_str().unwrap(),
+        "--date",
+        "2026-11-27",
+        "--stdout",
+        "--format",
+        "text",
+        "--language",
+        "fr",
+    ]);
+    let text = String::from_utf8_lossy(&digest.stdout).to_string();
+    assert!(
+        text.contains("Délai de réponse")
+            && text.contains("1/1 répondus")
+            && text.contains("64,5 h (90 min en temps ouvré)"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&digest.stderr)
+    );
+
     // A second run records nothing twice.
     run_once(&env, &[]);
     let e = &escalations(&env)[0];

@@ -117,3 +117,25 @@ async fn a_viewer_sees_no_citizen_anywhere_on_the_page() {
         "a responder sees them"
     );
 }
+
+/// #15: a private message sent to the institution is correspondence: a viewer sees that
+/// it exists and its escalation, not what it says; a responder reads it whole.
+#[tokio::test]
+async fn a_viewer_does_not_read_private_messages() {
+    let app = start(None, "").await;
+    app.user("viewer@example.be", Role::Viewer, "fr").await;
+    app.user("agent@example.be", Role::Responder, "fr").await;
+    let said = "mon dossier de surendettement est refusé";
+    let (e, _) = app
+        .direct_message("dm-1", &format!("Bonjour, {said}, que puis-je faire ?"))
+        .await;
+    let viewer = app.client();
+    app.login(&viewer, "viewer@example.be", PASSWORD).await;
+    let detail = page(&app, &viewer, &format!("/escalations/{e}")).await;
+    assert!(!detail.contains(said), "{detail}");
+    assert!(detail.contains("Message privé"), "{detail}");
+    let agent = app.client();
+    app.login(&agent, "agent@example.be", PASSWORD).await;
+    let detail = page(&app, &agent, &format!("/escalations/{e}")).await;
+    assert!(detail.contains(said), "{detail}");
+}

@@ -46,7 +46,10 @@ pub async fn record_seen_answers(store: &Store) -> Result<usize, StoreError> {
 
 /// The answer a reply is: written when the source says, by the account, where it was seen.
 fn answer_of(s: SeenAnswer) -> Answer {
-    let at = event_time(s.published_at.map(from_ms), from_ms(s.first_seen_at));
+    // An escalation opened after the reply (an overdue alarm about the same mention, raised
+    // before the reply was seen) is answered when it opened, never before.
+    let at =
+        event_time(s.published_at.map(from_ms), from_ms(s.first_seen_at)).max(from_ms(s.opened_at));
     let body = crate::core::text::truncate(s.text.trim(), MAX_BODY);
     Answer {
         at,

@@ -46,6 +46,8 @@ pub struct SeenAnswer {
     pub published_at: Option<i64>,
     /// When vigie first saw it (ms).
     pub first_seen_at: i64,
+    /// When the escalation's clocks started (ms).
+    pub opened_at: i64,
 }
 
 /// The state change an answer makes, as stored names.
@@ -159,7 +161,7 @@ impl Store {
     ) -> Result<Vec<SeenAnswer>, StoreError> {
         let sql = format!(
             "SELECT DISTINCT em.escalation_id, e.state, r.id AS mention_id, r.source, r.author, r.url, r.text, \
-             r.published_at, r.first_seen_at \
+             r.published_at, r.first_seen_at, e.opened_at \
              FROM mentions r \
              JOIN mention_keys k ON k.key = r.reply_key OR k.key = r.root_key \
              JOIN escalation_mentions em ON em.mention_id = k.mention_id \

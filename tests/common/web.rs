@@ -130,6 +130,28 @@ impl WebApp {
             matched: vec!["MyMinfin".into()],
             ..NewMention::default()
         };
+        self.open(m, key, severity, formal).await
+    }
+
+    /// A private message sent to the institution (`direct`), with its escalation.
+    pub async fn direct_message(&self, key: &str, text: &str) -> (i64, i64) {
+        let m = NewMention {
+            keys: vec![key.into()],
+            source: "dm".into(),
+            title: text.chars().take(60).collect(),
+            text: text.into(),
+            author: Some("Marie Dupont".into()),
+            published_at: Some(Utc::now() - Duration::minutes(30)),
+            lang: "fr".into(),
+            lang_confidence: 0.9,
+            direct: true,
+            ..NewMention::default()
+        };
+        self.open(m, key, "info", false).await
+    }
+
+    async fn open(&self, m: NewMention, key: &str, severity: &str, formal: bool) -> (i64, i64) {
+        let text = m.text.clone();
         let id = self.store.ingest(&[m], Utc::now()).await.unwrap()[0].id;
         self.store
             .save_classifications(
@@ -154,7 +176,7 @@ impl WebApp {
             topic: Some("outage".into()),
             reason: format!("question addressed to @SPFFinances ({key})"),
             mention_ids: vec![id],
-            formal: formal.then(|| detector.identify(text)),
+            formal: formal.then(|| detector.identify(&text)),
             dedup_key: Some(format!("mention:{id}")),
         };
         let stage =
