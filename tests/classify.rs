@@ -229,3 +229,68 @@ fn lexicon_weights_must_name_a_folder() {
     assert!(err.contains("classifier.lexicon_weights"), "{err}");
     assert!(err.contains("no-such-folder"), "{err}");
 }
+
+/// #16: the commands that never fetch need only `[institution]` and `[classifier]`; the
+/// daemon still asks for sources, and says so with the key.
+#[test]
+fn classify_and_eval_work_with_a_minimal_config_and_the_daemon_still_needs_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("minimal.toml");
+    std::fs::write(
+        &config,
+        "[institution]\nname = \"SPF Impôts\"\nkeywords = [\"MyTax\"]\n\n[classifier]\nbackend = \"lexicon\"\n",
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let mut child = common::vigie_cmd()
+        .args(["classify", "--config", cfg])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"{\"id\": \"1\", \"text\": \"MyTax est encore en panne, c'est inadmissible et honteux\"}\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["sentiment"]["label"], "negative", "{lines:?}");
+    let gold = dir.path().join("gold.jsonl");
+    std::fs::write(
+        &gold,
+        "{\"text\": \"Merci beaucoup, service rapide et efficace\", \"lang\": \"fr\", \"sentiment\": \"positive\"}\n",
+    )
+    .unwrap();
+    let out = common::vigie_cmd()
+        .args([
+            "eval",
+            "--config",
+            cfg,
+            "--data",
+            gold.to_str().unwrap(),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = common::vigie_cmd()
+        .args(["check-config", cfg])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("sources") && err.contains("no source configured"),
+        "{err}"
+    );
+}

@@ -4,13 +4,13 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{fail, load};
+use super::{fail, load_offline};
 use crate::config::Config;
 use crate::runtime::start_classifier;
 
 /// `vigie classify` as the command line runs it: stdin to stdout, exit codes.
 pub async fn run(config: &Path) -> Result<(), ExitCode> {
-    let cfg = load(config)?;
+    let cfg = load_offline(config)?;
     let stdin = std::io::stdin().lock();
     let mut out = std::io::stdout().lock();
     classify(&cfg, stdin, &mut out)

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{fail, load, say};
+use super::{fail, load_offline, say};
 use crate::config::Config;
 use crate::runtime::start_classifier;
 
@@ -32,7 +32,7 @@ pub async fn run(
         say("error: `vigie eval --task classify` scores the configured classifier: give --config FILE (or VIGIE_CONFIG)");
         ExitCode::from(2)
     })?;
-    let cfg = load(&config)?;
+    let cfg = load_offline(&config)?;
     let report = eval(&cfg, data).await.map_err(fail)?;
     if json {
         println!(

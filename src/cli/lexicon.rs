@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::eval::{declared_lang, read_gold};
-use super::{fail, load};
+use super::{fail, load_offline};
 use crate::config::Config;
 
 /// `vigie lexicon` subcommands.
@@ -27,7 +27,7 @@ pub enum LexiconCmd {
 pub fn run(action: LexiconCmd) -> Result<(), ExitCode> {
     match action {
         LexiconCmd::Opinions { config, data } => {
-            let cfg = load(&config)?;
+            let cfg = load_offline(&config)?;
             opinions(&cfg, &data, &mut std::io::stdout().lock()).map_err(fail)
         }
     }

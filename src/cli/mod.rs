@@ -42,6 +42,14 @@ pub fn load(path: &Path) -> Result<Config, ExitCode> {
     })
 }
 
+/// Loads the config for a command that never fetches (`[[sources]]` may be left out).
+pub fn load_offline(path: &Path) -> Result<Config, ExitCode> {
+    Config::load_for(path, crate::config::Purpose::Offline).map_err(|e| {
+        say(&e.to_string());
+        ExitCode::from(1)
+    })
+}
+
 /// A command that failed at run time: logged, `error: ...` on stderr, exit code 2.
 pub fn fail(e: anyhow::Error) -> ExitCode {
     tracing::error!("{e:#}");

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{fail, load, say};
+use super::{fail, load_offline, say};
 use crate::config::Config;
 use crate::store::Store;
 
@@ -15,7 +15,7 @@ pub async fn run(
     store: Option<&str>,
     step: std::time::Duration,
 ) -> Result<(), ExitCode> {
-    let cfg = load(config)?;
+    let cfg = load_offline(config)?;
     let mut out = std::io::stdout().lock();
     let report = replay(&cfg, input, store, step, &mut out)
         .await

@@ -110,9 +110,24 @@ impl Collector {
     }
 }
 
+/// What a command reads the config for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The daemon (and `check-config`): at least one `[[sources]]` is needed.
+    Daemon,
+    /// Commands that never fetch (`classify`, `eval`, `replay`, `lexicon`): `[institution]`
+    /// and `[classifier]` are enough.
+    Offline,
+}
+
 impl Config {
-    /// Reads and validates a config file.
+    /// Reads and validates a config file for the daemon.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        Config::load_for(path, Purpose::Daemon)
+    }
+
+    /// Reads and validates a config file for `purpose`.
+    pub fn load_for(path: &Path, purpose: Purpose) -> Result<Config, ConfigErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigErrors {
             file: path.to_path_buf(),
             errors: vec![ConfigError {
@@ -121,19 +136,24 @@ impl Config {
                 hint: Some("pass the path of a TOML file, e.g. config/demo.toml".into()),
             }],
         })?;
-        Config::parse(&text, path)
+        Config::parse_for(&text, path, purpose)
     }
 
-    /// Parses and validates config text; `path` anchors relative paths. Each section is
-    /// read, then checked, by its own function; every problem is collected before deciding.
+    /// Parses and validates config text for the daemon; `path` anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
+        Config::parse_for(text, path, Purpose::Daemon)
+    }
+
+    /// Parses and validates config text for `purpose`. Each section is read, then checked,
+    /// by its own function; every problem is collected before deciding.
+    pub fn parse_for(text: &str, path: &Path, purpose: Purpose) -> Result<Config, ConfigErrors> {
         let fail = |errors| ConfigErrors {
             file: path.to_path_buf(),
             errors,
         };
         let root = parse_toml(text).map_err(|e| fail(vec![e]))?;
         let mut c = Collector { errors: Vec::new() };
-        let s = read::sections(&mut c, &root);
+        let s = read::sections(&mut c, &root, purpose == Purpose::Daemon);
         let matcher = s
             .institution
             .as_ref()

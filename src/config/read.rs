@@ -34,7 +34,8 @@ pub(super) struct Sections {
 }
 
 /// Reads every section of `root`, collecting what is unknown or malformed.
-pub(super) fn sections(c: &mut Collector, root: &toml::Table) -> Sections {
+/// `need_sources`: a config without `[[sources]]` is an error (the daemon's).
+pub(super) fn sections(c: &mut Collector, root: &toml::Table, need_sources: bool) -> Sections {
     unknown_sections(c, root);
     let institution = institution(c, root);
     let storage = or_default(c, root, "storage");
@@ -42,7 +43,7 @@ pub(super) fn sections(c: &mut Collector, root: &toml::Table) -> Sections {
     let smtp = optional(c, root, "smtp");
     let digest = or_default(c, root, "digest");
     let classifier = or_default(c, root, "classifier");
-    let sources = sources(c, root);
+    let sources = sources(c, root, need_sources);
     let recipients: Vec<Recipient> = list(c, root, "recipients");
     let alerts = alerts(c, root, &recipients);
     let signals = signals(c, root);
@@ -121,7 +122,7 @@ fn institution(c: &mut Collector, root: &toml::Table) -> Option<Institution> {
     }
 }
 
-fn sources(c: &mut Collector, root: &toml::Table) -> Vec<SourceConfig> {
+fn sources(c: &mut Collector, root: &toml::Table, needed: bool) -> Vec<SourceConfig> {
     let mut sources = Vec::new();
     match root.get("sources").cloned() {
         Some(toml::Value::Array(items)) => {
@@ -139,11 +140,12 @@ fn sources(c: &mut Collector, root: &toml::Table) -> Vec<SourceConfig> {
             "must be an array of tables",
             Some("write each source as [[sources]]"),
         ),
-        None => c.push(
+        None if needed => c.push(
             "sources",
             "no source configured",
             Some("add at least one [[sources]] block"),
         ),
+        None => {}
     }
     sources
 }
