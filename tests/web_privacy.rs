@@ -131,6 +131,9 @@ async fn a_viewer_does_not_read_private_messages() {
         .await;
     let viewer = app.client();
     app.login(&viewer, "viewer@example.be", PASSWORD).await;
+    let list = page(&app, &viewer, "/?state=all").await;
+    assert!(list.contains(&format!("/escalations/{e}")), "{list}");
+    assert!(!list.contains(said), "{list}");
     let detail = page(&app, &viewer, &format!("/escalations/{e}")).await;
     assert!(!detail.contains(said), "{detail}");
     assert!(detail.contains("Message privé"), "{detail}");

@@ -95,6 +95,8 @@ pub struct Row {
     pub url: Option<String>,
     /// How many mentions.
     pub mentions: i64,
+    /// Its first mention was sent privately to the institution.
+    pub direct: bool,
 }
 
 impl Row {
@@ -120,6 +122,7 @@ impl Row {
             author: r.author,
             url: r.url,
             mentions: r.mentions,
+            direct: r.direct,
         })
     }
 }

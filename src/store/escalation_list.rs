@@ -58,6 +58,8 @@ pub struct ListRow {
     pub url: Option<String>,
     /// How many mentions.
     pub mentions: i64,
+    /// Its first mention was sent privately to the institution.
+    pub direct: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -77,6 +79,7 @@ struct Row {
     author: Option<String>,
     url: Option<String>,
     mentions: Option<i64>,
+    direct: Option<i64>,
 }
 
 impl From<Row> for ListRow {
@@ -97,6 +100,7 @@ impl From<Row> for ListRow {
             author: r.author,
             url: r.url,
             mentions: r.mentions.unwrap_or(0),
+            direct: r.direct.unwrap_or(0) != 0,
         }
     }
 }
@@ -117,7 +121,7 @@ const FIRST_MENTION: &str = "LEFT JOIN mentions m ON m.id = \
      (SELECT MIN(x.mention_id) FROM escalation_mentions x WHERE x.escalation_id = e.id)";
 
 const LIST_COLUMNS: &str = "SELECT e.id, e.state, e.severity, e.topic, e.reason, e.opened_at, e.due_at, e.assignee, e.formal_request, \
-     m.lang, m.source, m.title, m.author, m.url, (SELECT COUNT(*) FROM escalation_mentions y WHERE y.escalation_id = e.id) AS mentions";
+     m.lang, m.source, m.title, m.author, m.url, (SELECT COUNT(*) FROM escalation_mentions y WHERE y.escalation_id = e.id) AS mentions, m.direct";
 
 /// Appends ` AND ...` for each condition of `f` (`m` is the first mention).
 fn push_filter(qb: &mut QueryBuilder<'static, Any>, f: &ListFilter) {

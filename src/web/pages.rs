@@ -140,7 +140,11 @@ pub async fn list(
                     .as_deref()
                     .map(|t| topic_label(&st, t, &lang))
                     .unwrap_or_default(),
-                title: mask.text(&title),
+                title: if r.direct && r.title.is_some() {
+                    mask.private(&title, &st.catalog.t(&lang, "web_private_message", &[]))
+                } else {
+                    mask.text(&title)
+                },
                 due: i18n::date_time(r.due_at, st.tz, &lang),
                 due_in: due_in(r.due_at, now, &st, &lang),
                 overdue: r.overdue,
