@@ -174,7 +174,9 @@ impl Watcher {
                 }
                 let name = src.name().to_string();
                 let state = &states[&name];
-                let due = state.next_check_at.is_none_or(|t| t <= now)
+                // A source that is failing waits out its backoff, ready or not.
+                let due = (state.next_check_at.is_none_or(|t| t <= now)
+                    || (state.error_count == 0 && src.ready()))
                     && state.retry_after.is_none_or(|t| t <= now);
                 let host = src.host();
                 // A wait holds the host's other sources back one of their intervals at

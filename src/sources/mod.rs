@@ -459,4 +459,9 @@ pub trait Source: Send + Sync {
     fn host(&self) -> Option<String>;
     /// Fetches what is new since `state`.
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError>;
+    /// Has something to deliver now (a mailbox's IDLE heard of new mail): poll it before
+    /// its interval is up. The daemon asks between polls; a single round never does.
+    fn ready(&self) -> bool {
+        false
+    }
 }
