@@ -9,6 +9,7 @@ pub mod gdelt;
 pub mod google_news;
 pub mod guard;
 pub mod http;
+pub mod imap;
 pub mod jetstream;
 pub mod mastodon;
 pub mod reddit;
@@ -46,6 +47,8 @@ pub enum SourceConfig {
     BlueskySearch(bluesky_search::BlueskySearchConfig),
     /// Mentions pushed to `POST /ingest` by clients with a bearer token (not polled).
     Webhook(webhook::WebhookConfig),
+    /// The institution's mailbox: one folder over IMAPS or STARTTLS.
+    Imap(imap::ImapConfig),
 }
 
 const KINDS: &[&str] = &[
@@ -58,6 +61,7 @@ const KINDS: &[&str] = &[
     "bluesky",
     "bluesky_search",
     "webhook",
+    "imap",
 ];
 
 /// What building a runnable source may need besides its own config.
@@ -86,6 +90,7 @@ impl SourceConfig {
             SourceConfig::Bluesky(c) => &c.name,
             SourceConfig::BlueskySearch(c) => &c.name,
             SourceConfig::Webhook(c) => &c.name,
+            SourceConfig::Imap(c) => &c.name,
         }
     }
 
@@ -101,6 +106,7 @@ impl SourceConfig {
             SourceConfig::Bluesky(c) => c.every.0,
             SourceConfig::BlueskySearch(c) => c.every.0,
             SourceConfig::Webhook(_) => Duration::ZERO,
+            SourceConfig::Imap(c) => c.every.0,
         }
     }
 
@@ -111,6 +117,11 @@ impl SourceConfig {
             SourceConfig::Youtube(c) => {
                 c.comments_of_channel.clone().map(|ch| (c.name.clone(), ch))
             }
+            // The mailbox's own address: what the institution sends from it is its answer.
+            SourceConfig::Imap(c) => c
+                .username
+                .contains('@')
+                .then(|| (c.name.clone(), c.username.trim().to_lowercase())),
             _ => None,
         }
     }
@@ -126,7 +137,7 @@ impl SourceConfig {
             SourceConfig::Youtube(c) => vec![c.feeds_url.as_str(), c.api_url.as_str()],
             SourceConfig::Bluesky(c) => vec![c.endpoint.as_str()],
             SourceConfig::BlueskySearch(c) => vec![c.service.as_str()],
-            SourceConfig::Webhook(_) => Vec::new(),
+            SourceConfig::Webhook(_) | SourceConfig::Imap(_) => Vec::new(),
         }
     }
 
@@ -182,6 +193,10 @@ impl SourceConfig {
                 let c: webhook::WebhookConfig = de(path, table, err)?;
                 c.validate(path, err).then_some(SourceConfig::Webhook(c))
             }
+            Some("imap") => {
+                let c: imap::ImapConfig = de(path, table, err)?;
+                c.validate(path, err).then_some(SourceConfig::Imap(c))
+            }
             Some(other) => {
                 err(
                     format!("{path}.kind"),
@@ -217,6 +232,11 @@ impl SourceConfig {
             SourceConfig::BlueskySearch(c) => {
                 Box::new(bluesky_search::BlueskySearchSource::new(c.clone(), http))
             }
+            SourceConfig::Imap(c) => Box::new(imap::ImapSource::new(
+                c.clone(),
+                &ctx.base,
+                ctx.http.max_items(),
+            )),
             SourceConfig::Webhook(_) => return None,
         })
     }
@@ -390,6 +410,12 @@ pub enum SourceError {
         /// What to check, naming the environment variable(s) involved.
         hint: String,
     },
+    /// The server refused the login (an IMAP NO to LOGIN).
+    #[error("login refused: {hint}")]
+    LoginRefused {
+        /// What to check, naming the environment variable involved.
+        hint: String,
+    },
     /// A credential the config names is not in the environment.
     #[error("environment variable {var} is not set (it holds {what}); set it in the daemon's environment")]
     MissingSecret {
@@ -436,7 +462,9 @@ impl SourceError {
     pub fn is_credentials(&self) -> bool {
         matches!(
             self,
-            SourceError::Unauthorized { .. } | SourceError::MissingSecret { .. }
+            SourceError::Unauthorized { .. }
+                | SourceError::LoginRefused { .. }
+                | SourceError::MissingSecret { .. }
         )
     }
 }
