@@ -181,4 +181,35 @@ mod tests {
         let regional = POST.replace("[\"fr\"]", "[\"fr-BE\"]");
         assert!(matches!(f.decode(&regional), Decoded::Post(..)));
     }
+
+    #[test]
+    fn the_institution_s_replies_pass_whatever_they_say_with_their_thread_links() {
+        let own = "did:plc:eygmaihciaxprqvxpfvl6flk";
+        let parent = "at://did:plc:citizen/app.bsky.feed.post/3kq1";
+        let reply = POST
+            .replace("MyMinfin est encore en panne 😡", "Bonjour, c'est rétabli.")
+            .replace(
+                "\"langs\":[\"fr\"],",
+                &format!("\"langs\":[\"fr\"],\"reply\":{{\"parent\":{{\"uri\":\"{parent}\",\"cid\":\"c\"}},\"root\":{{\"uri\":\"{parent}\",\"cid\":\"c\"}}}},"),
+            );
+        // Not a mention: skipped, unless written by one of the institution's DIDs.
+        assert!(matches!(filter(&["fr"]).decode(&reply), Decoded::Skip(_)));
+        let f = filter(&["nl"]).with_own(vec![own.into()]);
+        match f.decode(&reply) {
+            Decoded::Post(_, item) => {
+                assert_eq!(item.thread.in_reply_to.as_deref(), Some(parent));
+                assert_eq!(item.thread.root.as_deref(), Some(parent));
+                assert_eq!(item.author_id.as_deref(), Some(own));
+                assert_eq!(item.thread.id, item.guid);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Its own posts that answer nobody are filtered like anyone's.
+        assert!(matches!(
+            filter(&["fr"])
+                .with_own(vec![own.into()])
+                .decode(&POST.replace("MyMinfin", "Le train")),
+            Decoded::Skip(_)
+        ));
+    }
 }
