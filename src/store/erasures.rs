@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
-use super::mentions::{is_stored_key, stored_key};
 use super::{ms, placeholders, Store, StoreError, BATCH};
 use crate::core::privacy;
 
@@ -197,36 +196,6 @@ impl Store {
             .into_iter()
             .map(|(at, k, n)| (super::from_ms(at), k, n))
             .collect())
-    }
-
-    /// Stores in hashed form the dedup keys written before keys were hashed
-    /// (migration 0011); a no-op once done.
-    pub(super) async fn hash_legacy_keys(&self) -> Result<(), StoreError> {
-        loop {
-            let keys: Vec<String> = sqlx::query_scalar(
-                "SELECT key FROM mention_keys WHERE key NOT LIKE 'h:%' LIMIT 500",
-            )
-            .fetch_all(&self.pool)
-            .await?;
-            let keys: Vec<String> = keys.into_iter().filter(|k| !is_stored_key(k)).collect();
-            if keys.is_empty() {
-                return Ok(());
-            }
-            let _g = self.write_guard().await;
-            self.retry_locked(|| async {
-                let mut tx = self.pool.begin().await?;
-                for k in &keys {
-                    // A concurrent process may have hashed it already: then this is a no-op.
-                    sqlx::query("UPDATE mention_keys SET key = $1 WHERE key = $2")
-                        .bind(stored_key(k))
-                        .bind(k.clone())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await
-            })
-            .await?;
-        }
     }
 }
 

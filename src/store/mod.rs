@@ -14,6 +14,7 @@ pub mod escalation_list;
 mod escalation_rows;
 pub mod escalations;
 pub mod leader;
+mod legacy_keys;
 pub mod mentions;
 pub mod metrics;
 pub mod outbox;
