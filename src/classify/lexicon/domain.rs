@@ -41,8 +41,7 @@ pub enum Effect {
 }
 
 /// What an entry is about; the sarcasm and question rules read the complaint families.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
     /// A service that fails: outage, crash, bug, error, unreachable.
     Failure,
@@ -66,22 +65,55 @@ pub enum Family {
     Announcement,
 }
 
-impl Family {
-    fn parse(s: &str) -> Option<Family> {
-        Some(match s {
-            "failure" => Family::Failure,
-            "waiting" => Family::Waiting,
-            "indignation" => Family::Indignation,
-            "sarcasm" => Family::Sarcasm,
-            "thanks" => Family::Thanks,
-            "praise" => Family::Praise,
-            "resolution" => Family::Resolution,
-            "intensifier" => Family::Intensifier,
-            "vocabulary" => Family::Vocabulary,
-            "announcement" => Family::Announcement,
-            _ => return None,
-        })
+impl std::fmt::Display for Effect {
+    /// As written in the files.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::Polarity(p) => write!(f, "{p}"),
+            Effect::Ironic(p) => write!(f, "ironic {p}"),
+            Effect::Cue(p) => write!(f, "cue {p}"),
+            Effect::Again => f.write_str("again"),
+            Effect::Boost(b) => write!(f, "boost {b}"),
+            Effect::Neutral => f.write_str("neutral"),
+            Effect::Planned => f.write_str("planned"),
+        }
     }
+}
+
+impl Family {
+    /// Its name in the files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Failure => "failure",
+            Family::Waiting => "waiting",
+            Family::Indignation => "indignation",
+            Family::Sarcasm => "sarcasm",
+            Family::Thanks => "thanks",
+            Family::Praise => "praise",
+            Family::Resolution => "resolution",
+            Family::Intensifier => "intensifier",
+            Family::Vocabulary => "vocabulary",
+            Family::Announcement => "announcement",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.name() == s)
+    }
+
+    /// Every family, in the files' order.
+    pub const ALL: [Family; 10] = [
+        Family::Failure,
+        Family::Waiting,
+        Family::Indignation,
+        Family::Sarcasm,
+        Family::Thanks,
+        Family::Praise,
+        Family::Resolution,
+        Family::Intensifier,
+        Family::Vocabulary,
+        Family::Announcement,
+    ];
 
     /// Whether a negative entry of this family is a complaint (it keeps a question an
     /// opinion, and turns ironic praise around).
@@ -137,6 +169,12 @@ pub struct Domain {
     pub emoji: Vec<Entry>,
 }
 
+impl Default for Domain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A token that ends a clause or a sentence.
 pub(super) fn is_break(t: &str) -> bool {
     matches!(t, "|" | "." | "?")
@@ -159,17 +197,19 @@ impl Domain {
         self.langs.get(lang)
     }
 
+    /// Every entry with its language ("any" for emoji), languages in a fixed order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        let langs = DATA
+            .iter()
+            .filter_map(|(l, _)| Some((*l, self.langs.get(l)?)));
+        langs
+            .flat_map(|(l, d)| d.entries.iter().map(move |e| (l, e)))
+            .chain(self.emoji.iter().map(|e| ("any", e)))
+    }
+
     /// Whether any language lists this hyphenated word whole ("ras-le-bol").
     pub fn knows(&self, word: &str) -> bool {
         self.langs.values().any(|l| l.by_first.contains_key(word))
-    }
-
-    /// Every language's entries, for tests and documentation.
-    pub fn all(&self) -> impl Iterator<Item = (&str, &Entry)> {
-        self.langs
-            .iter()
-            .flat_map(|(l, d)| d.entries.iter().map(move |e| (*l, e)))
-            .chain(self.emoji.iter().map(|e| ("any", e)))
     }
 }
 
@@ -318,4 +358,89 @@ pub fn parse(tsv: &str) -> Result<Vec<Entry>, String> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_has_a_family_its_effect_fits() {
+        let d = Domain::new();
+        for (lang, l) in &d.langs {
+            let mut seen = std::collections::HashSet::new();
+            for e in &l.entries {
+                assert!(seen.insert(&e.pattern), "{lang}: {} twice", e.pattern);
+                let fits = match (e.family, e.effect) {
+                    (f, Effect::Polarity(p)) if f.complains() => p < 0.0,
+                    (Family::Sarcasm, Effect::Ironic(_) | Effect::Cue(_) | Effect::Again) => true,
+                    (Family::Thanks | Family::Praise | Family::Resolution, Effect::Polarity(p)) => {
+                        p > 0.0
+                    }
+                    // Politeness: "merci d'avance" closes a request, it thanks no one.
+                    (Family::Thanks, Effect::Neutral) => true,
+                    (Family::Intensifier, Effect::Boost(b)) => b > 1.0,
+                    (Family::Vocabulary, Effect::Neutral) => true,
+                    (Family::Announcement, Effect::Planned) => true,
+                    _ => false,
+                };
+                assert!(
+                    fits,
+                    "{lang}: {} {:?} as {:?}",
+                    e.pattern, e.effect, e.family
+                );
+            }
+            for family in Family::ALL {
+                assert!(
+                    l.entries.iter().any(|e| e.family == family),
+                    "{lang}: no {family:?}"
+                );
+            }
+            for effect in [Effect::Again, Effect::Ironic(0.6), Effect::Neutral] {
+                let kind = std::mem::discriminant(&effect);
+                assert!(
+                    l.entries
+                        .iter()
+                        .any(|e| std::mem::discriminant(&e.effect) == kind),
+                    "{lang}: no {effect:?}"
+                );
+            }
+        }
+        assert!(d.emoji.iter().any(|e| matches!(e.effect, Effect::Cue(_))));
+    }
+
+    #[test]
+    fn the_longest_pattern_wins_and_wildcards_match() {
+        let d = Domain::new();
+        let words = |s: &str| tokens(s);
+        let fr = d.lang("fr").unwrap();
+        let t = words("le site ne fonctionne toujours pas");
+        let (e, n) = fr.longest_at(&t, 3).unwrap();
+        assert_eq!((e.pattern.as_str(), n), ("fonctionne * pas", 3));
+        assert!(e.negated, "its own negation");
+        let t = words("merci pour rien");
+        assert_eq!(fr.longest_at(&t, 0).unwrap().0.pattern, "merci pour rien");
+        let en = d.lang("en").unwrap();
+        let t = words("the app crashed");
+        assert_eq!(en.longest_at(&t, 2).unwrap().0.pattern, "crash*");
+        // A wildcard does not reach across a clause.
+        let nl = d.lang("nl").unwrap();
+        let t = words("werkt, niet");
+        assert!(nl.longest_at(&t, 0).is_none_or(|(_, n)| n == 1));
+        assert_eq!(fr.boost("completement"), Some(1.5));
+    }
+
+    #[test]
+    fn a_bad_line_is_named() {
+        let err = parse("panne\t-0.6\tfailure\n").unwrap_err();
+        assert!(err.contains("line 1"), "{err}");
+        let err = parse("# c\npanne\t-2\tfailure\ttoo strong\n").unwrap_err();
+        assert!(err.contains("line 2") && err.contains("effect"), "{err}");
+        let err = parse("panne\t-0.6\tfailure\t \n").unwrap_err();
+        assert!(err.contains("reason"), "{err}");
+        let err = parse("tres bien\tboost 1.2\tintensifier\ttwo words\n").unwrap_err();
+        assert!(err.contains("one word"), "{err}");
+        let ok = parse("ligt plat\t-0.7\tfailure\tdown\n").unwrap();
+        assert_eq!(ok[0].toks.len(), 2);
+    }
 }

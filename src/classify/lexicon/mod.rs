@@ -8,6 +8,7 @@
 
 mod context;
 pub mod domain;
+mod emoji;
 mod scorer;
 mod tokens;
 mod weights;

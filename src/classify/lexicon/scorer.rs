@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use super::context::{self, Around, Role, Signals, NOWHERE};
+use super::context::{self, Around, Role, Signals};
 use super::domain::{is_break, Domain, Effect, Lang};
+use super::emoji;
 use super::tokens::tokens;
 use super::weights::{Weights, Words};
-use super::words::{BUT, CONCESSIVE, EMOJI};
+use super::words::{BUT, CONCESSIVE};
 use super::LANGS;
 use crate::classify::{Sentiment, SentimentLabel};
 
@@ -101,11 +102,6 @@ impl LexiconSentiment {
         self
     }
 
-    /// The domain layer in use, if any.
-    pub fn domain(&self) -> Option<&Domain> {
-        self.domain.as_ref()
-    }
-
     /// The entry and polarity of a word as listed.
     fn exact<'a>(&'a self, lang: Option<&str>, w: &str) -> Option<(&'a str, f32)> {
         let get = |l: &str| {
@@ -183,9 +179,10 @@ impl LexiconSentiment {
         // A hyphenated compound the lexicons do not know is read as its parts.
         let mut toks = Vec::new();
         for t in tokens(&text) {
-            let known =
-                self.entry(lang, &t).is_some() || self.domain.as_ref().is_some_and(|d| d.knows(&t));
-            if t.contains('-') && !known {
+            let known = |t: &str| {
+                self.entry(lang, t).is_some() || self.domain.as_ref().is_some_and(|d| d.knows(t))
+            };
+            if t.contains('-') && !known(&t) {
                 toks.extend(t.split('-').filter(|p| !p.is_empty()).map(str::to_string));
             } else {
                 toks.push(t);
@@ -199,7 +196,8 @@ impl LexiconSentiment {
         };
         let dom = self.domain.as_ref().zip(lang).and_then(|(d, l)| d.lang(l));
         let (mut opinions, signals) = self.word_opinions(&toks, lang, dom);
-        self.emoji_opinions(&text, &mut opinions);
+        let emoji = self.domain.as_ref().map_or(&[][..], |d| &d.emoji[..]);
+        emoji::opinions(emoji, &text, &mut opinions);
         if self.domain.is_some() {
             context::apply(&mut opinions, &toks, &signals);
         }
@@ -304,45 +302,6 @@ impl LexiconSentiment {
         match self.entry(lang, word) {
             Some((_, g, f)) if n == 1 && f == 1.0 && g * p > 0.0 && g.abs() > p.abs() => g,
             _ => p,
-        }
-    }
-
-    /// Emoji and emoticons: the domain layer's first, then the general list's others.
-    fn emoji_opinions<'a>(&'a self, text: &str, opinions: &mut Vec<Opinion<'a>>) {
-        let lower = text.to_lowercase();
-        let domain = self.domain.as_ref().map_or(&[][..], |d| &d.emoji[..]);
-        for e in domain {
-            let (polarity, role) = match e.effect {
-                Effect::Polarity(p) => (p, Role::Domain(e.family)),
-                Effect::Ironic(p) => (p, Role::Ironic { interjection: true }),
-                Effect::Cue(p) => (p, Role::Cue),
-                _ => continue,
-            };
-            for _ in 0..lower.matches(e.pattern.as_str()).count().min(3) {
-                opinions.push(Opinion {
-                    entry: None,
-                    domain: Some(&e.pattern),
-                    polarity,
-                    factor: 1.0,
-                    at: NOWHERE,
-                    role,
-                });
-            }
-        }
-        for (e, p) in EMOJI {
-            if domain.iter().any(|d| d.pattern == *e) {
-                continue;
-            }
-            for _ in 0..lower.matches(e).count().min(3) {
-                opinions.push(Opinion {
-                    entry: None,
-                    domain: None,
-                    polarity: *p,
-                    factor: 1.0,
-                    at: NOWHERE,
-                    role: Role::Emoji,
-                });
-            }
         }
     }
 
