@@ -9,10 +9,9 @@ use super::scorer::Opinion;
 use super::words::{BOOSTERS, EXCESS, NEGATION_SCOPE, NEGATORS};
 
 /// Where an opinion comes from, as the post-level rules need to know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// A word of the general lexicons.
-    #[default]
     Word,
     /// An emoji or emoticon of the general list.
     Emoji,
@@ -51,6 +50,8 @@ fn reports_failure(o: &Opinion) -> bool {
     }
 }
 
+/// Whether an opinion complains: a negative entry of a complaint family, an irony cue, or
+/// praise turned into mockery.
 fn complains(o: &Opinion) -> bool {
     match o.role {
         Role::Domain(f) => f.complains() && o.polarity * o.factor < 0.0,

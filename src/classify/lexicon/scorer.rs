@@ -238,16 +238,16 @@ impl LexiconSentiment {
                 }
                 weight = 1.5;
             } else if let Some((e, n)) = dom.and_then(|d| d.longest_at(toks, i)) {
-                let (polarity, role) = match e.effect {
-                    Effect::Polarity(p) => (self.stronger(lang, w, n, p), Role::Domain(e.family)),
+                let opinion = match e.effect {
+                    Effect::Polarity(p) => {
+                        Some((self.stronger(lang, w, n, p), Role::Domain(e.family)))
+                    }
                     Effect::Ironic(p) => {
                         let interjection = context::interjection(toks, i, n);
-                        (self.stronger(lang, w, n, p), Role::Ironic { interjection })
+                        Some((self.stronger(lang, w, n, p), Role::Ironic { interjection }))
                     }
-                    Effect::Cue(p) => (p, Role::Cue),
-                    Effect::Again | Effect::Planned | Effect::Boost(_) | Effect::Neutral => {
-                        (0.0, Role::Word)
-                    }
+                    Effect::Cue(p) => Some((p, Role::Cue)),
+                    Effect::Again | Effect::Planned | Effect::Boost(_) | Effect::Neutral => None,
                 };
                 if e.effect == Effect::Again {
                     signals.again.push(i);
@@ -256,7 +256,7 @@ impl LexiconSentiment {
                 if e.negated {
                     spent[i..i + n].iter_mut().for_each(|s| *s = true);
                 }
-                if role != Role::Word {
+                if let Some((polarity, role)) = opinion {
                     let around = Around {
                         toks,
                         dom,
