@@ -27,11 +27,16 @@ pub fn build(
     }
 }
 
-/// The lexicon backend with `[classifier] lexicon_weights`.
+/// The lexicon backend with `[classifier] lexicon_weights` and `lexicon_domain`.
 pub fn lexicon(cfg: &ClassifierConfig, base: &Path) -> anyhow::Result<LexiconClassifier> {
     let weights = Weights::parse(&cfg.lexicon_weights, |d| resolve(base, d));
-    LexiconClassifier::with_weights(&weights)
-        .map_err(|e| anyhow::anyhow!("classifier.lexicon_weights: {e}"))
+    let lexicon = LexiconClassifier::with_weights(&weights)
+        .map_err(|e| anyhow::anyhow!("classifier.lexicon_weights: {e}"))?;
+    Ok(if cfg.lexicon_domain {
+        lexicon
+    } else {
+        lexicon.without_domain()
+    })
 }
 
 /// `[classifier] models_dir`, relative to the config file.

@@ -38,6 +38,15 @@ pub struct ClassifierConfig {
     /// folder of `LANG.tsv` files written by scripts/calibrate.py (relative to the config).
     #[serde(default = "default_lexicon_weights")]
     pub lexicon_weights: String,
+    /// Lexicon backend: read posts with the domain layer (models/lexicon/domain/: service
+    /// failures, indignation, thanks, sarcasm, questions) over the general lexicons
+    /// (default true; false gives the general lexicons alone, to compare).
+    #[serde(default = "default_true")]
+    pub lexicon_domain: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_lexicon_weights() -> String {
@@ -75,6 +84,7 @@ impl Default for ClassifierConfig {
             topic_threshold: default_topic_threshold(),
             hypothesis: default_hypothesis(),
             lexicon_weights: default_lexicon_weights(),
+            lexicon_domain: true,
         }
     }
 }

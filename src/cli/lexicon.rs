@@ -21,6 +21,13 @@ pub enum LexiconCmd {
         #[arg(long)]
         data: PathBuf,
     },
+    /// The domain layer (models/lexicon/domain/), one entry a line: language, pattern,
+    /// effect, family and reason, tab-separated.
+    Domain {
+        /// Only this language ("any" for emoji).
+        #[arg(long)]
+        lang: Option<String>,
+    },
 }
 
 /// `vigie lexicon ...` as the command line runs it.
@@ -30,7 +37,24 @@ pub fn run(action: LexiconCmd) -> Result<(), ExitCode> {
             let cfg = load_offline(&config)?;
             opinions(&cfg, &data, &mut std::io::stdout().lock()).map_err(fail)
         }
+        LexiconCmd::Domain { lang } => {
+            domain(lang.as_deref(), &mut std::io::stdout().lock()).map_err(|e| fail(e.into()))
+        }
     }
+}
+
+/// `vigie lexicon domain`: the compiled-in domain layer, with the reason of each entry.
+pub fn domain(lang: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
+    let layer = crate::classify::lexicon::domain::Domain::new();
+    writeln!(out, "lang\tpattern\teffect\tfamily\treason")?;
+    for (l, e) in layer
+        .entries()
+        .filter(|(l, _)| lang.is_none_or(|x| x == *l))
+    {
+        let (p, f, r) = (&e.pattern, e.family.name(), &e.reason);
+        writeln!(out, "{l}\t{p}\t{}\t{f}\t{r}", e.effect)?;
+    }
+    Ok(())
 }
 
 /// `vigie lexicon opinions`: for each gold line, the opinion words the lexicon backend

@@ -2,8 +2,13 @@
 //! compiled in so it starts in milliseconds with nothing to configure), with negation,
 //! intensifiers, contrast ("but"), exclamation and emoji. The published polarities are
 //! calibrated on labelled reviews (models/lexicon/calibrated/, scripts/calibrate.py).
+//! A domain layer (models/lexicon/domain/) says what words, phrases, sarcasm and
+//! questions mean in posts to a public administration, over the general lexicons.
 //! Topics come from keywords (added by the stage), so this backend returns sentiment only.
 
+mod context;
+pub mod domain;
+mod emoji;
 mod scorer;
 mod tokens;
 mod weights;
@@ -53,6 +58,15 @@ impl LexiconClassifier {
                 ),
             },
         })
+    }
+
+    /// Without the domain layer (`[classifier] lexicon_domain = false`): the general
+    /// lexicons alone, to measure what the layer adds.
+    pub fn without_domain(self) -> LexiconClassifier {
+        LexiconClassifier {
+            lexicon: self.lexicon.without_domain(),
+            weights: format!("{}+nodomain", self.weights),
+        }
     }
 }
 

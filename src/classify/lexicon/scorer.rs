@@ -3,9 +3,12 @@
 
 use serde::Serialize;
 
+use super::context::{self, Around, Role, Signals};
+use super::domain::{is_break, Domain, Effect, Lang};
+use super::emoji;
 use super::tokens::tokens;
 use super::weights::{Weights, Words};
-use super::words::{BOOSTERS, BUT, CONCESSIVE, EMOJI, EXCESS, NEGATION_SCOPE, NEGATORS};
+use super::words::{BUT, CONCESSIVE};
 use super::LANGS;
 use crate::classify::{Sentiment, SentimentLabel};
 
@@ -23,13 +26,22 @@ pub const POSITIVE_ABOVE: f32 = 0.1;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Opinion<'a> {
     /// The lexicon entry (folded word, possibly the stem of the word in the text); `None`
-    /// for an emoji or emoticon, whose polarity is fixed.
+    /// for an emoji, an emoticon or a domain entry, whose polarity is fixed.
     pub entry: Option<&'a str>,
+    /// The domain layer's pattern, when the opinion comes from it (models/lexicon/domain/).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<&'a str>,
     /// The entry's polarity in the weights in use.
     pub polarity: f32,
     /// What the context does to it: negation, boosters, contrast, concession, a negating
-    /// prefix. The opinion counts `polarity * factor`.
+    /// prefix, irony. The opinion counts `polarity * factor`.
     pub factor: f32,
+    /// Index of its first word in the text's tokens ([`context::NOWHERE`] for emoji).
+    #[serde(skip)]
+    pub(super) at: usize,
+    /// Where it comes from, for the post-level rules of the domain layer.
+    #[serde(skip)]
+    pub(super) role: Role,
 }
 
 /// The opinions of a text and its exclamation marks: everything the score is made of.
@@ -59,6 +71,8 @@ impl Opinions<'_> {
 pub struct LexiconSentiment {
     /// language -> folded word -> polarity in [-1, 1]
     words: Words,
+    /// The domain layer over the general lexicons (`None`: the general lexicons alone).
+    domain: Option<Domain>,
 }
 
 impl Default for LexiconSentiment {
@@ -77,7 +91,15 @@ impl LexiconSentiment {
     pub fn with_weights(weights: &Weights) -> std::io::Result<LexiconSentiment> {
         Ok(LexiconSentiment {
             words: weights.load()?,
+            domain: Some(Domain::new()),
         })
+    }
+
+    /// The same lexicons without the domain layer (`[classifier] lexicon_domain = false`):
+    /// the general lexicons alone, as before the layer existed.
+    pub fn without_domain(mut self) -> LexiconSentiment {
+        self.domain = None;
+        self
     }
 
     /// The entry and polarity of a word as listed.
@@ -146,12 +168,21 @@ impl LexiconSentiment {
 
     /// The opinion words of a text with what their context does to them: negation,
     /// boosters, contrast ("but"), concession, excess ("too"); emoji and emoticons count
-    /// as opinions too.
+    /// as opinions too. With the domain layer, its entries come before the general
+    /// lexicons, links and handles are not read, and the post-level rules apply
+    /// (`context.rs`).
     pub fn opinions(&self, text: &str, lang: Option<&str>) -> Opinions<'_> {
-        // A hyphenated compound the lexicon does not know is read as its parts.
+        let text = match &self.domain {
+            Some(_) => context::strip_links(text),
+            None => text.into(),
+        };
+        // A hyphenated compound the lexicons do not know is read as its parts.
         let mut toks = Vec::new();
-        for t in tokens(text) {
-            if t.contains('-') && self.entry(lang, &t).is_none() {
+        for t in tokens(&text) {
+            let known = |t: &str| {
+                self.entry(lang, t).is_some() || self.domain.as_ref().is_some_and(|d| d.knows(t))
+            };
+            if t.contains('-') && !known(&t) {
                 toks.extend(t.split('-').filter(|p| !p.is_empty()).map(str::to_string));
             } else {
                 toks.push(t);
@@ -163,75 +194,114 @@ impl LexiconSentiment {
             Some(l) => Some(l),
             None => self.likeliest(&toks),
         };
+        let dom = self.domain.as_ref().zip(lang).and_then(|(d, l)| d.lang(l));
+        let (mut opinions, signals) = self.word_opinions(&toks, lang, dom);
+        let emoji = self.domain.as_ref().map_or(&[][..], |d| &d.emoji[..]);
+        emoji::opinions(emoji, &text, &mut opinions);
+        if self.domain.is_some() {
+            context::apply(&mut opinions, &toks, &signals);
+        }
+        Opinions {
+            opinions,
+            bangs: text.matches('!').count().min(3) as u8,
+        }
+    }
+
+    /// The opinions of the words, in text order, and what else the domain layer saw.
+    fn word_opinions<'a>(
+        &'a self,
+        toks: &[String],
+        lang: Option<&str>,
+        dom: Option<&'a Lang>,
+    ) -> (Vec<Opinion<'a>>, Signals) {
         let mut opinions: Vec<Opinion> = Vec::new();
+        let mut signals = Signals::default();
+        // Negators inside a negated domain phrase ("rien à redire") reach no further.
+        let mut spent = vec![false; if dom.is_some() { toks.len() } else { 0 }];
         let mut weight = 1.0f32;
         let mut conceded = false;
-        for (i, w) in toks.iter().enumerate() {
-            if w == "|" {
+        let mut i = 0;
+        while i < toks.len() {
+            let w = toks[i].as_str();
+            let next = i + 1;
+            if is_break(w) {
                 conceded = false;
-                continue;
-            }
-            // "bien que" is concessive, "bien" alone is not.
-            if CONCESSIVE.contains(&w.as_str())
-                && (w != "bien" || toks.get(i + 1).is_some_and(|n| n == "que" || n == "qu"))
+            } else if CONCESSIVE.contains(&w)
+                // "bien que" is concessive, "bien" alone is not.
+                && (w != "bien" || toks.get(next).is_some_and(|n| n == "que" || n == "qu"))
             {
                 conceded = true;
-                continue;
-            }
-            if BUT.contains(&w.as_str()) {
+            } else if BUT.contains(&w) {
                 // What came before a "but" counts half as much as what follows.
                 for o in opinions.iter_mut() {
                     o.factor *= 0.5;
                 }
                 weight = 1.5;
-                continue;
-            }
-            let Some((entry, polarity, mut f)) = self.entry(lang, w) else {
-                continue;
-            };
-            if let Some(prev) = i.checked_sub(1).map(|j| toks[j].as_str()) {
-                if let Some((_, b)) = BOOSTERS.iter().find(|(b, _)| *b == prev) {
-                    f *= b;
+            } else if let Some((e, n)) = dom.and_then(|d| d.longest_at(toks, i)) {
+                let opinion = match e.effect {
+                    Effect::Polarity(p) => {
+                        Some((self.stronger(lang, w, n, p), Role::Domain(e.family)))
+                    }
+                    Effect::Ironic(p) => {
+                        let interjection = context::interjection(toks, i, n);
+                        Some((self.stronger(lang, w, n, p), Role::Ironic { interjection }))
+                    }
+                    Effect::Cue(p) => Some((p, Role::Cue)),
+                    Effect::Again | Effect::Planned | Effect::Boost(_) | Effect::Neutral => None,
+                };
+                if e.effect == Effect::Again {
+                    signals.again.push(i);
                 }
-                if EXCESS.contains(&prev) {
-                    // "too good": criticism, whatever the word's own sign.
-                    f = -f.abs() * 0.5 * polarity.signum();
+                signals.planned |= e.effect == Effect::Planned;
+                if e.negated {
+                    spent[i..i + n].iter_mut().for_each(|s| *s = true);
                 }
-            }
-            let window = &toks[i.saturating_sub(NEGATION_SCOPE)..i];
-            let clause = window
-                .iter()
-                .rposition(|t| t == "|")
-                .map_or(window, |b| &window[b + 1..]);
-            if clause.iter().any(|t| NEGATORS.contains(&t.as_str())) {
-                f *= -0.6;
-            }
-            // French "ne ... pas" often puts the verb after the negation: also look one word ahead.
-            if toks
-                .get(i + 1)
-                .is_some_and(|n| n == "pas" || n == "niet" || n == "nicht" || n == "not")
-            {
-                f *= -0.6;
-            }
-            opinions.push(Opinion {
-                entry: Some(entry),
-                polarity,
-                factor: f * weight * if conceded { 0.5 } else { 1.0 },
-            });
-        }
-        let lower = text.to_lowercase();
-        for (e, p) in EMOJI {
-            for _ in 0..lower.matches(e).count().min(3) {
+                if let Some((polarity, role)) = opinion {
+                    let around = Around {
+                        toks,
+                        dom,
+                        spent: &spent,
+                    };
+                    let f = around.factor(i, n, 1.0, polarity, !e.negated);
+                    opinions.push(Opinion {
+                        entry: None,
+                        domain: Some(&e.pattern),
+                        polarity,
+                        factor: f * weight * if conceded { 0.5 } else { 1.0 },
+                        at: i,
+                        role,
+                    });
+                }
+                i += n;
+                continue;
+            } else if let Some((entry, polarity, f)) = self.entry(lang, w) {
+                let around = Around {
+                    toks,
+                    dom,
+                    spent: &spent,
+                };
+                let f = around.factor(i, 1, f, polarity, true);
                 opinions.push(Opinion {
-                    entry: None,
-                    polarity: *p,
-                    factor: 1.0,
+                    entry: Some(entry),
+                    domain: None,
+                    polarity,
+                    factor: f * weight * if conceded { 0.5 } else { 1.0 },
+                    at: i,
+                    role: Role::Word,
                 });
             }
+            i = next;
         }
-        Opinions {
-            opinions,
-            bangs: text.matches('!').count().min(3) as u8,
+        (opinions, signals)
+    }
+
+    /// The polarity of a domain entry of `n` words starting with `word`: its own, or, for
+    /// one word that the general lexicons score more strongly with the same sign, theirs
+    /// (the layer says what a word means here; the calibration how strongly it counts).
+    fn stronger(&self, lang: Option<&str>, word: &str, n: usize, p: f32) -> f32 {
+        match self.entry(lang, word) {
+            Some((_, g, f)) if n == 1 && f == 1.0 && g * p > 0.0 && g.abs() > p.abs() => g,
+            _ => p,
         }
     }
 

@@ -4,8 +4,9 @@ use crate::core::text::fold;
 
 /// Folded words; elisions (l', d', qu', n') split off; apostrophes inside English
 /// contractions dropped (don't -> dont); hyphenated compounds kept whole ("ill-conceived",
-/// split later if the lexicon does not know them). Clause punctuation becomes a "|"
-/// token: negation does not reach across it.
+/// split later if the lexicon does not know them). Punctuation becomes a break token that
+/// negation does not reach across: "?" after a question, "." after a sentence (. or !),
+/// "|" after a clause (, ; : and brackets).
 pub(super) fn tokens(text: &str) -> Vec<String> {
     fn push_word(out: &mut Vec<String>, raw: &str) {
         let w = raw.replace('’', "'");
@@ -36,8 +37,11 @@ pub(super) fn tokens(text: &str) -> Vec<String> {
         }
         push_word(&mut out, &word);
         word.clear();
-        if matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | '(' | ')') {
-            out.push("|".to_string());
+        match c {
+            ',' | ';' | ':' | '(' | ')' => out.push("|".to_string()),
+            '.' | '!' => out.push(".".to_string()),
+            '?' => out.push("?".to_string()),
+            _ => {}
         }
     }
     push_word(&mut out, &word);
@@ -55,8 +59,8 @@ mod tests {
             vec!["l", "attente", "n", "est", "pas", "finie"]
         );
         assert_eq!(
-            tokens("pas bon, mauvais."),
-            vec!["pas", "bon", "|", "mauvais", "|"]
+            tokens("pas bon, mauvais. Non ?"),
+            vec!["pas", "bon", "|", "mauvais", ".", "non", "?"]
         );
         assert_eq!(tokens("It doesn't work"), vec!["it", "doesnt", "work"]);
         assert_eq!(
