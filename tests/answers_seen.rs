@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use common::{json_lines, vigie_cmd, Env};
+use common::{json_lines, Env};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -34,20 +34,6 @@ fn stats(env: &Env) -> Vec<Value> {
         "520",
         "--json",
     ]))
-}
-
-fn run_once(env: &Env, vars: &[(&str, &str)]) -> String {
-    let mut c = vigie_cmd();
-    for (k, v) in vars {
-        c.env(k, v);
-    }
-    let out = c
-        .args(["run", "--config", env.config.to_str().unwrap(), "--once"])
-        .output()
-        .unwrap();
-    let logs = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{logs}");
-    logs
 }
 
 /// The one escalation, answered at `at` with a text holding `says`; and the figures.
@@ -157,7 +143,7 @@ async fn mastodon_reply_from_the_institution_answers_the_question() {
             server.uri()
         ),
     );
-    let logs = run_once(&env, &[]);
+    let logs = env.run_once();
     assert_answered(&env, asked, answered, "maintenance est en cours", &logs);
     let mentions = env.mentions();
     let ours: Vec<&Value> = mentions.iter().filter(|m| m["own"] == true).collect();
@@ -195,7 +181,7 @@ async fn mastodon_reply_from_the_institution_answers_the_question() {
     );
 
     // A second run records nothing twice.
-    run_once(&env, &[]);
+    env.run_once();
     let e = &escalations(&env)[0];
     assert_eq!(e["state"], "answered");
 }
@@ -252,10 +238,7 @@ async fn bluesky_reply_by_the_institution_s_did_answers_the_question() {
             server.uri()
         ),
     );
-    let logs = run_once(
-        &env,
-        &[("VIGIE_TEST_BSKY_ID", "me"), ("VIGIE_TEST_BSKY_PW", "pw")],
-    );
+    let logs = env.run_once_with(&[("VIGIE_TEST_BSKY_ID", "me"), ("VIGIE_TEST_BSKY_PW", "pw")]);
     assert_answered(
         &env,
         asked,
@@ -313,7 +296,7 @@ async fn reddit_comment_of_the_institution_s_account_answers_a_later_run() {
         .respond_with(ResponseTemplate::new(200).set_body_json(reddit_listing(vec![])))
         .mount_as_scoped(&server)
         .await;
-    run_once(&env, &vars);
+    env.run_once_with(&vars);
     assert_eq!(escalations(&env)[0]["state"], "new");
     drop(empty);
     // Later: the account's comment under it, in a later poll.
@@ -326,7 +309,7 @@ async fn reddit_comment_of_the_institution_s_account_answers_a_later_run() {
         }})])))
         .mount(&server)
         .await;
-    let logs = run_once(&env, &vars);
+    let logs = env.run_once_with(&vars);
     assert_answered(&env, asked, answered, "le correctif est en ligne", &logs);
 }
 
@@ -375,7 +358,7 @@ async fn youtube_reply_of_the_channel_owner_answers_the_comment() {
             server.uri()
         ),
     );
-    let logs = run_once(&env, &[("VIGIE_TEST_YT_K", "key")]);
+    let logs = env.run_once_with(&[("VIGIE_TEST_YT_K", "key")]);
     assert_answered(
         &env,
         asked,

@@ -19,14 +19,7 @@ fn status(id: u64, text: &str) -> Value {
 }
 
 fn run(env: &Env, token: &str) -> String {
-    let out = vigie_cmd()
-        .env("VIGIE_TEST_DAEMON_TOKEN", token)
-        .args(["run", "--config", env.config.to_str().unwrap(), "--once"])
-        .output()
-        .unwrap();
-    let logs = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{logs}");
-    logs
+    env.run_once_with(&[("VIGIE_TEST_DAEMON_TOKEN", token)])
 }
 
 fn signals(env: &Env) -> Vec<Value> {

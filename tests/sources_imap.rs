@@ -33,13 +33,7 @@ fn env(sources: &str) -> Env {
 
 /// `vigie run --once` with the mailbox's password; returns the logs.
 fn run(env: &Env, password: &str) -> String {
-    let out = vigie_cmd()
-        .env(VAR, password)
-        .args(["run", "--config", env.config.to_str().unwrap(), "--once"])
-        .output()
-        .unwrap();
-    let logs = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{logs}");
+    let logs = env.run_once_with(&[(VAR, password)]);
     assert!(
         !logs.contains(PASSWORD),
         "the password is in the logs: {logs}"

@@ -107,21 +107,35 @@ pub fn for_mention(
     handles: &[String],
 ) -> Option<Opening> {
     let handle = addressed_to(text, handles)?;
-    let reason = if is_question(text) {
-        format!("question addressed to {handle}")
+    let kind = asks_or_complains(text, sentiment)?;
+    Some(answer_needed(
+        id,
+        topic,
+        format!("{kind} addressed to {handle}"),
+    ))
+}
+
+/// "question" when a text asks something, else "complaint" when it is negative.
+fn asks_or_complains(text: &str, sentiment: Option<&Sentiment>) -> Option<&'static str> {
+    if is_question(text) {
+        Some("question")
     } else if sentiment.is_some_and(|s| s.label == SentimentLabel::Negative) {
-        format!("complaint addressed to {handle}")
+        Some("complaint")
     } else {
-        return None;
-    };
-    Some(Opening {
+        None
+    }
+}
+
+/// An opening at info severity for one mention that needs an answer.
+fn answer_needed(id: i64, topic: Option<String>, reason: String) -> Opening {
+    Opening {
         severity: "info".into(),
         topic,
         reason,
         mention_ids: vec![id],
         formal: None,
         dedup_key: Some(format!("mention:{id}")),
-    })
+    }
 }
 
 /// The opening for a message sent privately to the institution (a direct message, an
@@ -132,21 +146,8 @@ pub fn for_direct(
     sentiment: Option<&Sentiment>,
     topic: Option<String>,
 ) -> Opening {
-    let reason = if is_question(text) {
-        "question sent privately"
-    } else if sentiment.is_some_and(|s| s.label == SentimentLabel::Negative) {
-        "complaint sent privately"
-    } else {
-        "message sent privately"
-    };
-    Opening {
-        severity: "info".into(),
-        topic,
-        reason: reason.into(),
-        mention_ids: vec![id],
-        formal: None,
-        dedup_key: Some(format!("mention:{id}")),
-    }
+    let kind = asks_or_complains(text, sentiment).unwrap_or("message");
+    answer_needed(id, topic, format!("{kind} sent privately"))
 }
 
 #[cfg(test)]

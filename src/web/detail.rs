@@ -63,16 +63,8 @@ pub(super) fn mention_views(
             url: mask.link(m.url),
             // A message sent privately to the institution is correspondence, not a post:
             // a viewer sees that it exists, not what it says.
-            title: if m.direct {
-                mask.private(&m.title, &private)
-            } else {
-                mask.text(&m.title)
-            },
-            text: if m.direct {
-                mask.private(&m.text, &private)
-            } else {
-                mask.text(&m.text)
-            },
+            title: mask.message(&m.title, m.direct.then_some(private.as_str())),
+            text: mask.message(&m.text, m.direct.then_some(private.as_str())),
             author: mask.author(m.author),
             lang: m.lang,
             sentiment: m.sentiment.map(|s| s.label.as_str().to_string()),

@@ -46,12 +46,13 @@ impl<'a> Masking<'a> {
         }
     }
 
-    /// A private message's text: whole for readers who may see personal data, else
-    /// `placeholder` instead.
-    pub(super) fn private(&self, s: &str, placeholder: &str) -> String {
-        match &self.pieces {
-            None => s.to_string(),
-            Some(_) => placeholder.to_string(),
+    /// A mention's title or text: as [`Masking::text`], except that for a private message
+    /// (`private` holds the placeholder) a reader who may not see personal data gets the
+    /// placeholder instead of the text.
+    pub(super) fn message(&self, s: &str, private: Option<&str>) -> String {
+        match (&self.pieces, private) {
+            (Some(_), Some(placeholder)) => placeholder.to_string(),
+            _ => self.text(s),
         }
     }
 

@@ -120,7 +120,10 @@ pub async fn list(
     let rows: Vec<RowView> = rows
         .into_iter()
         .map(|r| {
+            // Without a first mention the title is the escalation's reason, not a message.
             let title = r.title.clone().unwrap_or_else(|| r.reason.clone());
+            let private = (r.direct && r.title.is_some())
+                .then(|| st.catalog.t(&lang, "web_private_message", &[]));
             let mask = Masking::new(
                 &st.detector,
                 personal,
@@ -140,11 +143,7 @@ pub async fn list(
                     .as_deref()
                     .map(|t| topic_label(&st, t, &lang))
                     .unwrap_or_default(),
-                title: if r.direct && r.title.is_some() {
-                    mask.private(&title, &st.catalog.t(&lang, "web_private_message", &[]))
-                } else {
-                    mask.text(&title)
-                },
+                title: mask.message(&title, private.as_deref()),
                 due: i18n::date_time(r.due_at, st.tz, &lang),
                 due_in: due_in(r.due_at, now, &st, &lang),
                 overdue: r.overdue,

@@ -70,7 +70,16 @@ impl Env {
 
     /// `vigie run --config X --once`, asserting success; returns stderr (the logs).
     pub fn run_once(&self) -> String {
-        let out = self.vigie(&["run", "--config", self.config.to_str().unwrap(), "--once"]);
+        self.run_once_with(&[])
+    }
+
+    /// The same with these environment variables set (sources' credentials).
+    pub fn run_once_with(&self, vars: &[(&str, &str)]) -> String {
+        let out = vigie_cmd()
+            .envs(vars.iter().copied())
+            .args(["run", "--config", self.config.to_str().unwrap(), "--once"])
+            .output()
+            .expect("running vigie");
         let logs = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(out.status.success(), "vigie run --once failed: {logs}");
         logs
