@@ -19,18 +19,14 @@ fn dev_set() -> PathBuf {
 }
 
 fn eval_json(data: &Path) -> Value {
-    let out = vigie_cmd()
-        .env_remove("VIGIE_CONFIG")
-        .args(["eval", "--task", "formal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("running vigie");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("a JSON report")
+    common::vigie_json([
+        "eval".as_ref(),
+        "--task".as_ref(),
+        "formal".as_ref(),
+        "--json".as_ref(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ])
 }
 
 /// The languages where precision < 0.95 or recall < 0.90, with their figures.

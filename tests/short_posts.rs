@@ -4,8 +4,9 @@
 //! every language with the layer, while the general lexicons alone stay below (so the
 //! check can fail).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use vigie::classify::lexicon::LexiconSentiment;
@@ -354,26 +355,18 @@ fn eval_held(domain: bool) -> Value {
         &config,
         format!(
             "[institution]\nname = \"t\"\nkeywords = [\"t\"]\nlanguages = [\"fr\", \"nl\", \"en\", \"de\"]\n\
-             [storage]\nurl = \"sqlite://t.db\"\n\
-             [[sources]]\nname = \"none\"\nkind = \"rss\"\nurl = \"file:///dev/null\"\nevery = \"1h\"\n\
              [classifier]\nlexicon_domain = {domain}\n"
         ),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .env_remove("VIGIE_CONFIG")
-        .args(["eval", "--json", "--config"])
-        .arg(&config)
-        .arg("--data")
-        .arg(&data)
-        .output()
-        .expect("running vigie");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("a JSON report")
+    common::vigie_json([
+        "eval".as_ref(),
+        "--json".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ])
 }
 
 /// The groups (languages and "overall") under the target, with their macro-F1.

@@ -110,6 +110,22 @@ pub fn json_lines(out: &Output) -> Vec<Value> {
         .collect()
 }
 
+/// `vigie ARGS` that prints one JSON document (`eval --json`), parsed; panics with its
+/// stderr when it fails. `VIGIE_CONFIG` is unset, so only the arguments count.
+pub fn vigie_json<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> Value {
+    let out = vigie_cmd()
+        .env_remove("VIGIE_CONFIG")
+        .args(args)
+        .output()
+        .expect("running vigie");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON document")
+}
+
 pub fn vigie_cmd() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vigie"));
     c.env("VIGIE_LOG", "info");
