@@ -5,6 +5,7 @@ mod bert;
 mod idle;
 mod ingest;
 mod jetstream;
+mod language;
 mod lexicon;
 pub mod once;
 pub mod signals;
@@ -16,6 +17,7 @@ pub use bert::{read_texts, BertReport};
 pub use idle::{idle, IdleReport};
 pub use ingest::{ingest, write_feed, IngestReport};
 pub use jetstream::{jetstream, jetstream_events, JetstreamReport};
+pub use language::{language, language_all, LanguageReport};
 pub use lexicon::{lexicon, LexiconReport};
 
 /// Reads `VmHWM` (peak resident set) of this process, MiB.

@@ -105,6 +105,22 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 200_000)]
         texts: usize,
     },
+    /// Language identification on labelled short posts: accuracy, posts/s on one core and
+    /// memory of each identifier (whatlang as before, whatlang, lingua, combined).
+    Language {
+        /// JSON lines with "lang" and "text" (and "id", "split").
+        #[arg(long)]
+        data: PathBuf,
+        /// Only the lines whose "split" is this ("held").
+        #[arg(long)]
+        split: Option<String>,
+        /// Posts identified for the speed figure.
+        #[arg(long, default_value_t = 50_000)]
+        texts: usize,
+        /// Internal: measure this identifier only, in this process.
+        #[arg(long, hide = true)]
+        method: Option<String>,
+    },
     /// Bluesky Jetstream events decoded and filtered per second, on one core.
     Jetstream {
         /// Events to generate.
@@ -120,6 +136,23 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10)]
         settle: u64,
     },
+}
+
+/// `vigie bench language`: one identifier in this process (`method`), or each in its own.
+fn language(
+    data: &std::path::Path,
+    split: Option<&str>,
+    texts: usize,
+    method: Option<&str>,
+) -> Result<serde_json::Result<String>, ExitCode> {
+    let reports = match method {
+        Some(m) => vec![bench::language(m, data, split, texts).map_err(fail)?],
+        None => {
+            let exe = std::env::current_exe().map_err(|e| fail(e.into()))?;
+            bench::language_all(&exe, data, split, texts).map_err(fail)?
+        }
+    };
+    Ok(serde_json::to_string_pretty(&reports))
 }
 
 /// `vigie bench ...`: runs one measurement and prints its report as pretty JSON.
@@ -195,6 +228,12 @@ pub async fn run(what: BenchWhat) -> Result<(), ExitCode> {
                 .await
                 .map_err(fail)?,
         ),
+        BenchWhat::Language {
+            data,
+            split,
+            texts,
+            method,
+        } => language(&data, split.as_deref(), texts, method.as_deref())?,
         BenchWhat::Jetstream { events } => {
             serde_json::to_string_pretty(&bench::jetstream(events).map_err(fail)?)
         }

@@ -42,7 +42,7 @@ pub async fn classify(
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
     let worker = start_classifier(cfg)?;
-    let langs = crate::core::language::LanguageId::new(&cfg.institution.languages);
+    let langs = cfg.institution.language_id();
     let batch = cfg.classifier.batch_size.max(1);
     let mut pending: Vec<
         Result<

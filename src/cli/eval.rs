@@ -99,7 +99,7 @@ pub async fn eval(
     use crate::core::classification::SentimentLabel;
     let golds = read_gold(data)?;
     let worker = start_classifier(cfg)?;
-    let langs = crate::core::language::LanguageId::new(&cfg.institution.languages);
+    let langs = cfg.institution.language_id();
     // Language accuracy is measured on the text alone; for sentiment, a gold language is
     // a declared one, as `vigie classify` takes a "lang" hint (and the daemon a feed's
     // declared language).

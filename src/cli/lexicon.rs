@@ -63,7 +63,7 @@ pub fn domain(lang: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
 pub fn opinions(cfg: &Config, data: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     let classifier = crate::classify::backend::lexicon(&cfg.classifier, &cfg.base_dir())?;
     let lexicon = classifier.lexicon();
-    let langs = crate::core::language::LanguageId::new(&cfg.institution.languages);
+    let langs = cfg.institution.language_id();
     #[derive(serde::Serialize)]
     struct Line<'a> {
         id: Option<&'a str>,

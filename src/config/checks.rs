@@ -32,6 +32,22 @@ pub(super) fn institution(c: &mut Collector, inst: &Institution) -> Option<Match
             );
         }
     }
+    if inst.language_detector == crate::core::language::Method::Lingua {
+        for (i, l) in inst.languages.iter().enumerate() {
+            if crate::core::language::lang_from_code(l).is_some()
+                && crate::core::language::lingua_from_code(l).is_none()
+            {
+                c.push(
+                    format!("institution.languages[{i}]"),
+                    format!("lingua has no model for {l:?} in this build"),
+                    Some(&*format!(
+                        "language_detector = \"lingua\" knows {}; use \"combined\" or \"whatlang\"",
+                        crate::core::language::lingua_codes().join(", ")
+                    )),
+                );
+            }
+        }
+    }
     match Matcher::new(&inst.keywords, &inst.exclude) {
         Ok(m) => Some(m),
         Err(errs) => {

@@ -202,7 +202,7 @@ impl Config {
             fetch: self.fetch.clone(),
             base: self.base_dir(),
             matcher: self.matcher.clone(),
-            languages: self.institution.languages.clone(),
+            language: self.institution.language_id(),
             own: self
                 .escalation
                 .own_accounts(self.sources.iter().filter_map(|s| s.own_account())),
@@ -291,6 +291,29 @@ every = "15m"
         assert_eq!(c.institution.languages, vec!["fr", "nl", "en", "de"]);
         assert_eq!(c.sources[0].every(), std::time::Duration::from_secs(900));
         assert_eq!(c.digest.timezone, "Europe/Brussels");
+    }
+
+    #[test]
+    fn language_detector_is_combined_by_default_and_lingua_needs_its_models() {
+        use crate::core::language::Method;
+        assert_eq!(
+            parse(GOOD).unwrap().institution.language_detector,
+            Method::Combined
+        );
+        let lingua = GOOD.replace(
+            "[[sources]]",
+            "languages = [\"fr\", \"es\"]\nlanguage_detector = \"lingua\"\n[[sources]]",
+        );
+        let e = parse(&lingua).unwrap_err();
+        assert_eq!(e.errors.len(), 1, "{e}");
+        assert_eq!(e.errors[0].path, "institution.languages[1]");
+        let whatlang = lingua.replace("\"lingua\"", "\"whatlang\"");
+        assert_eq!(
+            parse(&whatlang).unwrap().institution.language_detector,
+            Method::Whatlang
+        );
+        let typo = lingua.replace("\"lingua\"", "\"linguo\"");
+        assert!(parse(&typo).is_err());
     }
 
     #[test]

@@ -49,9 +49,24 @@ pub struct Institution {
     /// Exclusion queries; a match on any of them drops the item.
     #[serde(default)]
     pub exclude: Vec<String>,
-    /// Languages to identify (ISO 639-1); whatlang is restricted to these.
+    /// Languages to identify (ISO 639-1); identification is restricted to these.
     #[serde(default = "default_languages")]
     pub languages: Vec<String>,
+    /// How: "combined" (whatlang when sure, lingua otherwise; the default), "whatlang"
+    /// or "lingua".
+    #[serde(default)]
+    pub language_detector: crate::core::language::Method,
+}
+
+impl Institution {
+    /// The language identifier this config asks for; the institution's own names (from
+    /// its keywords) are not read.
+    pub fn language_id(&self) -> crate::core::language::LanguageId {
+        crate::core::language::LanguageId::with_method(&self.languages, self.language_detector)
+            .with_names(crate::core::language::clean::names_from_keywords(
+                &self.keywords,
+            ))
+    }
 }
 
 fn default_languages() -> Vec<String> {

@@ -90,6 +90,12 @@ impl Pipeline {
         }
     }
 
+    /// Languages identified by `language` (the institution's detector and names).
+    pub fn with_language(mut self, language: LanguageId) -> Pipeline {
+        self.language = language;
+        self
+    }
+
     /// The institution's own accounts, whose replies in a conversation are kept whatever
     /// they say (they answer a mention).
     pub fn with_own_accounts(mut self, own: OwnAccounts) -> Pipeline {

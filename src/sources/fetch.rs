@@ -91,8 +91,8 @@ pub struct SourcesConfig {
     pub base: std::path::PathBuf,
     /// Compiled `[institution] keywords` and `exclude`.
     pub matcher: crate::core::matching::Matcher,
-    /// `[institution] languages`
-    pub languages: Vec<String>,
+    /// `[institution] languages` and `language_detector`, and its names.
+    pub language: crate::core::language::LanguageId,
     /// The institution's own accounts (`[escalation] handles` and `accounts`).
     pub own: crate::core::pipeline::OwnAccounts,
 }
@@ -115,7 +115,8 @@ impl SourcesConfig {
 
     /// Item → mention: the institution's matcher, languages, own accounts and lateness.
     pub fn pipeline(&self) -> crate::core::pipeline::Pipeline {
-        crate::core::pipeline::Pipeline::new(self.matcher.clone(), &self.languages)
+        crate::core::pipeline::Pipeline::new(self.matcher.clone(), &[])
+            .with_language(self.language.clone())
             .with_own_accounts(self.own.clone())
             .with_late_after(late_after(&self.fetch))
     }
