@@ -395,3 +395,46 @@ async fn items_beyond_max_items_are_ignored_with_a_warning() {
     assert!(m.iter().any(|m| m["title"] == "MyTax article many 0"));
     assert!(!m.iter().any(|m| m["title"] == "MyTax article many 10"));
 }
+
+/// An institution that goes out through a forward proxy sets HTTP(S)_PROXY: the feed's
+/// host is never resolved here, the request goes to the proxy (README, "Mirrors and
+/// proxies").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_go_through_the_proxy_named_in_the_environment() {
+    let proxy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/feed"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(rss("p", 2), "application/rss+xml"))
+        .expect(1)
+        .mount(&proxy)
+        .await;
+    let env = Env::new(
+        &[src("far", "http://feeds.vigie-proxy-test.invalid/feed")],
+        "",
+    );
+    let cfg = env.config.clone();
+    let proxy_url = proxy.uri();
+    let out = tokio::task::spawn_blocking(move || {
+        common::vigie_cmd()
+            .env("HTTP_PROXY", &proxy_url)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .args(["run", "--config", cfg.to_str().unwrap(), "--once"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mentions(&env).await.len(), 2);
+    let seen = proxy.received_requests().await.unwrap();
+    let host = seen[0]
+        .headers
+        .get("host")
+        .map(|h| h.to_str().unwrap().to_string());
+    assert_eq!(host.as_deref(), Some("feeds.vigie-proxy-test.invalid"));
+}

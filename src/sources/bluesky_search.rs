@@ -43,7 +43,7 @@ pub struct BlueskySearchConfig {
         deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub lookback: std::time::Duration,
-    /// The account's server.
+    /// The account's server (its PDS or an entryway; a proxy in front of it).
     #[serde(default = "default_service")]
     pub service: String,
 }

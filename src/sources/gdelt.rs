@@ -41,7 +41,7 @@ pub struct GdeltConfig {
     /// Most pages per poll.
     #[serde(default = "default_pages")]
     pub max_pages: u32,
-    /// API endpoint; only tests change it.
+    /// API endpoint: a mirror or proxy of the GDELT DOC API (README, "Mirrors and proxies").
     #[serde(default = "default_base")]
     pub base_url: String,
 }

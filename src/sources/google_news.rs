@@ -23,7 +23,7 @@ pub struct GoogleNewsConfig {
     pub country: String,
     /// Polling interval.
     pub every: Every,
-    /// Search endpoint; only tests change it.
+    /// Search endpoint: a mirror or proxy of Google News RSS search (README, "Mirrors and proxies").
     #[serde(default = "default_base")]
     pub base_url: String,
 }

@@ -48,10 +48,10 @@ pub struct RedditConfig {
     /// Most pages per poll.
     #[serde(default = "default_pages")]
     pub max_pages: u32,
-    /// Token endpoint; only tests change it.
+    /// Token endpoint: a mirror or proxy of Reddit's OAuth token URL (README, "Mirrors and proxies").
     #[serde(default = "default_token_url")]
     pub token_url: String,
-    /// API base; only tests change it.
+    /// API base: a mirror or proxy of oauth.reddit.com (README, "Mirrors and proxies").
     #[serde(default = "default_api_url")]
     pub api_url: String,
 }

@@ -53,10 +53,10 @@ pub struct YoutubeConfig {
         deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub lookback: Duration,
-    /// Feed endpoint; only tests change it.
+    /// Feed endpoint: a mirror or proxy of YouTube's channel feeds (README, "Mirrors and proxies").
     #[serde(default = "default_feeds_url")]
     pub feeds_url: String,
-    /// Data API base; only tests change it.
+    /// Data API base: a mirror or proxy of the YouTube Data API v3 (README, "Mirrors and proxies").
     #[serde(default = "default_api_url")]
     pub api_url: String,
 }
