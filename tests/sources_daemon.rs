@@ -42,10 +42,12 @@ fn signals(env: &Env) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn cursor_survives_runs_and_refused_credentials_raise_one_signal() {
     let server = MockServer::start().await;
-    // First run: no cursor, the newest page.
+    // First run: no cursor, the newest page (its statuses are older than `lookback`, so
+    // no older page is asked).
     Mock::given(method("GET"))
         .and(path("/api/v1/timelines/tag/MyTax"))
         .and(query_param_is_missing("min_id"))
+        .and(query_param_is_missing("max_id"))
         .respond_with(ResponseTemplate::new(200).set_body_json(vec![
             status(1002, "MyTax est encore en panne"),
             status(1001, "Le SPF Impôts ne répond pas"),
@@ -68,7 +70,7 @@ async fn cursor_survives_runs_and_refused_credentials_raise_one_signal() {
         .and(path("/api/v1/timelines/tag/MyTax"))
         .and(query_param("min_id", "1003"))
         .respond_with(ResponseTemplate::new(200).set_body_json(Vec::<Value>::new()))
-        .expect(2)
+        .expect(3)
         .mount(&server)
         .await;
     Mock::given(method("GET"))

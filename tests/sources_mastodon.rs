@@ -60,7 +60,11 @@ async fn pages_from_the_cursor_without_gaps_or_duplicates_across_polls() {
     page(&server, 0, statuses(1, 40)).mount(&server).await;
     page(&server, 40, statuses(41, 80)).mount(&server).await;
     page(&server, 80, statuses(81, 95)).mount(&server).await;
-    page(&server, 95, statuses(1, 0)).mount(&server).await;
+    // Empty: the end. Asked by the second poll after its 15, and by the third.
+    page(&server, 95, statuses(1, 0))
+        .expect(2)
+        .mount(&server)
+        .await;
     // Two pages per poll: the first poll stops at 80, the second goes on from there.
     let src = tag_source(&server, "max_pages = 2");
     let first = src.poll(&at(0)).await.unwrap();
@@ -87,20 +91,91 @@ async fn pages_from_the_cursor_without_gaps_or_duplicates_across_polls() {
     }
 }
 
+/// A timeline served as Mastodon does, but never more than 3 statuses a page whatever
+/// `limit` asks (as a server may): `max_id`/`min_id` bounds, newest first, and with
+/// `min_id` alone the statuses immediately newer than it.
+struct Timeline {
+    /// (id offset from BASE, hours ago), any order.
+    statuses: Vec<(u64, i64)>,
+}
+
+impl wiremock::Respond for Timeline {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let q: std::collections::HashMap<String, String> =
+            req.url.query_pairs().into_owned().collect();
+        let bound = |k: &str| q.get(k).map(|v| v.parse::<u64>().unwrap() - BASE);
+        let (min, max) = (bound("min_id"), bound("max_id"));
+        let mut ids: Vec<&(u64, i64)> = (self.statuses.iter())
+            .filter(|(i, _)| min.is_none_or(|m| *i > m) && max.is_none_or(|m| *i < m))
+            .collect();
+        ids.sort();
+        let take: Vec<&(u64, i64)> = if min.is_some() && max.is_none() {
+            ids.into_iter().take(3).collect()
+        } else {
+            ids.into_iter().rev().take(3).collect()
+        };
+        let mut list: Vec<serde_json::Value> = take
+            .iter()
+            .map(|(i, hours)| {
+                let mut s = statuses(*i, *i)[0].clone();
+                let at = chrono::Utc::now() - chrono::Duration::hours(*hours);
+                s["created_at"] = at.to_rfc3339().into();
+                s
+            })
+            .collect();
+        list.sort_by_key(|s| std::cmp::Reverse(s["id"].as_str().unwrap().to_string()));
+        ResponseTemplate::new(200).set_body_json(list)
+    }
+}
+
 #[tokio::test]
-async fn first_poll_takes_the_newest_page_only_and_sets_the_cursor() {
+async fn first_poll_reads_back_to_lookback_through_short_pages() {
     let server = MockServer::start().await;
+    // 10 statuses of the last 20 hours, 5 of last week: pages of 3.
+    let mut all: Vec<(u64, i64)> = (1..=5).map(|i| (i, 24 * 7 - i as i64)).collect();
+    all.extend((6..=15).map(|i| (i, 2 * (15 - i as i64))));
     Mock::given(method("GET"))
         .and(path("/api/v1/timelines/tag/MyMinfin"))
-        .and(query_param_is_missing("min_id"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(statuses(61, 100)))
-        .expect(1)
+        .respond_with(Timeline { statuses: all })
         .mount(&server)
         .await;
-    let src = tag_source(&server, "");
+    let src = tag_source(&server, "lookback = \"1d\"\nmax_pages = 10");
     let p = src.poll(&SourceState::default()).await.unwrap();
-    assert_eq!(p.items.len(), 40);
-    assert_eq!(p.cursor, Some((BASE + 100).to_string()));
+    let got: HashSet<String> = p.items.iter().map(|i| i.guid.clone().unwrap()).collect();
+    for i in 6..=15 {
+        assert!(
+            got.iter().any(|g| g.ends_with(&(BASE + i).to_string())),
+            "{i}: {got:?}"
+        );
+    }
+    // It stops at the first page that reaches past a day: not the whole history.
+    assert!(got.len() <= 12, "{}", got.len());
+    assert_eq!(got.len(), p.items.len());
+    assert_eq!(p.cursor, Some((BASE + 15).to_string()));
+    // max_pages bounds a first poll too.
+    let p = tag_source(&server, "max_pages = 2")
+        .poll(&SourceState::default())
+        .await
+        .unwrap();
+    assert_eq!(p.items.len(), 6);
+}
+
+#[tokio::test]
+async fn later_polls_read_every_new_status_through_short_pages() {
+    let server = MockServer::start().await;
+    let all: Vec<(u64, i64)> = (1..=20).map(|i| (i, 1)).collect();
+    Mock::given(method("GET"))
+        .and(path("/api/v1/timelines/tag/MyMinfin"))
+        .respond_with(Timeline { statuses: all })
+        .mount(&server)
+        .await;
+    // The cursor at 9: the 11 newer statuses, in pages of 3, 3, 3, 2, then an empty one.
+    let p = tag_source(&server, "").poll(&at(9)).await.unwrap();
+    let got: HashSet<String> = p.items.iter().map(|i| i.guid.clone().unwrap()).collect();
+    assert_eq!(got.len(), 11);
+    assert_eq!(p.items.len(), 11);
+    assert_eq!(p.cursor, Some((BASE + 20).to_string()));
+    assert_eq!(server.received_requests().await.unwrap().len(), 5);
 }
 
 #[tokio::test]
@@ -108,11 +183,13 @@ async fn statuses_become_items_and_malformed_ones_are_skipped() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/timelines/tag/MyMinfin"))
+        .and(query_param("min_id", "113540800000000000"))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(json("mastodon", "tag_timeline.json")),
         )
         .mount(&server)
         .await;
+    empty_otherwise("/api/v1/timelines/tag/MyMinfin", &server).await;
     let src = tag_source(&server, "language = \"fr\"");
     let before = SourceState {
         cursor: Some("113540800000000000".into()),
@@ -218,9 +295,20 @@ async fn search_sends_the_token_and_a_refused_token_names_its_variable() {
         .and(query_param("type", "statuses"))
         .and(query_param("q", "\"SPF Finances\""))
         .and(bearer_token("good-token"))
+        .and(query_param_is_missing("max_id"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "accounts": [], "statuses": [search], "hashtags": []
         })))
+        .mount(&server)
+        .await;
+    // The page after the last one: empty.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/search"))
+        .and(bearer_token("good-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "accounts": [], "statuses": [], "hashtags": []
+        })))
+        .with_priority(10)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -274,16 +362,28 @@ async fn account_is_looked_up_once_then_its_statuses_are_paged() {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/accounts/109876543210987654/statuses"))
+        .and(query_param("min_id", BASE.to_string()))
         .respond_with(ResponseTemplate::new(200).set_body_json(statuses(1, 3)))
-        .expect(2)
+        .expect(1)
         .mount(&server)
         .await;
+    empty_otherwise("/api/v1/accounts/109876543210987654/statuses", &server).await;
     let src = build(&format!(
         "name = \"masto-account\"\nkind = \"mastodon\"\ninstance = \"{}/\"\naccount = \"@SPFFinances\"\nevery = \"5m\"\n",
         server.uri()
     ));
     assert_eq!(src.poll(&at(0)).await.unwrap().items.len(), 3);
-    assert_eq!(src.poll(&at(3)).await.unwrap().items.len(), 3);
+    assert_eq!(src.poll(&at(3)).await.unwrap().items.len(), 0);
+}
+
+/// Any other page of this path: empty, the API's end.
+async fn empty_otherwise(p: &str, server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(p))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .with_priority(10)
+        .mount(server)
+        .await;
 }
 
 #[test]
@@ -348,6 +448,14 @@ async fn search_pages_backwards_down_to_the_cursor() {
         .and(query_param("min_id", BASE.to_string()))
         .and(query_param("max_id", (BASE + 31).to_string()))
         .respond_with(ResponseTemplate::new(200).set_body_json(wrap(statuses(1, 30))))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A short page is not the end: the empty one after it is.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/search"))
+        .and(query_param("max_id", (BASE + 1).to_string()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(wrap(statuses(1, 0))))
         .expect(1)
         .mount(&server)
         .await;

@@ -2,12 +2,14 @@
 //! account's statuses (public, no token), or full-text search (token required).
 //!
 //! Timelines page with `min_id`: each page holds the statuses *immediately* newer than
-//! the cursor, so following pages until one is short leaves no gap, and a poll stopped
-//! by `max_pages` or a spent rate limit resumes where it stopped. Search sorts newest
-//! first and may treat `min_id` as a mere lower bound, so it pages backwards (`max_id`)
-//! down to the cursor, which is right under either reading; there `max_pages` bounds
-//! what one poll can catch up (a warning says so). The first poll only
-//! takes the newest page and sets the cursor: no backfill of history.
+//! the cursor, so following pages until an empty one (the API's end: a short page is
+//! not, as servers may cap `limit` below what was asked) leaves no gap, and a poll
+//! stopped by `max_pages` or a spent rate limit resumes where it stopped. Search sorts
+//! newest first and may treat `min_id` as a mere lower bound, so it pages backwards
+//! (`max_id`) down to the cursor, which is right under either reading; there `max_pages`
+//! bounds what one poll can catch up (a warning says so). The first poll pages
+//! backwards from the newest status to `lookback` (or `max_pages`) and sets the cursor
+//! to the newest.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -54,10 +56,20 @@ pub struct MastodonConfig {
     /// Language when a status declares none (ISO 639-1).
     #[serde(default)]
     pub language: Option<String>,
+    /// How far back the first poll reads.
+    #[serde(
+        default = "default_lookback",
+        deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
+    )]
+    pub lookback: std::time::Duration,
 }
 
 fn default_pages() -> u32 {
     5
+}
+
+fn default_lookback() -> std::time::Duration {
+    std::time::Duration::from_secs(86400)
 }
 
 impl MastodonConfig {
@@ -275,6 +287,8 @@ struct Page {
     /// Newest and oldest ids on the page (malformed entries included).
     newest: Option<String>,
     oldest: Option<String>,
+    /// When the oldest readable status was written.
+    oldest_at: Option<DateTime<Utc>>,
     items: Vec<Item>,
     skipped: usize,
 }
@@ -310,10 +324,12 @@ impl Convert {
             .min_by(|a, b| id_key(a).cmp(&id_key(b)))
             .map(|s| s.to_string());
         let (statuses, skipped) = api::lenient::<Status>(values, &self.source, "status");
+        let oldest_at = statuses.iter().map(|s| s.created_at).min();
         Ok(Page {
             n,
             newest,
             oldest,
+            oldest_at,
             items: statuses.into_iter().map(|s| self.item(s)).collect(),
             skipped,
         })
@@ -369,26 +385,30 @@ impl Source for MastodonSource {
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
         let endpoint = self.endpoint().await?;
         let search = self.cfg.search.is_some();
+        let first_poll = state.cursor.is_none();
+        // Search, and the first poll, page backwards with max_id (down to the stored
+        // cursor, or to `lookback`); later timeline polls page forwards with min_id.
+        let backwards = search || first_poll;
+        let since = chrono::Duration::from_std(self.cfg.lookback)
+            .ok()
+            .and_then(|d| Utc::now().checked_sub_signed(d));
         let mut cursor = state.cursor.clone();
-        // Search may answer the newest first above min_id rather than the ones right after
-        // it: page backwards with max_id down to the stored cursor.
         let mut max_id: Option<String> = None;
         let mut poll = Poll::default();
         for page in 1..=self.cfg.max_pages {
             let mut u = endpoint.clone();
             u.query_pairs_mut().append_pair("limit", &LIMIT.to_string());
-            let min_id = if search { &state.cursor } else { &cursor };
+            let min_id = if backwards { &state.cursor } else { &cursor };
             if let Some(c) = min_id {
                 u.query_pairs_mut().append_pair("min_id", c);
             }
-            if let Some(m) = &max_id {
+            if let Some(m) = max_id.as_ref().filter(|_| backwards) {
                 u.query_pairs_mut().append_pair("max_id", m);
             }
             let raw = self.get(u.as_str()).await?;
             let convert = self.convert();
             let body = raw.body;
             let read = super::blocking(move || convert.page(&body, search)).await??;
-            let n = read.n;
             max_id = read.oldest;
             poll.skipped += read.skipped;
             poll.items.extend(read.items);
@@ -398,26 +418,37 @@ impl Source for MastodonSource {
                 }
             }
             poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
-            let first_poll = state.cursor.is_none();
-            if n < LIMIT || first_poll {
+            // The end: an empty page, or (first poll) statuses older than `lookback`.
+            let past_lookback =
+                first_poll && read.oldest_at.zip(since).is_some_and(|(at, s)| at < s);
+            if read.n == 0 || max_id.is_none() || past_lookback {
                 break;
             }
             if let Some(w) = poll.wait {
                 info!(source = %self.cfg.name, wait_s = w.as_secs(), "rate limit spent: the rest waits for its reset");
-                if search {
-                    warn!(source = %self.cfg.name, "search results older than this page and newer than the last poll are skipped");
+                if backwards {
+                    warn!(source = %self.cfg.name, "statuses older than this page and newer than the last poll are skipped");
                 }
                 break;
             }
             if page == self.cfg.max_pages {
-                if search {
-                    warn!(source = %self.cfg.name, pages = page, "more search results than max_pages fetch: the oldest since the last poll are skipped; raise max_pages or poll more often");
-                } else {
-                    warn!(source = %self.cfg.name, pages = page, "more statuses pending: the next poll continues from here");
-                }
+                self.left_behind(backwards, first_poll, page);
             }
         }
         poll.cursor = cursor;
         Ok(poll)
+    }
+}
+
+impl MastodonSource {
+    /// `max_pages` cut the poll short: what is lost, and what the next poll catches up.
+    fn left_behind(&self, backwards: bool, first_poll: bool, pages: u32) {
+        if first_poll {
+            warn!(source = %self.cfg.name, pages, "max_pages reached before lookback on the first poll: older statuses are not read; raise max_pages to read back further");
+        } else if backwards {
+            warn!(source = %self.cfg.name, pages, "more search results than max_pages fetch: the oldest since the last poll are skipped; raise max_pages or poll more often");
+        } else {
+            warn!(source = %self.cfg.name, pages, "more statuses pending: the next poll continues from here");
+        }
     }
 }
