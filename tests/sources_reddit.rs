@@ -102,7 +102,8 @@ async fn token_is_cached_and_posts_become_items() {
 async fn pages_with_before_without_gaps_or_duplicates() {
     let server = MockServer::start().await;
     token_mock(&server, 1).await;
-    for (before, from, to) in [(0, 1, 100), (100, 101, 200), (200, 201, 230)] {
+    // Pages of 100, 100 and 30, then an empty one: the end (the short page is not).
+    for (before, from, to) in [(0, 1, 100), (100, 101, 200), (200, 201, 230), (230, 1, 0)] {
         Mock::given(method("GET"))
             .and(path("/r/belgium/search"))
             .and(query_param("before", format!("t3_p{before:05}")))
@@ -111,7 +112,7 @@ async fn pages_with_before_without_gaps_or_duplicates() {
             .mount(&server)
             .await;
     }
-    let p = source(&server, "VIGIE_TEST_REDDIT_ID", "")
+    let p = source(&server, "VIGIE_TEST_REDDIT_ID", "max_pages = 5")
         .poll(&at("t3_p00000"))
         .await
         .unwrap();
@@ -176,7 +177,15 @@ async fn a_refused_token_is_renewed_once() {
         .await;
     Mock::given(method("GET"))
         .and(bearer_token(TOKEN))
+        .and(query_param("before", "t3_p00000"))
         .respond_with(ResponseTemplate::new(200).set_body_json(posts(1, 2)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(bearer_token(TOKEN))
+        .and(query_param("before", "t3_p00002"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(posts(1, 0)))
         .expect(1)
         .mount(&server)
         .await;
@@ -223,11 +232,12 @@ async fn refused_credentials_name_both_variables_and_never_the_secret() {
 async fn a_deleted_cursor_post_does_not_stall_the_source() {
     let server = MockServer::start().await;
     token_mock(&server, 1).await;
-    for anchor in ["t3_gone", "t3_p00060"] {
+    // t3_p00060 is asked twice: after the first poll's page (the end), and by the second.
+    for (anchor, times) in [("t3_gone", 1), ("t3_p00060", 2)] {
         Mock::given(method("GET"))
             .and(query_param("before", anchor))
             .respond_with(ResponseTemplate::new(200).set_body_json(posts(1, 0)))
-            .expect(1)
+            .expect(times)
             .mount(&server)
             .await;
     }
@@ -285,4 +295,104 @@ fn config_errors_name_their_keys() {
     let errs =
         config("name = \"r\"\nkind = \"reddit\"\nquery = \"x\"\nevery = \"5m\"\n").unwrap_err();
     assert!(errs.iter().any(|e| e.contains("client_id_env")), "{errs:?}");
+}
+
+/// A subreddit search served as Reddit documents it, but 3 posts a page whatever `limit`
+/// asks: newest first, `after` (older) and `before` (newer) anchors, and the listing's
+/// own `after`/`before`, null at either end.
+struct Search {
+    /// (number, hours ago), newest last.
+    posts: Vec<(u32, i64)>,
+}
+
+impl wiremock::Respond for Search {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let q: std::collections::HashMap<String, String> =
+            req.url.query_pairs().into_owned().collect();
+        let num = |k: &str| {
+            q.get(k)
+                .map(|v| v.trim_start_matches("t3_p").parse::<u32>().unwrap())
+        };
+        let all: Vec<&(u32, i64)> = self.posts.iter().collect();
+        let page: Vec<&(u32, i64)> = match (num("after"), num("before")) {
+            (Some(a), _) => all
+                .iter()
+                .rev()
+                .filter(|p| p.0 < a)
+                .take(3)
+                .copied()
+                .collect(),
+            (_, Some(b)) => {
+                let newer: Vec<_> = all.iter().filter(|p| p.0 > b).take(3).copied().collect();
+                newer.into_iter().rev().collect()
+            }
+            _ => all.iter().rev().take(3).copied().collect(),
+        };
+        let name = |n: u32| format!("t3_p{n:05}");
+        let older = page.last().is_some_and(|l| all.iter().any(|p| p.0 < l.0));
+        let newer = page.first().is_some_and(|f| all.iter().any(|p| p.0 > f.0));
+        let mut listing = posts(1, 0);
+        listing["data"]["children"] = page
+            .iter()
+            .map(|(n, hours)| {
+                let mut c = posts(*n, *n)["data"]["children"][0].clone();
+                let t = chrono::Utc::now() - chrono::Duration::hours(*hours);
+                c["data"]["created_utc"] = (t.timestamp() as f64).into();
+                c
+            })
+            .collect();
+        listing["data"]["after"] = page.last().filter(|_| older).map(|l| name(l.0)).into();
+        listing["data"]["before"] = page.first().filter(|_| newer).map(|f| name(f.0)).into();
+        ResponseTemplate::new(200).set_body_json(listing)
+    }
+}
+
+#[tokio::test]
+async fn first_poll_reads_back_to_lookback_and_later_polls_read_every_new_post() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    // Posts 1-5 a week old, 6-15 of the last 20 hours, 16-25 after the first poll.
+    let mut all: Vec<(u32, i64)> = (1..=5).map(|i| (i, 24 * 7)).collect();
+    all.extend((6..=15).map(|i| (i, 2 * (15 - i as i64) + 1)));
+    Mock::given(method("GET"))
+        .and(path("/r/belgium/search"))
+        .respond_with(Search { posts: all.clone() })
+        .up_to_n_times(5)
+        .mount(&server)
+        .await;
+    let src = source(
+        &server,
+        "VIGIE_TEST_REDDIT_ID",
+        "max_pages = 10\nlookback = \"1d\"",
+    );
+    let first = src.poll(&SourceState::default()).await.unwrap();
+    let got: HashSet<String> = first
+        .items
+        .iter()
+        .map(|i| i.guid.clone().unwrap())
+        .collect();
+    for i in 6..=15 {
+        assert!(got.contains(&format!("t3_p{i:05}")), "{i}: {got:?}");
+    }
+    assert!(got.len() <= 12, "stops past a day: {}", got.len());
+    let cursor = first.cursor.clone().unwrap();
+    assert!(cursor.starts_with("t3_p00015@"), "{cursor}");
+    // Ten newer posts, read through pages of 3 from the cursor.
+    server.reset().await;
+    token_mock(&server, 0).await;
+    all.extend((16..=25).map(|i| (i, 0)));
+    Mock::given(method("GET"))
+        .and(path("/r/belgium/search"))
+        .respond_with(Search { posts: all })
+        .mount(&server)
+        .await;
+    let later = src.poll(&at(&cursor)).await.unwrap();
+    let got: HashSet<String> = later
+        .items
+        .iter()
+        .map(|i| i.guid.clone().unwrap())
+        .collect();
+    assert_eq!(got.len(), 10, "{got:?}");
+    assert_eq!(later.items.len(), 10);
+    assert!(later.cursor.unwrap().starts_with("t3_p00025@"));
 }

@@ -48,6 +48,12 @@ pub struct RedditConfig {
     /// Most pages per poll.
     #[serde(default = "default_pages")]
     pub max_pages: u32,
+    /// How far back the first poll reads.
+    #[serde(
+        default = "default_lookback",
+        deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
+    )]
+    pub lookback: std::time::Duration,
     /// Token endpoint: a mirror or proxy of Reddit's OAuth token URL (README, "Mirrors and proxies").
     #[serde(default = "default_token_url")]
     pub token_url: String,
@@ -58,6 +64,10 @@ pub struct RedditConfig {
 
 fn default_pages() -> u32 {
     3
+}
+
+fn default_lookback() -> std::time::Duration {
+    std::time::Duration::from_secs(86400)
 }
 
 fn default_token_url() -> String {
@@ -145,6 +155,9 @@ struct Listing {
 struct ListingData {
     #[serde(default)]
     children: Vec<serde_json::Value>,
+    /// The next older page's anchor; null at the end.
+    #[serde(default)]
+    after: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,7 +280,8 @@ impl RedditSource {
         }
     }
 
-    fn search_url(&self, before: Option<&str>) -> Result<url::Url, SourceError> {
+    /// A listing URL; `anchor`: ("before", name) for newer posts, ("after", name) for older.
+    fn search_url(&self, anchor: Option<(&str, &str)>) -> Result<url::Url, SourceError> {
         let base = self.cfg.api_url.trim_end_matches('/');
         if let Some(user) = &self.cfg.user {
             let path = format!("{base}/user/{}/comments", user.trim_start_matches("u/"));
@@ -278,8 +292,8 @@ impl RedditSource {
                 q.append_pair("sort", "new")
                     .append_pair("limit", &LIMIT.to_string())
                     .append_pair("raw_json", "1");
-                if let Some(b) = before {
-                    q.append_pair("before", b);
+                if let Some((k, v)) = anchor {
+                    q.append_pair(k, v);
                 }
             }
             return Ok(u);
@@ -299,8 +313,8 @@ impl RedditSource {
             if self.cfg.subreddit.is_some() {
                 q.append_pair("restrict_sr", "1");
             }
-            if let Some(b) = before {
-                q.append_pair("before", b);
+            if let Some((k, v)) = anchor {
+                q.append_pair(k, v);
             }
         }
         Ok(u)
@@ -343,6 +357,34 @@ impl RedditSource {
     }
 }
 
+impl RedditSource {
+    /// Nothing newer than the cursor's post, or that post is gone (deleted, removed) and
+    /// Reddit pages from nowhere: the newest page, kept to what is newer than its time.
+    async fn since_gone_cursor(
+        &self,
+        anchor: &Option<String>,
+        anchor_time: Option<f64>,
+        poll: &mut Poll,
+    ) -> Result<Vec<serde_json::Value>, SourceError> {
+        let mut raw = self.get(self.search_url(None)?.as_str()).await?;
+        let listing: Listing =
+            api::json_off(std::mem::take(&mut raw.body), "Reddit listing").await?;
+        poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
+        let newer = |c: &serde_json::Value| {
+            let t = c.pointer("/data/created_utc").and_then(|v| v.as_f64());
+            match (t, anchor_time) {
+                (Some(t), Some(a)) => t > a,
+                _ => false,
+            }
+        };
+        let children: Vec<_> = listing.data.children.into_iter().filter(newer).collect();
+        if !children.is_empty() {
+            warn!(source = %self.cfg.name, cursor = ?anchor, "the cursor's post is gone: resumed from its time");
+        }
+        Ok(children)
+    }
+}
+
 #[async_trait]
 impl Source for RedditSource {
     fn name(&self) -> &str {
@@ -362,37 +404,38 @@ impl Source for RedditSource {
             },
             None => (None, None),
         };
+        let first_poll = state.cursor.is_none();
+        let since = chrono::Duration::from_std(self.cfg.lookback)
+            .ok()
+            .and_then(|d| Utc::now().checked_sub_signed(d))
+            .map(|t| t.timestamp() as f64);
         let mut cursor = state.cursor.clone();
+        // Later polls page forwards (`before`: newer) until an empty page; the first pages
+        // backwards (`after`: older) to `lookback`, the API's end or `max_pages`.
         let mut before = anchor.clone();
+        let mut after: Option<String> = None;
         let mut poll = Poll::default();
         for page in 1..=self.cfg.max_pages {
-            let mut raw = self
-                .get(self.search_url(before.as_deref())?.as_str())
-                .await?;
+            let at = match (first_poll, &before, &after) {
+                (true, _, Some(a)) => Some(("after", a.as_str())),
+                (false, Some(b), _) => Some(("before", b.as_str())),
+                _ => None,
+            };
+            let mut raw = self.get(self.search_url(at)?.as_str()).await?;
             let listing: Listing =
                 api::json_off(std::mem::take(&mut raw.body), "Reddit listing").await?;
+            after = listing.data.after;
             let mut children = listing.data.children;
             poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
             if children.is_empty() && page == 1 && before.is_some() && poll.wait.is_none() {
-                // Nothing newer than the cursor's post, or that post is gone (deleted,
-                // removed) and Reddit pages from nowhere: look at the newest page by time.
-                let mut raw = self.get(self.search_url(None)?.as_str()).await?;
-                let listing: Listing =
-                    api::json_off(std::mem::take(&mut raw.body), "Reddit listing").await?;
-                poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
-                let newer = |c: &serde_json::Value| {
-                    let t = c.pointer("/data/created_utc").and_then(|v| v.as_f64());
-                    match (t, anchor_time) {
-                        (Some(t), Some(a)) => t > a,
-                        _ => false,
-                    }
-                };
-                children = listing.data.children.into_iter().filter(newer).collect();
-                if !children.is_empty() {
-                    warn!(source = %self.cfg.name, cursor = ?anchor, "the cursor's post is gone: resumed from its time");
-                }
+                children = self
+                    .since_gone_cursor(&anchor, anchor_time, &mut poll)
+                    .await?;
             }
             let n = children.len();
+            let oldest = (children.iter())
+                .filter_map(|c| c.pointer("/data/created_utc").and_then(|v| v.as_f64()))
+                .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.min(t))));
             // Newest first: the first entry is the next cursor, even if malformed.
             let newest = children.first().and_then(|c| {
                 let name = c.pointer("/data/name")?.as_str()?;
@@ -407,11 +450,13 @@ impl Source for RedditSource {
             poll.skipped += skipped;
             poll.items
                 .extend(posts.into_iter().map(|c| self.item(c.data)));
-            if let Some(c) = newest {
+            if let Some(c) = newest.filter(|_| !first_poll || cursor.is_none()) {
                 before = Some(c.split('@').next().unwrap_or(&c).to_string());
                 cursor = Some(c);
             }
-            if n < LIMIT || state.cursor.is_none() {
+            let past_lookback = oldest.zip(since).is_some_and(|(o, s)| o < s);
+            let end = n == 0 || (first_poll && (after.is_none() || past_lookback));
+            if end {
                 break;
             }
             if let Some(w) = poll.wait {
@@ -419,7 +464,11 @@ impl Source for RedditSource {
                 break;
             }
             if page == self.cfg.max_pages {
-                warn!(source = %self.cfg.name, pages = page, "more posts pending: the next poll continues from here");
+                if first_poll {
+                    warn!(source = %self.cfg.name, pages = page, "max_pages reached before lookback on the first poll: older posts are not read; raise max_pages to read back further");
+                } else {
+                    warn!(source = %self.cfg.name, pages = page, "more posts pending: the next poll continues from here");
+                }
             }
         }
         poll.cursor = cursor;
