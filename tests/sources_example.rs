@@ -28,7 +28,7 @@ fn every_commented_source_in_the_example_validates() {
         }
     }
     let kinds = uncommented.matches("kind = ").count();
-    assert_eq!(kinds, 13, "{uncommented}");
+    assert_eq!(kinds, 14, "{uncommented}");
     // Sources must come before the next table: put them right after the shipped ones.
     let full = text.replacen("\n[smtp]", &format!("{uncommented}\n[smtp]"), 1);
     let cfg = Config::parse(&full, &path).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
@@ -41,6 +41,7 @@ fn every_commented_source_in_the_example_validates() {
         "google-news-fr",
         "gdelt",
         "reddit-belgium",
+        "reddit-belgium-comments",
         "youtube-spf",
         "youtube-search",
         "youtube-comments",

@@ -96,6 +96,65 @@ async fn token_is_cached_and_posts_become_items() {
     assert_eq!(first.published_at.unwrap().timestamp(), 1795508100);
     assert!(first.text.contains("FOD Financiën helpline"));
     assert_eq!(p.items[1].author, None, "deleted authors are no one");
+    // A link post carries the article it shares (for its story); a self post does not
+    // repeat its own address.
+    let shared = "https://www.lesoir.be/612399/article/2026-11-24/declaration-simplifiee";
+    assert!(p.items[1].text.contains(shared), "{}", p.items[1].text);
+    assert!(!first.text.contains("https://"), "{}", first.text);
+}
+
+#[tokio::test]
+async fn comments_mode_reads_a_subreddit_s_new_comments() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    let comment = |n: u32, body: &str| {
+        serde_json::json!({"kind": "t1", "data": {
+            "name": format!("t1_c{n}"), "body": body, "author": "someone",
+            "parent_id": "t3_1gyk9z0", "link_id": "t3_1gyk9z0",
+            "link_title": "Tax-on-web down on deadline day",
+            "permalink": format!("/r/belgium/comments/1gyk9z0/x/c{n}/"),
+            "created_utc": 1795508100.0 + n as f64, "subreddit": "belgium"
+        }})
+    };
+    let listing = serde_json::json!({"kind": "Listing", "data": {"after": null, "before": null,
+        "children": [comment(2, "FOD Financiën says it is fixed"), comment(1, "same here")]}});
+    Mock::given(method("GET"))
+        .and(path("/r/belgium/comments"))
+        .and(query_param("limit", "100"))
+        .and(query_param_is_missing("q"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(listing))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let src = build(&format!(
+        "name = \"reddit-comments\"\nkind = \"reddit\"\nmode = \"comments\"\nsubreddit = \"belgium\"\nclient_id_env = \"VIGIE_TEST_REDDIT_ID\"\nclient_secret_env = \"VIGIE_TEST_REDDIT_SECRET\"\nevery = \"5m\"\ntoken_url = \"{0}/api/v1/access_token\"\napi_url = \"{0}\"\n",
+        server.uri()
+    ));
+    std::env::set_var("VIGIE_TEST_REDDIT_ID", "app-id");
+    std::env::set_var("VIGIE_TEST_REDDIT_SECRET", "app-secret");
+    let p = src.poll(&SourceState::default()).await.unwrap();
+    assert_eq!(p.items.len(), 2);
+    let c = &p.items[0];
+    assert_eq!(c.title, "Re: Tax-on-web down on deadline day");
+    assert_eq!(c.text, "FOD Financiën says it is fixed");
+    assert_eq!(c.thread.in_reply_to.as_deref(), Some("reddit:t3_1gyk9z0"));
+    assert_eq!(c.thread.root.as_deref(), Some("reddit:t3_1gyk9z0"));
+    assert_eq!(
+        c.link.as_deref(),
+        Some("https://www.reddit.com/r/belgium/comments/1gyk9z0/x/c2/")
+    );
+    // A comments source needs a subreddit, and takes no query or user.
+    let errs = config(
+        "name = \"r\"\nkind = \"reddit\"\nmode = \"comments\"\nquery = \"x\"\nclient_id_env = \"A\"\nclient_secret_env = \"B\"\nevery = \"5m\"\n",
+    )
+    .unwrap_err();
+    for k in ["subreddit", "query"] {
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with(&format!("sources[0].{k}:"))),
+            "{k} {errs:?}"
+        );
+    }
 }
 
 #[tokio::test]

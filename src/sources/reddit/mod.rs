@@ -2,8 +2,13 @@
 //! credentials from environment variables), newest first.
 //!
 //! Paging uses `before=<fullname>`: the page holds the posts immediately newer than the
-//! cursor, so following pages until one is short leaves no gap. The token is cached
+//! cursor, so following pages until an empty one leaves no gap (a short page is not the
+//! end). The first poll pages back with `after` to `lookback`. The token is cached
 //! until shortly before it expires, and fetched again once if the API refuses it.
+
+mod config;
+
+pub use config::{Mode, RedditConfig};
 
 use std::time::{Duration, Instant};
 
@@ -16,124 +21,12 @@ use tracing::{debug, info, warn};
 
 use super::api;
 use super::http::{Http, Raw};
-use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
+use super::{Poll, Source, SourceError, SourceState};
 use crate::core::model::{Item, ThreadLinks};
-use crate::core::secret::{check_var, EnvSecret};
+use crate::core::secret::EnvSecret;
 
 /// Posts per page: the API's maximum.
 const LIMIT: usize = 100;
-
-/// `[[sources]] kind = "reddit"`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RedditConfig {
-    /// Unique name.
-    pub name: String,
-    /// Search query (Reddit syntax).
-    #[serde(default)]
-    pub query: String,
-    /// Instead of a search: this account's newest comments (the institution's own
-    /// account, whose comments answer the posts they are under).
-    #[serde(default)]
-    pub user: Option<String>,
-    /// Search within one subreddit only (without `r/`).
-    #[serde(default)]
-    pub subreddit: Option<String>,
-    /// Environment variable holding the app's client id.
-    pub client_id_env: String,
-    /// Environment variable holding the app's secret.
-    pub client_secret_env: String,
-    /// Polling interval.
-    pub every: Every,
-    /// Most pages per poll.
-    #[serde(default = "default_pages")]
-    pub max_pages: u32,
-    /// How far back the first poll reads.
-    #[serde(
-        default = "default_lookback",
-        deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
-    )]
-    pub lookback: std::time::Duration,
-    /// Token endpoint: a mirror or proxy of Reddit's OAuth token URL (README, "Mirrors and proxies").
-    #[serde(default = "default_token_url")]
-    pub token_url: String,
-    /// API base: a mirror or proxy of oauth.reddit.com (README, "Mirrors and proxies").
-    #[serde(default = "default_api_url")]
-    pub api_url: String,
-}
-
-fn default_pages() -> u32 {
-    3
-}
-
-fn default_lookback() -> std::time::Duration {
-    std::time::Duration::from_secs(86400)
-}
-
-fn default_token_url() -> String {
-    "https://www.reddit.com/api/v1/access_token".into()
-}
-
-fn default_api_url() -> String {
-    "https://oauth.reddit.com".into()
-}
-
-impl RedditConfig {
-    /// Checks the query, subreddit, variables and URLs.
-    pub fn validate(&self, path: &str, err: &mut dyn FnMut(String, String, Option<&str>)) -> bool {
-        let mut ok = check_name(path, &self.name, err);
-        match &self.user {
-            None if self.query.trim().is_empty() => {
-                err(
-                    format!("{path}.query"),
-                    "is empty".into(),
-                    Some("give a search query, or user = \"account\" for its comments"),
-                );
-                ok = false;
-            }
-            Some(u) if !self.query.trim().is_empty() => {
-                err(
-                    format!("{path}.user"),
-                    format!("{u:?}: give either query or user, not both"),
-                    None,
-                );
-                ok = false;
-            }
-            Some(u)
-                if u.trim_start_matches("u/").is_empty()
-                    || !u
-                        .trim_start_matches("u/")
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
-            {
-                err(
-                    format!("{path}.user"),
-                    format!("{u:?} is not a Reddit user name"),
-                    None,
-                );
-                ok = false;
-            }
-            _ => {}
-        }
-        if let Some(s) = &self.subreddit {
-            let s = s.trim_start_matches("r/");
-            if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                err(
-                    format!("{path}.subreddit"),
-                    format!("{s:?} is not a subreddit name"),
-                    Some("e.g. \"belgium\" (without r/)"),
-                );
-                ok = false;
-            }
-        }
-        ok &= check_var(path, "client_id_env", &self.client_id_env, err);
-        ok &= check_var(path, "client_secret_env", &self.client_secret_env, err);
-        ok &= check_url(path, "token_url", &self.token_url, err);
-        ok &= check_url(path, "api_url", &self.api_url, err);
-        ok &= check_pages(path, self.max_pages, err);
-        ok
-    }
-}
 
 #[derive(Debug, Deserialize)]
 struct TokenResponse {
@@ -187,6 +80,9 @@ struct Post {
     #[serde(default)]
     author: Option<String>,
     permalink: String,
+    /// A link post's target (a self post's is its own permalink).
+    #[serde(default)]
+    url: Option<String>,
     created_utc: f64,
     #[serde(default)]
     subreddit_subscribers: Option<i64>,
@@ -298,9 +194,23 @@ impl RedditSource {
             }
             return Ok(u);
         }
-        let path = match &self.cfg.subreddit {
-            Some(s) => format!("{base}/r/{}/search", s.trim_start_matches("r/")),
-            None => format!("{base}/search"),
+        let path = match (&self.cfg.subreddit, self.cfg.mode) {
+            (Some(s), Mode::Comments) => {
+                let path = format!("{base}/r/{}/comments", s.trim_start_matches("r/"));
+                let mut u =
+                    url::Url::parse(&path).map_err(|e| SourceError::Transport(e.to_string()))?;
+                {
+                    let mut q = u.query_pairs_mut();
+                    q.append_pair("limit", &LIMIT.to_string())
+                        .append_pair("raw_json", "1");
+                    if let Some((k, v)) = anchor {
+                        q.append_pair(k, v);
+                    }
+                }
+                return Ok(u);
+            }
+            (Some(s), Mode::Search) => format!("{base}/r/{}/search", s.trim_start_matches("r/")),
+            (None, _) => format!("{base}/search"),
         };
         let mut u = url::Url::parse(&path).map_err(|e| SourceError::Transport(e.to_string()))?;
         {
@@ -333,7 +243,13 @@ impl RedditSource {
                     .unwrap_or_else(|| api::post_title(&body)),
                 body,
             ),
-            None => (p.title, p.selftext),
+            // A link post: the article it shares, so that it joins that article's story.
+            None => match p.url.filter(|u| is_outside_link(u)) {
+                Some(u) if !p.selftext.contains(&u) => {
+                    (p.title, format!("{}\n{u}", p.selftext).trim().to_string())
+                }
+                _ => (p.title, p.selftext),
+            },
         };
         let author = p.author.filter(|a| a != "[deleted]");
         Item {
@@ -355,6 +271,15 @@ impl RedditSource {
             ..Default::default()
         }
     }
+}
+
+/// A link to something other than Reddit itself (its posts, images and videos).
+fn is_outside_link(u: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(u) else {
+        return false;
+    };
+    let host = parsed.host_str().unwrap_or("").to_ascii_lowercase();
+    !(host == "reddit.com" || host.ends_with(".reddit.com") || host.ends_with("redd.it"))
 }
 
 impl RedditSource {
