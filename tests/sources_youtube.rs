@@ -241,3 +241,41 @@ async fn comments_on_the_channel_s_latest_videos_since_the_cursor() {
     assert_eq!(c.author.as_deref(), Some("@marie-l"));
     assert!(c.text.contains("J'attends depuis 2 heures"), "{}", c.text);
 }
+
+/// A 429 on the comments API, with or without a reason in the body, waits what
+/// Retry-After says (it was a generic error, and `rateLimitExceeded` always a minute).
+#[tokio::test]
+async fn too_many_requests_on_comments_honours_retry_after() {
+    let server = MockServer::start().await;
+    std::env::set_var("VIGIE_TEST_YT_KEY_429", "AIzaSyTESTKEY");
+    let src = build(&format!(
+        "name = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_TEST_YT_KEY_429\"\nevery = \"30m\"\nfeeds_url = \"{0}/feeds/videos.xml\"\napi_url = \"{0}/youtube/v3\"\n",
+        server.uri()
+    ));
+    let reason = serde_json::json!({"error": {"code": 429, "message": "slow down",
+        "errors": [{"reason": "rateLimitExceeded", "message": "slow down"}]}});
+    for body in [serde_json::json!({}), reason] {
+        server.reset().await;
+        Mock::given(method("GET"))
+            .and(path("/feeds/videos.xml"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_string(fixture("youtube", "channel_two.xml")),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/youtube/v3/commentThreads"))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("Retry-After", "120")
+                    .set_body_json(body.clone()),
+            )
+            .mount(&server)
+            .await;
+        let err = src.poll(&since("2026-11-24T06:00:00Z")).await.unwrap_err();
+        assert!(
+            matches!(err, SourceError::RateLimited { status: 429, retry_after: Some(d) } if d == Duration::from_secs(120)),
+            "{body}: {err:?}"
+        );
+    }
+}

@@ -238,10 +238,14 @@ pub(crate) fn api_error(raw: &super::http::Raw, url: &str, var: &str) -> SourceE
             retry_after: Some(until_quota_reset(Utc::now())),
         };
     }
-    if has("rateLimitExceeded") || has("userRateLimitExceeded") {
+    if raw.status == 429 || has("rateLimitExceeded") || has("userRateLimitExceeded") {
+        // Too many requests: the server's Retry-After when it sends one, else a minute.
+        let asked = (raw.headers.get(reqwest::header::RETRY_AFTER))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| super::http::parse_retry_after(v, std::time::SystemTime::now()));
         return SourceError::RateLimited {
             status: raw.status,
-            retry_after: Some(Duration::from_secs(60)),
+            retry_after: Some(asked.unwrap_or(Duration::from_secs(60))),
         };
     }
     // An unknown key is a 400 whose details say API_KEY_INVALID.
