@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use common::sources::{build, config, fixture, json};
@@ -230,7 +231,8 @@ async fn comments_on_the_channel_s_latest_videos_since_the_cursor() {
         server.uri()
     ));
     let p = src.poll(&since("2026-11-24T06:00:00Z")).await.unwrap();
-    assert_eq!(p.items.len(), 2, "{:?}", p.items);
+    // Two top-level comments and the channel's reply (carried with its thread).
+    assert_eq!(p.items.len(), 3, "{:?}", p.items);
     assert_eq!(p.skipped, 1);
     assert_eq!(p.cursor.as_deref(), Some("2026-11-24T09:00:12Z"));
     let c = &p.items[0];
@@ -240,6 +242,15 @@ async fn comments_on_the_channel_s_latest_videos_since_the_cursor() {
     );
     assert_eq!(c.author.as_deref(), Some("@marie-l"));
     assert!(c.text.contains("J'attends depuis 2 heures"), "{}", c.text);
+    let answer = &p.items[1];
+    assert_eq!(
+        answer.thread.in_reply_to.as_deref(),
+        Some("youtube:comment:UgzDE2tasfmrYLyNkGt4AaABAg")
+    );
+    assert_eq!(
+        answer.author_id.as_deref(),
+        Some("UCrtbfN1qgu2U3AwXOwHHAuw")
+    );
 }
 
 /// A 429 on the comments API, with or without a reason in the body, waits what
@@ -278,4 +289,75 @@ async fn too_many_requests_on_comments_honours_retry_after() {
             "{body}: {err:?}"
         );
     }
+}
+
+/// A thread with more replies than the five it carries: the rest come from
+/// `comments.list?parentId=`, page by page, each reply answering the thread.
+#[tokio::test]
+async fn a_long_thread_s_replies_are_all_read() {
+    let server = MockServer::start().await;
+    std::env::set_var("VIGIE_TEST_YT_KEY_LONG", "AIzaSyTESTKEY");
+    Mock::given(method("GET"))
+        .and(path("/feeds/videos.xml"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("youtube", "channel_two.xml")),
+        )
+        .mount(&server)
+        .await;
+    let snippet = |text: &str, at: &str| {
+        serde_json::json!({"videoId": "Qb3x9LmTt2E", "textOriginal": text, "textDisplay": text,
+            "authorDisplayName": "@someone", "publishedAt": at})
+    };
+    let reply = |n: u32| {
+        serde_json::json!({"kind": "youtube#comment", "id": format!("UgzTHREAD.r{n}"),
+            "snippet": snippet(&format!("réponse {n} sur MyMinfin"), "2026-11-24T10:00:00Z")})
+    };
+    let thread = serde_json::json!({"items": [{"kind": "youtube#commentThread", "id": "UgzTHREAD",
+        "snippet": {"videoId": "Qb3x9LmTt2E", "totalReplyCount": 7,
+            "topLevelComment": {"id": "UgzTHREAD", "snippet": snippet("MyMinfin encore en panne ?", "2026-11-24T09:30:00Z")}},
+        "replies": {"comments": [reply(1), reply(2)]}}]});
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/commentThreads"))
+        .and(query_param("videoId", "Qb3x9LmTt2E"))
+        .and(query_param("part", "snippet,replies"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(thread))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/commentThreads"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"items": []})))
+        .with_priority(10)
+        .mount(&server)
+        .await;
+    for (token, from, to, next) in [(None, 1, 4, Some("P2")), (Some("P2"), 5, 7, None)] {
+        let items: Vec<_> = (from..=to).map(reply).collect();
+        let mut m = Mock::given(method("GET"))
+            .and(path("/youtube/v3/comments"))
+            .and(query_param("parentId", "UgzTHREAD"));
+        m = match token {
+            Some(t) => m.and(query_param("pageToken", t)),
+            None => m.and(query_param_is_missing("pageToken")),
+        };
+        m.respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"items": items, "nextPageToken": next})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    }
+    let src = build(&format!(
+        "name = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_TEST_YT_KEY_LONG\"\nmax_pages = 3\nevery = \"30m\"\nfeeds_url = \"{0}/feeds/videos.xml\"\napi_url = \"{0}/youtube/v3\"\n",
+        server.uri()
+    ));
+    let p = src.poll(&since("2026-11-24T06:00:00Z")).await.unwrap();
+    let replies: HashSet<String> = (p.items.iter())
+        .filter(|i| i.thread.in_reply_to.as_deref() == Some("youtube:comment:UgzTHREAD"))
+        .map(|i| i.guid.clone().unwrap())
+        .collect();
+    assert_eq!(replies.len(), 7, "{replies:?}");
+    assert!(
+        replies.iter().all(|g| g.contains("lc=UgzTHREAD.r")),
+        "{replies:?}"
+    );
 }

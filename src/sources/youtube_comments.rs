@@ -57,6 +57,19 @@ struct Reply {
 struct ThreadSnippet {
     video_id: String,
     top_level_comment: Comment,
+    /// All the replies, of which the thread carries at most five.
+    #[serde(default)]
+    total_reply_count: usize,
+}
+
+/// `comments.list?parentId=…`: a thread's replies beyond the first five.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplyList {
+    #[serde(default)]
+    next_page_token: Option<String>,
+    #[serde(default)]
+    items: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,35 +138,113 @@ impl CommentsSource {
             .collect())
     }
 
-    /// Decodes a page of comment threads (JSON, entities) into the next page's token and
-    /// (time, item) pairs, newest first: CPU work, run off the async workers.
+    /// Decodes a page of comment threads (JSON, entities) into the next page's token,
+    /// (time, item) pairs newest first, and the threads with more replies than they
+    /// carry: CPU work, run off the async workers.
     async fn threads(&self, body: Vec<u8>) -> Result<Threads, SourceError> {
         let (source, language) = (self.cfg.name.clone(), self.cfg.language.clone());
         super::blocking(move || {
             let list: ThreadList = api::json(&body, "YouTube comment threads")?;
             let (threads, skipped) = api::lenient::<Thread>(list.items, &source, "comment thread");
+            let mut more = Vec::new();
+            let mut items = Vec::new();
             // A thread's replies come with it and go by its time (threads are in order).
-            let items = threads
-                .into_iter()
-                .flat_map(|t| {
-                    let at = t.snippet.top_level_comment.snippet.published_at;
-                    items(&source, language.as_deref(), t)
+            for t in threads {
+                let at = t.snippet.top_level_comment.snippet.published_at;
+                let carried = t.replies.as_ref().map_or(0, |r| r.comments.len());
+                if t.snippet.total_reply_count > carried {
+                    more.push(LongThread {
+                        id: t.id.clone(),
+                        video: t.snippet.video_id.clone(),
+                        at,
+                    });
+                }
+                items.extend(
+                    items_of(&source, language.as_deref(), t)
                         .into_iter()
-                        .map(move |i| (at, i))
-                })
-                .collect();
-            Ok((list.next_page_token, items, skipped))
+                        .map(|i| (at, i)),
+                );
+            }
+            Ok(Threads {
+                next: list.next_page_token,
+                items,
+                more,
+                skipped,
+            })
         })
         .await?
     }
+
+    /// Every reply of a thread (`comments.list?parentId=`), up to `max_pages` pages.
+    async fn replies(&self, key: &str, thread: &LongThread) -> Result<Vec<Item>, SourceError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..self.cfg.max_pages {
+            let mut u = url::Url::parse(&format!(
+                "{}/comments",
+                self.cfg.api_url.trim_end_matches('/')
+            ))
+            .map_err(|e| SourceError::Transport(e.to_string()))?;
+            {
+                let mut q = u.query_pairs_mut();
+                q.append_pair("part", "snippet")
+                    .append_pair("parentId", &thread.id)
+                    .append_pair("maxResults", "100")
+                    .append_pair("textFormat", "plainText");
+                if let Some(t) = &token {
+                    q.append_pair("pageToken", t);
+                }
+                q.append_pair("key", key);
+            }
+            let mut raw = self.http.send(self.http.client().get(u.as_str())).await?;
+            if !(200..300).contains(&raw.status) {
+                return Err(api_error(&raw, u.as_str(), &self.key.var));
+            }
+            let list: ReplyList =
+                api::json_off(std::mem::take(&mut raw.body), "YouTube replies").await?;
+            let (replies, skipped) = api::lenient::<Reply>(list.items, &self.cfg.name, "reply");
+            if skipped > 0 {
+                warn!(source = %self.cfg.name, skipped, "unreadable replies skipped");
+            }
+            out.extend(replies.into_iter().map(|r| {
+                let lang = self.cfg.language.as_deref();
+                comment(
+                    &self.cfg.name,
+                    lang,
+                    &thread.video,
+                    &r.id,
+                    Some(&thread.id),
+                    r.snippet,
+                )
+            }));
+            token = list.next_page_token;
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(out)
+    }
 }
 
-/// A page of comments: the next page's token, (time, item) pairs, entries skipped.
-type Threads = (Option<String>, Vec<(DateTime<Utc>, Item)>, usize);
+/// A thread with more replies than it carries.
+struct LongThread {
+    id: String,
+    video: String,
+    at: DateTime<Utc>,
+}
+
+/// A page of comment threads.
+struct Threads {
+    next: Option<String>,
+    /// (time, item), newest first.
+    items: Vec<(DateTime<Utc>, Item)>,
+    more: Vec<LongThread>,
+    skipped: usize,
+}
 
 /// A thread's top-level comment and its replies, each with its thread links (a reply
 /// answers the top-level comment; the top-level comment's id is the thread's).
-fn items(source: &str, language: Option<&str>, t: Thread) -> Vec<Item> {
+fn items_of(source: &str, language: Option<&str>, t: Thread) -> Vec<Item> {
     let video = t.snippet.video_id;
     let top = comment(
         source,
@@ -257,9 +348,13 @@ impl Source for CommentsSource {
                     }
                     return Err(api_error(&raw, u.as_str(), &self.key.var));
                 }
-                let (next, items, skipped) = self.threads(raw.body).await?;
-                poll.skipped += skipped;
-                for (at, item) in items {
+                let page = self.threads(raw.body).await?;
+                poll.skipped += page.skipped;
+                for t in page.more.iter().filter(|t| t.at >= since) {
+                    poll.items
+                        .extend(self.replies(key.expose_secret(), t).await?);
+                }
+                for (at, item) in page.items {
                     if at < since {
                         // Newest first: the rest of this video is older still.
                         break 'pages;
@@ -267,7 +362,7 @@ impl Source for CommentsSource {
                     newest = newest.max(at);
                     poll.items.push(item);
                 }
-                token = next;
+                token = page.next;
                 if token.is_none() {
                     break;
                 }
