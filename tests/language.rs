@@ -16,15 +16,7 @@ fn data() -> PathBuf {
 }
 
 fn posts() -> Vec<Value> {
-    read(&data())
-}
-
-fn read(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::data_lines("langid.jsonl")
 }
 
 #[test]
@@ -39,7 +31,7 @@ fn the_set_is_short_posts_balanced_over_languages_and_splits() {
             assert_eq!(n, 100, "{lang} {split}");
         }
     }
-    let dev2 = read(&data().with_file_name("langid-dev2.jsonl"));
+    let dev2 = common::data_lines("langid-dev2.jsonl");
     for lang in ["fr", "nl", "en", "de"] {
         assert_eq!(
             dev2.iter().filter(|p| p["lang"] == lang).count(),
@@ -57,33 +49,12 @@ fn the_set_is_short_posts_balanced_over_languages_and_splits() {
 
 /// `vigie eval --json` on the held-back posts with `language_detector` (None: default).
 fn eval_held(detector: Option<&str>) -> Value {
-    let dir = tempfile::tempdir().unwrap();
-    let held: String = posts()
-        .iter()
-        .filter(|p| p["split"] == "held")
-        .map(|p| format!("{p}\n"))
-        .collect();
-    let held_file = dir.path().join("held.jsonl");
-    std::fs::write(&held_file, held).unwrap();
-    let config = dir.path().join("vigie.toml");
+    let posts = posts();
+    let held = posts.iter().filter(|p| p["split"] == "held");
     let detector = detector
         .map(|d| format!("language_detector = \"{d}\"\n"))
         .unwrap_or_default();
-    std::fs::write(
-        &config,
-        format!(
-            "[institution]\nname = \"t\"\nkeywords = [\"t\"]\nlanguages = [\"fr\", \"nl\", \"en\", \"de\"]\n{detector}"
-        ),
-    )
-    .unwrap();
-    common::vigie_json([
-        "eval".as_ref(),
-        "--json".as_ref(),
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--data".as_ref(),
-        held_file.as_os_str(),
-    ])
+    common::eval_lines(held, &detector)
 }
 
 fn accuracy(report: &Value) -> f64 {

@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 use vigie::classify::lexicon::LexiconSentiment;
 use vigie::classify::SentimentLabel::{self, Negative, Neutral, Positive};
@@ -301,17 +299,8 @@ fn the_issue_examples_needed_the_layer() {
     }
 }
 
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/short-posts.jsonl")
-}
-
 fn posts() -> Vec<Value> {
-    std::fs::read_to_string(data())
-        .expect("tests/data/short-posts.jsonl")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
+    common::data_lines("short-posts.jsonl")
 }
 
 #[test]
@@ -342,31 +331,9 @@ fn the_set_is_balanced_with_a_held_back_part() {
 
 /// `vigie eval --json` on the held-back posts, with or without the domain layer.
 fn eval_held(domain: bool) -> Value {
-    let dir = tempfile::tempdir().unwrap();
-    let held: String = posts()
-        .iter()
-        .filter(|p| p["split"] == "held")
-        .map(|p| format!("{p}\n"))
-        .collect();
-    let data = dir.path().join("held.jsonl");
-    std::fs::write(&data, held).unwrap();
-    let config = dir.path().join("vigie.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[institution]\nname = \"t\"\nkeywords = [\"t\"]\nlanguages = [\"fr\", \"nl\", \"en\", \"de\"]\n\
-             [classifier]\nlexicon_domain = {domain}\n"
-        ),
-    )
-    .unwrap();
-    common::vigie_json([
-        "eval".as_ref(),
-        "--json".as_ref(),
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--data".as_ref(),
-        data.as_os_str(),
-    ])
+    let posts = posts();
+    let held = posts.iter().filter(|p| p["split"] == "held");
+    common::eval_lines(held, &format!("[classifier]\nlexicon_domain = {domain}\n"))
 }
 
 /// The groups (languages and "overall") under the target, with their macro-F1.

@@ -187,14 +187,7 @@ fn config_errors_name_their_keys() {
 async fn comments_on_the_channel_s_latest_videos_since_the_cursor() {
     let server = MockServer::start().await;
     std::env::set_var("VIGIE_TEST_YT_KEY", "AIzaSyTESTKEY");
-    Mock::given(method("GET"))
-        .and(path("/feeds/videos.xml"))
-        .and(query_param("channel_id", "UCrtbfN1qgu2U3AwXOwHHAuw"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_string(fixture("youtube", "channel_two.xml")),
-        )
-        .mount(&server)
-        .await;
+    channel_feed(&server).await;
     Mock::given(method("GET"))
         .and(path("/youtube/v3/commentThreads"))
         .and(query_param("videoId", "Qb3x9LmTt2E"))
@@ -226,10 +219,7 @@ async fn comments_on_the_channel_s_latest_videos_since_the_cursor() {
         .expect(1)
         .mount(&server)
         .await;
-    let src = build(&format!(
-        "name = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_TEST_YT_KEY\"\nmax_pages = 3\nevery = \"30m\"\nfeeds_url = \"{0}/feeds/videos.xml\"\napi_url = \"{0}/youtube/v3\"\n",
-        server.uri()
-    ));
+    let src = comments_source(&server, "VIGIE_TEST_YT_KEY");
     let p = src.poll(&since("2026-11-24T06:00:00Z")).await.unwrap();
     // Two top-level comments and the channel's reply (carried with its thread).
     assert_eq!(p.items.len(), 3, "{:?}", p.items);
@@ -259,21 +249,12 @@ async fn comments_on_the_channel_s_latest_videos_since_the_cursor() {
 async fn too_many_requests_on_comments_honours_retry_after() {
     let server = MockServer::start().await;
     std::env::set_var("VIGIE_TEST_YT_KEY_429", "AIzaSyTESTKEY");
-    let src = build(&format!(
-        "name = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_TEST_YT_KEY_429\"\nevery = \"30m\"\nfeeds_url = \"{0}/feeds/videos.xml\"\napi_url = \"{0}/youtube/v3\"\n",
-        server.uri()
-    ));
+    let src = comments_source(&server, "VIGIE_TEST_YT_KEY_429");
     let reason = serde_json::json!({"error": {"code": 429, "message": "slow down",
         "errors": [{"reason": "rateLimitExceeded", "message": "slow down"}]}});
     for body in [serde_json::json!({}), reason] {
         server.reset().await;
-        Mock::given(method("GET"))
-            .and(path("/feeds/videos.xml"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_string(fixture("youtube", "channel_two.xml")),
-            )
-            .mount(&server)
-            .await;
+        channel_feed(&server).await;
         Mock::given(method("GET"))
             .and(path("/youtube/v3/commentThreads"))
             .respond_with(
@@ -297,13 +278,7 @@ async fn too_many_requests_on_comments_honours_retry_after() {
 async fn a_long_thread_s_replies_are_all_read() {
     let server = MockServer::start().await;
     std::env::set_var("VIGIE_TEST_YT_KEY_LONG", "AIzaSyTESTKEY");
-    Mock::given(method("GET"))
-        .and(path("/feeds/videos.xml"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_string(fixture("youtube", "channel_two.xml")),
-        )
-        .mount(&server)
-        .await;
+    channel_feed(&server).await;
     let snippet = |text: &str, at: &str| {
         serde_json::json!({"videoId": "Qb3x9LmTt2E", "textOriginal": text, "textDisplay": text,
             "authorDisplayName": "@someone", "publishedAt": at})
@@ -346,10 +321,7 @@ async fn a_long_thread_s_replies_are_all_read() {
         .mount(&server)
         .await;
     }
-    let src = build(&format!(
-        "name = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_TEST_YT_KEY_LONG\"\nmax_pages = 3\nevery = \"30m\"\nfeeds_url = \"{0}/feeds/videos.xml\"\napi_url = \"{0}/youtube/v3\"\n",
-        server.uri()
-    ));
+    let src = comments_source(&server, "VIGIE_TEST_YT_KEY_LONG");
     let p = src.poll(&since("2026-11-24T06:00:00Z")).await.unwrap();
     let replies: HashSet<String> = (p.items.iter())
         .filter(|i| i.thread.in_reply_to.as_deref() == Some("youtube:comment:UgzTHREAD"))
@@ -360,4 +332,24 @@ async fn a_long_thread_s_replies_are_all_read() {
         replies.iter().all(|g| g.contains("lc=UgzTHREAD.r")),
         "{replies:?}"
     );
+}
+
+/// A `comments_of_channel` source on the mock server, its key in `key_env`.
+fn comments_source(server: &MockServer, key_env: &str) -> Box<dyn Source> {
+    build(&format!(
+        "name = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"{key_env}\"\nmax_pages = 3\nevery = \"30m\"\nfeeds_url = \"{0}/feeds/videos.xml\"\napi_url = \"{0}/youtube/v3\"\n",
+        server.uri()
+    ))
+}
+
+/// The channel's uploads feed: two videos.
+async fn channel_feed(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/feeds/videos.xml"))
+        .and(query_param("channel_id", "UCrtbfN1qgu2U3AwXOwHHAuw"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("youtube", "channel_two.xml")),
+        )
+        .mount(server)
+        .await;
 }

@@ -126,6 +126,44 @@ pub fn vigie_json<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) 
     serde_json::from_slice(&out.stdout).expect("a JSON document")
 }
 
+/// The JSON lines of a file under tests/data/.
+pub fn data_lines(name: &str) -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// `vigie eval --json` on these gold lines, with a config of the four languages and
+/// `extra` appended (e.g. a `[classifier]` table).
+pub fn eval_lines<'a>(lines: impl IntoIterator<Item = &'a Value>, extra: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("gold.jsonl");
+    let text: String = lines.into_iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&data, text).unwrap();
+    let config = dir.path().join("vigie.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[institution]\nname = \"t\"\nkeywords = [\"t\"]\nlanguages = [\"fr\", \"nl\", \"en\", \"de\"]\n{extra}"
+        ),
+    )
+    .unwrap();
+    vigie_json([
+        "eval".as_ref(),
+        "--json".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ])
+}
+
 pub fn vigie_cmd() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vigie"));
     c.env("VIGIE_LOG", "info");
