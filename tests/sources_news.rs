@@ -69,8 +69,12 @@ fn google_news_config_errors_name_their_keys() {
 }
 
 fn gdelt_source(server: &MockServer) -> Box<dyn vigie::sources::Source> {
+    gdelt_source_with(server, "")
+}
+
+fn gdelt_source_with(server: &MockServer, extra: &str) -> Box<dyn vigie::sources::Source> {
     build(&format!(
-        "name = \"gdelt\"\nkind = \"gdelt\"\nquery = '(\"SPF Finances\" OR MyMinfin) sourcecountry:belgium'\nevery = \"15m\"\nbase_url = \"{}/api/v2/doc/doc\"\n",
+        "name = \"gdelt\"\nkind = \"gdelt\"\nquery = '(\"SPF Finances\" OR MyMinfin) sourcecountry:belgium'\nevery = \"15m\"\nbase_url = \"{}/api/v2/doc/doc\"\n{extra}",
         server.uri()
     ))
 }
@@ -100,6 +104,7 @@ async fn gdelt_reads_articles_from_the_cursor_and_skips_malformed_ones() {
         .expect(1)
         .mount(&server)
         .await;
+    gdelt_nothing_newer(&server).await;
     let p = gdelt_source(&server)
         .poll(&since("20261124T080000Z"))
         .await
@@ -153,6 +158,7 @@ async fn gdelt_follows_full_pages_from_their_last_time_without_duplicates() {
         .expect(1)
         .mount(&server)
         .await;
+    gdelt_nothing_newer(&server).await;
     let p = gdelt_source(&server)
         .poll(&since("20261124T080000Z"))
         .await
@@ -200,6 +206,54 @@ async fn gdelt_throttle_sentence_and_429_are_rate_limits_and_text_errors_are_par
     let e = src.poll(&since("20261124T100000Z")).await.unwrap_err();
     assert!(matches!(e, SourceError::Parse(_)), "{e:?}");
     assert!(e.to_string().contains("phrase that was too short"), "{e}");
+}
+
+/// Any later page: empty (GDELT's end).
+async fn gdelt_nothing_newer(server: &MockServer) {
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .with_priority(10)
+        .mount(server)
+        .await;
+}
+
+/// An article list that never gives more than 3 articles a page, whatever `maxrecords`
+/// asks: the oldest from `startdatetime` on (inclusive), as `sort=dateasc` orders them.
+struct ThreeAPage;
+
+impl wiremock::Respond for ThreeAPage {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let start = (req.url.query_pairs())
+            .find(|(k, _)| k == "startdatetime")
+            .map(|(_, v)| v.to_string())
+            .unwrap();
+        let all = articles(0, 10);
+        let page: Vec<serde_json::Value> = (all["articles"].as_array().unwrap().iter())
+            .filter(|a| a["seendate"].as_str().unwrap().replace(['T', 'Z'], "") >= start)
+            .take(3)
+            .cloned()
+            .collect();
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({ "articles": page }))
+    }
+}
+
+#[tokio::test]
+async fn gdelt_short_pages_are_not_the_end() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ThreeAPage)
+        .mount(&server)
+        .await;
+    // Pages of 3 from 08:00, 08:02, 08:04, 08:06, 08:08, then nothing new at 08:09.
+    let p = gdelt_source_with(&server, "max_pages = 10\n")
+        .poll(&since("20261124T080000Z"))
+        .await
+        .unwrap();
+    let urls: HashSet<_> = p.items.iter().map(|i| i.link.clone().unwrap()).collect();
+    assert_eq!(urls.len(), 10, "{urls:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 6);
+    assert_eq!(p.items.len(), 10);
+    assert_eq!(p.cursor.as_deref(), Some("20261124T080900Z"));
 }
 
 #[tokio::test]

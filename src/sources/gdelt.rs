@@ -208,6 +208,7 @@ impl Source for GdeltSource {
                 api::lenient::<Article>(list.articles, &self.cfg.name, "article");
             poll.skipped += skipped;
             let mut newest = start;
+            let mut fresh = 0;
             for a in articles {
                 let Some(seen) = parse_seendate(&a.seendate) else {
                     warn!(source = %self.cfg.name, seendate = %a.seendate, "article with an unreadable seendate skipped");
@@ -216,15 +217,20 @@ impl Source for GdeltSource {
                 };
                 newest = newest.max(seen);
                 if seen_urls.insert(a.url.clone()) {
+                    fresh += 1;
                     poll.items.push(self.item(a, seen));
                 }
             }
             poll.cursor = Some(newest.format("%Y%m%dT%H%M%SZ").to_string());
-            if n < MAX_RECORDS {
+            // The end: nothing, or nothing new (the next page starts at this one's last
+            // second, inclusive). A short page is not the end: a server may cap it.
+            if n == 0 || fresh == 0 {
                 break;
             }
             if newest == start {
-                warn!(source = %self.cfg.name, "more than {MAX_RECORDS} articles in one second: some are out of reach");
+                if n >= MAX_RECORDS {
+                    warn!(source = %self.cfg.name, "more than {MAX_RECORDS} articles in one second: some are out of reach");
+                }
                 break;
             }
             if page == self.cfg.max_pages {
