@@ -103,9 +103,21 @@ pub fn cursor_time(cursor: Option<&str>, lookback: Duration) -> chrono::DateTime
     cursor
         .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
         .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or_else(|| {
-            chrono::Utc::now() - chrono::Duration::from_std(lookback).unwrap_or_default()
-        })
+        .unwrap_or_else(|| lookback_start(lookback))
+}
+
+/// `lookback` before now: how far back a first poll reads (the beginning of time for a
+/// lookback too large to subtract).
+pub fn lookback_start(lookback: Duration) -> chrono::DateTime<chrono::Utc> {
+    chrono::Duration::from_std(lookback)
+        .ok()
+        .and_then(|d| chrono::Utc::now().checked_sub_signed(d))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+}
+
+/// The default `lookback` of the social sources: a day.
+pub fn one_day() -> Duration {
+    Duration::from_secs(86400)
 }
 
 /// The host of a URL, which per-host rate limits key on.

@@ -39,7 +39,7 @@ pub struct BlueskySearchConfig {
     pub max_pages: u32,
     /// How far back the first poll looks.
     #[serde(
-        default = "default_lookback",
+        default = "api::one_day",
         deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub lookback: std::time::Duration,
@@ -50,10 +50,6 @@ pub struct BlueskySearchConfig {
 
 fn default_pages() -> u32 {
     5
-}
-
-fn default_lookback() -> std::time::Duration {
-    std::time::Duration::from_secs(86400)
 }
 
 fn default_service() -> String {

@@ -174,9 +174,7 @@ impl Source for GdeltSource {
             .cursor
             .as_deref()
             .and_then(parse_seendate)
-            .unwrap_or_else(|| {
-                Utc::now() - chrono::Duration::from_std(self.cfg.lookback).unwrap_or_default()
-            });
+            .unwrap_or_else(|| api::lookback_start(self.cfg.lookback));
         let mut poll = Poll::default();
         let mut seen_urls = std::collections::HashSet::new();
         for page in 1..=self.cfg.max_pages {

@@ -58,7 +58,7 @@ pub struct MastodonConfig {
     pub language: Option<String>,
     /// How far back the first poll reads.
     #[serde(
-        default = "default_lookback",
+        default = "api::one_day",
         deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub lookback: std::time::Duration,
@@ -66,10 +66,6 @@ pub struct MastodonConfig {
 
 fn default_pages() -> u32 {
     5
-}
-
-fn default_lookback() -> std::time::Duration {
-    std::time::Duration::from_secs(86400)
 }
 
 impl MastodonConfig {
@@ -389,9 +385,7 @@ impl Source for MastodonSource {
         // Search, and the first poll, page backwards with max_id (down to the stored
         // cursor, or to `lookback`); later timeline polls page forwards with min_id.
         let backwards = search || first_poll;
-        let since = chrono::Duration::from_std(self.cfg.lookback)
-            .ok()
-            .and_then(|d| Utc::now().checked_sub_signed(d));
+        let since = api::lookback_start(self.cfg.lookback);
         let mut cursor = state.cursor.clone();
         let mut max_id: Option<String> = None;
         let mut poll = Poll::default();
@@ -419,8 +413,7 @@ impl Source for MastodonSource {
             }
             poll.wait = api::spent_wait(&raw.headers, std::time::SystemTime::now());
             // The end: an empty page, or (first poll) statuses older than `lookback`.
-            let past_lookback =
-                first_poll && read.oldest_at.zip(since).is_some_and(|(at, s)| at < s);
+            let past_lookback = first_poll && read.oldest_at.is_some_and(|at| at < since);
             if read.n == 0 || max_id.is_none() || past_lookback {
                 break;
             }

@@ -49,7 +49,7 @@ pub struct YoutubeConfig {
     pub max_pages: u32,
     /// How far back the first search looks.
     #[serde(
-        default = "default_lookback",
+        default = "api::one_day",
         deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub lookback: Duration,
@@ -63,10 +63,6 @@ pub struct YoutubeConfig {
 
 fn default_pages() -> u32 {
     1
-}
-
-fn default_lookback() -> Duration {
-    Duration::from_secs(86400)
 }
 
 fn default_feeds_url() -> String {

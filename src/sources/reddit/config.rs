@@ -36,7 +36,7 @@ pub struct RedditConfig {
     pub max_pages: u32,
     /// How far back the first poll reads.
     #[serde(
-        default = "default_lookback",
+        default = "crate::sources::api::one_day",
         deserialize_with = "crate::core::config::humantime_serde_compat::deserialize"
     )]
     pub lookback: std::time::Duration,
@@ -61,10 +61,6 @@ pub enum Mode {
     Search,
     /// A subreddit's comments.
     Comments,
-}
-
-fn default_lookback() -> std::time::Duration {
-    std::time::Duration::from_secs(86400)
 }
 
 fn default_token_url() -> String {

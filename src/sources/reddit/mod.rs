@@ -330,10 +330,7 @@ impl Source for RedditSource {
             None => (None, None),
         };
         let first_poll = state.cursor.is_none();
-        let since = chrono::Duration::from_std(self.cfg.lookback)
-            .ok()
-            .and_then(|d| Utc::now().checked_sub_signed(d))
-            .map(|t| t.timestamp() as f64);
+        let since = api::lookback_start(self.cfg.lookback).timestamp() as f64;
         let mut cursor = state.cursor.clone();
         // Later polls page forwards (`before`: newer) until an empty page; the first pages
         // backwards (`after`: older) to `lookback`, the API's end or `max_pages`.
@@ -379,7 +376,7 @@ impl Source for RedditSource {
                 before = Some(c.split('@').next().unwrap_or(&c).to_string());
                 cursor = Some(c);
             }
-            let past_lookback = oldest.zip(since).is_some_and(|(o, s)| o < s);
+            let past_lookback = oldest.is_some_and(|o| o < since);
             let end = n == 0 || (first_poll && (after.is_none() || past_lookback));
             if end {
                 break;
