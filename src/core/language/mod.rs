@@ -210,7 +210,8 @@ impl LanguageId {
             None => Vec::new(),
         };
         let priors = Priors::new(hint, &self.allowed, &counts);
-        if let Some((lang, n, second)) = priors.leader() {
+        let leader = priors.leader();
+        if let Some((lang, n, second)) = leader {
             if n >= second + WORDS_AHEAD {
                 return Identified::new(lang, n as f64 / (n + second + 1) as f64);
             }
@@ -222,9 +223,7 @@ impl LanguageId {
             Some(i)
                 if i.is_reliable()
                     && i.confidence() >= SURE_COMBINED
-                    && priors
-                        .leader()
-                        .is_none_or(|(l, _, _)| l == code_of(i.lang())) =>
+                    && leader.is_none_or(|(l, _, _)| l == code_of(i.lang())) =>
             {
                 Identified::new(code_of(i.lang()), i.confidence())
             }
