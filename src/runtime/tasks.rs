@@ -56,6 +56,9 @@ pub struct Flow {
     wakes: Wakes,
     watcher: Watcher,
     classify: Arc<Stage>,
+    /// What the sources share (with the language identifier and its models), built once
+    /// for the watcher and the webhook.
+    sources: crate::sources::fetch::SourcesConfig,
 }
 
 impl Flow {
@@ -67,12 +70,8 @@ impl Flow {
         clock: Clock,
     ) -> anyhow::Result<Flow> {
         let wakes = Wakes::default();
-        let watcher = Watcher::new(
-            &cfg.sources(),
-            store.clone(),
-            wakes.stored.clone(),
-            clock.clone(),
-        )?;
+        let sources = cfg.sources();
+        let watcher = Watcher::new(&sources, store.clone(), wakes.stored.clone(), clock.clone())?;
         let classify = Stage::new(
             store.clone(),
             super::start_classifier(cfg)?,
@@ -89,6 +88,7 @@ impl Flow {
             wakes,
             watcher,
             classify: Arc::new(classify),
+            sources,
         })
     }
 
@@ -183,7 +183,7 @@ impl Flow {
         // Pushed mentions (`kind = "webhook"`) arrive on the same listener, with their own
         // bearer tokens; stored ones wake the classification stage at once.
         let app = match crate::sources::webhook::from_config(
-            &self.cfg.sources(),
+            &self.sources,
             self.store.clone(),
             Some(self.wakes.stored.clone()),
         )
