@@ -52,8 +52,8 @@ pub struct Institution {
     /// Languages to identify (ISO 639-1); identification is restricted to these.
     #[serde(default = "default_languages")]
     pub languages: Vec<String>,
-    /// How: "combined" (whatlang when sure, lingua otherwise; the default), "whatlang"
-    /// or "lingua".
+    /// How: "combined" (function words, then whatlang when sure, lingua otherwise; the
+    /// default), "whatlang" or "lingua".
     #[serde(default)]
     pub language_detector: crate::core::language::Method,
 }
