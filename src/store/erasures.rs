@@ -37,6 +37,10 @@ pub enum Scope {
     Everywhere,
 }
 
+/// Checkpoint attempts after an erasure while readers keep the journal busy (about
+/// ten seconds in all).
+const CHECKPOINT_TRIES: u32 = 10;
+
 /// Tables and text columns that may hold a copy of a citizen's personal data.
 const COPIES: &[(&str, &[&str])] = &[
     ("mentions", &["title", "text"]),
@@ -99,12 +103,38 @@ impl Store {
         scope: Scope,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
+        self.erase_marking(ids, pieces, scope, now, false).await
+    }
+
+    /// [`Store::erase`], and with `deleted` the mentions are marked deleted at `now` in
+    /// the same transaction (a post its author deleted).
+    pub(super) async fn erase_marking(
+        &self,
+        ids: &[i64],
+        pieces: &[String],
+        scope: Scope,
+        now: DateTime<Utc>,
+        deleted: bool,
+    ) -> Result<u64, StoreError> {
         let pieces = with_html_forms(pieces);
         let scrubber = privacy::Scrubber::new(&pieces);
         let _g = self.write_guard().await;
         self.retry_locked(|| async {
             let mut tx = self.pool.begin().await?;
             let mut changed = blank_mentions(&mut tx, ids, now).await?;
+            if deleted {
+                for chunk in ids.chunks(BATCH) {
+                    let sql = format!(
+                        "UPDATE mentions SET deleted_at = $1 WHERE id IN ({})",
+                        placeholders(2, chunk.len())
+                    );
+                    let mut q = sqlx::query(&sql).bind(ms(now));
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+            }
             let escalations = match scope {
                 Scope::CopiesOf => Some(escalations_of(&mut tx, ids).await?),
                 Scope::Everywhere => None,
@@ -183,7 +213,29 @@ impl Store {
                 .await
                 .map(|_| ())
         })
-        .await
+        .await?;
+        self.checkpoint_journal().await
+    }
+
+    /// SQLite: copies the write-ahead log into the database file and truncates it, so
+    /// erased bytes do not outlive the erasure in `vigie.db-wal` (secure_delete covers
+    /// the main file only). Waits while readers hold old pages.
+    async fn checkpoint_journal(&self) -> Result<(), StoreError> {
+        if self.backend != super::Backend::Sqlite {
+            return Ok(());
+        }
+        for attempt in 0..CHECKPOINT_TRIES {
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tracing::debug!(attempt, "journal checkpoint busy, retrying");
+            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5))).await;
+        }
+        tracing::warn!("the journal could not be truncated after an erasure: readers kept it busy; the next erasure tries again");
+        Ok(())
     }
 
     /// Erasures recorded, newest first: (when, kind, rows).
