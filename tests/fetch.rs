@@ -92,32 +92,105 @@ async fn too_many_requests_with_retry_after_is_respected() {
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
         .mount(&server)
         .await;
+    // Another server (another port): another host, which the wait does not hold.
+    let other = MockServer::start().await;
     Mock::given(path("/ok"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(rss("ok", 2), "application/rss+xml"))
-        .mount(&server)
+        .mount(&other)
         .await;
     let env = Env::new(
         &[
             src("limited", format!("{}/limited", server.uri())),
-            src("ok", format!("{}/ok", server.uri())),
+            src("ok", format!("{}/ok", other.uri())),
         ],
         "",
     );
     let logs = run_once(&env).await;
     assert!(logs.contains("slow down"), "{logs}");
-    // Second round: the limited source is left alone; the other one (same host) is polled:
-    // in the first round it was polled too, or held back if the 429 came first.
+    // Second round: the limited source is left alone; the other host is polled again.
     let logs = run_once(&env).await;
     assert!(
         logs.contains("skipped: the server asked us to wait"),
         "{logs}"
     );
     let reqs = server.received_requests().await.unwrap();
-    let limited = reqs.iter().filter(|r| r.url.path() == "/limited").count();
-    let ok = reqs.iter().filter(|r| r.url.path() == "/ok").count();
-    assert_eq!(limited, 1);
-    assert!((1..=2).contains(&ok), "{ok}");
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(other.received_requests().await.unwrap().len(), 2);
     assert_eq!(mentions(&env).await.len(), 2);
+}
+
+/// #17, point 5: a host's wait is kept in the database. A 429 with `Retry-After` met by
+/// one source in one run holds back a source of the same host added for the next run,
+/// and a daemon started afterwards; the requests are counted under the host in
+/// `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hosts_wait_holds_its_other_sources_after_a_restart() {
+    let server = MockServer::start().await;
+    Mock::given(path("/limited"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/other"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(rss("o", 2), "application/rss+xml"))
+        .mount(&server)
+        .await;
+    let env = Env::new(&[src("limited", format!("{}/limited", server.uri()))], "");
+    let logs = run_once(&env).await;
+    assert!(logs.contains("slow down"), "{logs}");
+    // The same store, one more source on that host.
+    let config = std::fs::read_to_string(&env.config).unwrap();
+    let other = format!(
+        "[[sources]]\nname = \"other\"\nkind = \"rss\"\nurl = \"{}/other\"\nevery = \"1m\"\n\n",
+        server.uri()
+    );
+    std::fs::write(&env.config, format!("{other}{config}")).unwrap();
+    let logs = run_once(&env).await;
+    assert!(
+        logs.contains("skipped: its host asked us to wait"),
+        "{logs}"
+    );
+    // The daemon, started after that: a minute is not up, the host is still held.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = std::fs::read_to_string(&env.config).unwrap();
+    std::fs::write(
+        &env.config,
+        format!("[web]\nlisten = \"127.0.0.1:{port}\"\nmetrics_token_env = \"VIGIE_TEST_HOSTS_TOKEN\"\n\n{config}"),
+    )
+    .unwrap();
+    let mut daemon = common::vigie_cmd()
+        .args(["run", "--config", env.config.to_str().unwrap()])
+        .env("VIGIE_TEST_HOSTS_TOKEN", "hosts-token")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let metrics = format!("http://127.0.0.1:{port}/metrics");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut body = String::new();
+    while Instant::now() < deadline {
+        let client = reqwest::Client::new();
+        if let Ok(r) = client.get(&metrics).bearer_auth("hosts-token").send().await {
+            body = r.text().await.unwrap_or_default();
+            if body.contains("vigie_host_requests") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    common::flow::sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success());
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 1, "only the first 429: {reqs:?}");
+    let host = server.uri().trim_start_matches("http://").to_string();
+    assert!(
+        body.contains(&format!("vigie_host_requests{{host=\"{host}\"}} 1"))
+            && body.contains(&format!("vigie_host_rate_limited{{host=\"{host}\"}} 1")),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

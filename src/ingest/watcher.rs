@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +16,7 @@ use super::schedule::{add, backoff, jitter};
 use crate::core::clock::Clock;
 use crate::core::pipeline::Pipeline;
 use crate::sources::fetch::SourcesConfig;
+use crate::sources::hosts::HostBook;
 use crate::sources::http::Http;
 use crate::sources::{BuildContext, Source, SourceError, SourceState};
 use crate::store::Store;
@@ -33,6 +34,8 @@ pub struct PollReport {
     pub not_modified: bool,
     /// Entries the source could not read and skipped.
     pub skipped: usize,
+    /// Stored mentions whose post the platform said was deleted.
+    pub deleted: usize,
     /// The poll failed.
     pub error: Option<String>,
 }
@@ -48,6 +51,8 @@ struct Shared {
     stored: Arc<Notify>,
     /// When mentions are first seen: the system's time, or a simulated one.
     clock: Clock,
+    /// Requests and waits per host, shared with the HTTP client.
+    hosts: HostBook,
 }
 
 /// The watch loop.
@@ -65,8 +70,10 @@ impl Watcher {
         stored: Arc<Notify>,
         clock: Clock,
     ) -> anyhow::Result<Watcher> {
+        let http = Http::with_hosts(&cfg.fetch, cfg.named_hosts())?;
+        let hosts = http.hosts().clone();
         let ctx = BuildContext {
-            http: Http::with_hosts(&cfg.fetch, cfg.named_hosts())?,
+            http,
             base: cfg.base.clone(),
             matcher: cfg.matcher.clone(),
             own: cfg.own.clone(),
@@ -85,6 +92,7 @@ impl Watcher {
                 max_items: cfg.fetch.max_items,
                 stored,
                 clock,
+                hosts,
             }),
             sources,
             concurrency: cfg.fetch.concurrency,
@@ -97,17 +105,17 @@ impl Watcher {
         &self,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<HashMap<String, PollReport>> {
+        super::hosts::load(&self.shared.store, &self.shared.hosts).await?;
         let now = Utc::now();
         let mut set = JoinSet::new();
         let sem = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
-        // One lock per host: its sources are polled one after the other, and the lock holds
-        // the time until which the host asked us to wait (429/503 Retry-After).
-        type HostLock = Arc<tokio::sync::Mutex<Option<DateTime<Utc>>>>;
-        let host_locks: HashMap<String, HostLock> = self
+        // One lock per host: its sources are polled one after the other, so that a wait
+        // one of them is told of holds the next.
+        let host_locks: HashMap<String, Arc<tokio::sync::Mutex<()>>> = self
             .sources
             .iter()
-            .filter_map(|(s, _)| s.host())
-            .map(|h| (h, Arc::new(tokio::sync::Mutex::new(None))))
+            .flat_map(|(s, _)| s.hosts())
+            .map(|h| (h, Arc::new(tokio::sync::Mutex::new(()))))
             .collect();
         for (src, every) in &self.sources {
             let state = self.shared.store.source_state(src.name()).await?;
@@ -116,25 +124,30 @@ impl Watcher {
                 continue;
             }
             let (src, every, shared, sem) = (src.clone(), *every, self.shared.clone(), sem.clone());
-            let host_lock = src.host().and_then(|h| host_locks.get(&h).cloned());
+            let mut hosts = src.hosts();
+            hosts.sort();
+            hosts.dedup();
+            let locks: Vec<_> = hosts
+                .iter()
+                .filter_map(|h| host_locks.get(h).cloned())
+                .collect();
             let shutdown = shutdown.clone();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
-                let mut host_wait = match &host_lock {
-                    Some(l) => Some(l.lock().await),
-                    None => None,
-                };
+                // In name order, so that two sources sharing two hosts cannot deadlock.
+                let mut _held = Vec::with_capacity(locks.len());
+                for l in &locks {
+                    _held.push(l.lock().await);
+                }
                 if shutdown.is_cancelled() {
                     return (src.name().to_string(), None);
                 }
-                if let Some(until) = host_wait.as_deref().copied().flatten().filter(|t| *t > Utc::now()) {
-                    warn!(source = src.name(), until = %until, "skipped: its host asked us to wait");
+                if let Some((host, until)) = super::hosts::held(&shared.hosts, &hosts, every, Utc::now()) {
+                    warn!(source = src.name(), host, until = %until, "skipped: its host asked us to wait");
                     return (src.name().to_string(), None);
                 }
                 let (report, new_state) = poll_source(&shared, src.as_ref(), every, state).await;
-                if let (Some(w), Some(until)) = (host_wait.as_deref_mut(), new_state.retry_after) {
-                    *w = Some(until);
-                }
+                super::hosts::after_poll(&shared.store, &shared.hosts, src.host().as_deref(), new_state.retry_after).await;
                 (src.name().to_string(), Some(report))
             });
         }
@@ -159,12 +172,10 @@ impl Watcher {
         }
         let mut running: HashSet<String> = HashSet::new();
         let mut busy_hosts: HashSet<String> = HashSet::new();
-        // Host → (until when its server asked us to wait, since when).
-        let mut host_wait: HashMap<String, (DateTime<Utc>, DateTime<Utc>)> = HashMap::new();
-        let mut set: JoinSet<(String, Option<String>, SourceState)> = JoinSet::new();
-        // Task → its source and host, to free them whatever way the task ends.
-        let mut tasks: HashMap<tokio::task::Id, (String, Option<String>, Duration)> =
-            HashMap::new();
+        super::hosts::load(&self.shared.store, &self.shared.hosts).await?;
+        let mut set: JoinSet<(String, SourceState)> = JoinSet::new();
+        // Task → its source and hosts, to free them whatever way the task ends.
+        let mut tasks: HashMap<tokio::task::Id, (String, Vec<String>, Duration)> = HashMap::new();
         info!(sources = self.sources.len(), "watching");
         loop {
             let now = Utc::now();
@@ -178,26 +189,18 @@ impl Watcher {
                 let due = (state.next_check_at.is_none_or(|t| t <= now)
                     || (state.error_count == 0 && src.ready()))
                     && state.retry_after.is_none_or(|t| t <= now);
-                let host = src.host();
-                // A wait holds the host's other sources back one of their intervals at
-                // most: one answer, however absurd its wait, cannot silence a host.
-                let host_free = host.as_ref().is_none_or(|h| {
-                    !busy_hosts.contains(h)
-                        && host_wait.get(h).is_none_or(|(until, since)| {
-                            *until <= now || add(*since, *every) <= now
-                        })
-                });
+                let hosts = src.hosts();
+                let host_free = hosts.iter().all(|h| !busy_hosts.contains(h))
+                    && super::hosts::held(&self.shared.hosts, &hosts, *every, now).is_none();
                 if !due || !host_free || running.contains(&name) {
                     continue;
                 }
                 running.insert(name.clone());
-                if let Some(h) = &host {
-                    busy_hosts.insert(h.clone());
-                }
+                busy_hosts.extend(hosts.iter().cloned());
                 let (src, every, shared, state) =
                     (src.clone(), *every, self.shared.clone(), state.clone());
                 let task = set.spawn(async move { poll_guarded(&shared, src, every, state).await });
-                tasks.insert(task.id(), (name, host, every));
+                tasks.insert(task.id(), (name, hosts, every));
             }
             let next_due = states
                 .values()
@@ -210,20 +213,19 @@ impl Watcher {
                 _ = shutdown.cancelled() => break,
                 Some(done) = set.join_next_with_id() => {
                     let id = done.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
-                    let Some((name, host, every)) = tasks.remove(&id) else { continue };
-                    if let Some(h) = &host { busy_hosts.remove(h); }
+                    let Some((name, hosts, every)) = tasks.remove(&id) else { continue };
+                    for h in &hosts { busy_hosts.remove(h); }
                     running.remove(&name);
                     let new_state = match done {
-                        Ok((_, (_, _, new_state))) => new_state,
+                        Ok((_, (_, new_state))) => new_state,
                         // Failed outside the poll's own guard: a crash all the same.
                         Err(e) => {
                             let state = states[&name].clone();
                             crashed(&self.shared, &name, every, state, &e.to_string()).await
                         }
                     };
-                    if let (Some(h), Some(t)) = (&host, new_state.retry_after) {
-                        host_wait.insert(h.clone(), (t, Utc::now()));
-                    }
+                    let host = self.sources.iter().find(|(s, _)| s.name() == name).and_then(|(s, _)| s.host());
+                    super::hosts::after_poll(&self.shared.store, &self.shared.hosts, host.as_deref(), new_state.retry_after).await;
                     states.insert(name, new_state);
                 }
                 _ = tokio::time::sleep(next_due) => {}
@@ -264,31 +266,9 @@ async fn poll_source(
     // A spent rate limit on a successful poll: come back only after its reset.
     let mut wait: Option<Duration> = None;
     let outcome: Result<(), SourceError> = match result {
-        Ok(mut poll) => {
-            take_in(name, &mut poll, shared.max_items, &mut report);
-            let seen = shared.clock.now();
-            let mentions: Vec<_> = poll
-                .items
-                .iter()
-                .filter_map(|i| shared.pipeline.process(i, seen))
-                .collect();
-            report.matched = mentions.len();
-            match shared.store.ingest(&mentions, seen).await {
-                Ok(done) => {
-                    report.new = done.iter().filter(|d| d.new).count();
-                    // Saved only once its mentions are: a crash in between refetches, never skips.
-                    wait = poll.wait;
-                    validators(&mut state, poll);
-                    if report.new > 0 {
-                        shared.stored.notify_one();
-                    }
-                    Ok(())
-                }
-                Err(e) => Err(SourceError::Transport(format!(
-                    "could not store mentions (will retry): {e}"
-                ))),
-            }
-        }
+        Ok(poll) => keep(shared, name, poll, &mut report, &mut state)
+            .await
+            .map(|w| wait = w),
         Err(e) => Err(e),
     };
     let now = Utc::now();
@@ -309,6 +289,7 @@ async fn poll_source(
                 matched = report.matched,
                 new = report.new,
                 skipped = report.skipped,
+                deleted = report.deleted,
                 not_modified = report.not_modified,
                 ms = (now - started).num_milliseconds(),
                 "polled"
@@ -345,6 +326,42 @@ async fn poll_source(
         error!(source = name, error = %e, "could not save source state; the next poll may refetch");
     }
     (report, state)
+}
+
+/// A successful poll's items through the pipeline into the store, then its deletions
+/// (after the posts of the same poll: created then deleted is gone). The state takes the
+/// poll's validators only once its mentions are stored: a crash in between refetches,
+/// never skips. Returns the wait the poll asked for.
+async fn keep(
+    shared: &Shared,
+    name: &str,
+    mut poll: crate::sources::Poll,
+    report: &mut PollReport,
+    state: &mut SourceState,
+) -> Result<Option<Duration>, SourceError> {
+    take_in(name, &mut poll, shared.max_items, report);
+    let seen = shared.clock.now();
+    let mentions: Vec<_> = poll
+        .items
+        .iter()
+        .filter_map(|i| shared.pipeline.process(i, seen))
+        .collect();
+    report.matched = mentions.len();
+    let stored = async {
+        let done = shared.store.ingest(&mentions, seen).await?;
+        report.deleted = shared.store.delete_posts(&poll.deleted, seen).await?.len();
+        Ok::<_, crate::store::StoreError>(done)
+    }
+    .await
+    .map_err(|e| SourceError::Transport(format!("could not store mentions (will retry): {e}")))?;
+    report.new = stored.iter().filter(|d| d.new).count();
+    let wait = poll.wait;
+    state.pages_left_behind += poll.left_behind as i64;
+    validators(state, poll);
+    if report.new > 0 {
+        shared.stored.notify_one();
+    }
+    Ok(wait)
 }
 
 /// What a poll brought, into the report and the logs; only its first `max` items are
@@ -386,7 +403,7 @@ async fn poll_guarded(
     src: Arc<dyn Source>,
     every: Duration,
     state: SourceState,
-) -> (String, Option<String>, SourceState) {
+) -> (String, SourceState) {
     let polled =
         std::panic::AssertUnwindSafe(poll_source(shared, src.as_ref(), every, state.clone()))
             .catch_unwind()
@@ -402,7 +419,7 @@ async fn poll_guarded(
             crashed(shared, src.name(), every, state, &why).await
         }
     };
-    (src.name().to_string(), src.host(), new_state)
+    (src.name().to_string(), new_state)
 }
 
 /// Records a poll that crashed: counted as a failure with backoff, and a

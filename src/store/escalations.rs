@@ -166,7 +166,7 @@ impl Store {
     pub async fn unescalated_mentions(&self, limit: i64) -> Result<Vec<Unescalated>, StoreError> {
         let rows = sqlx::query_as::<_, UnescalatedRow>(
             "SELECT id, title, text, sentiment, topics, first_seen_at, published_at, direct, own, author FROM mentions \
-             WHERE escalated_at IS NULL AND classified_at IS NOT NULL ORDER BY id LIMIT $1",
+             WHERE escalated_at IS NULL AND classified_at IS NOT NULL AND deleted_at IS NULL ORDER BY id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)

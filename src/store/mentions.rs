@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{corrupt, from_ms, ms, placeholders, Store, StoreError, BATCH};
 use crate::core::classification::{Sentiment, SentimentLabel, TopicScore};
-use crate::core::model::{Mention, NewMention};
+use crate::core::model::{Engagement, Mention, NewMention};
 
 /// Result of storing one mention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,11 @@ struct MentionRow {
     direct: i64,
     own: i64,
     late: i64,
+    likes: Option<i64>,
+    reposts: Option<i64>,
+    replies: Option<i64>,
+    quotes: Option<i64>,
+    views: Option<i64>,
 }
 
 impl TryFrom<MentionRow> for Mention {
@@ -83,8 +88,78 @@ impl TryFrom<MentionRow> for Mention {
             direct: r.direct != 0,
             own: r.own != 0,
             late: r.late != 0,
+            engagement: Engagement {
+                likes: r.likes,
+                reposts: r.reposts,
+                replies: r.replies,
+                quotes: r.quotes,
+                views: r.views,
+            },
         })
     }
+}
+
+/// Inserts a new mention and returns its id.
+async fn insert_mention(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    m: &NewMention,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+            "INSERT INTO mentions (source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
+             in_reply_to, thread, direct, own, late, reply_key, root_key, likes, reposts, replies, quotes, views, engagement_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+        )
+        .bind(m.source.clone())
+        .bind(m.url.clone())
+        .bind(m.title.clone())
+        .bind(m.text.clone())
+        .bind(m.author.clone())
+        .bind(m.reach)
+        .bind(m.published_at.map(ms))
+        .bind(now)
+        .bind(m.lang.clone())
+        .bind(m.lang_confidence)
+        .bind(serde_json::to_string(&m.matched).unwrap_or_else(|_| "[]".into()))
+        .bind(m.in_reply_to.clone())
+        .bind(m.thread.clone())
+        .bind(i64::from(m.direct))
+        .bind(i64::from(m.own))
+        .bind(i64::from(m.late))
+        .bind(m.in_reply_to.as_deref().map(reference_key))
+        .bind(m.thread.as_deref().map(reference_key))
+        .bind(m.engagement.likes)
+        .bind(m.engagement.reposts)
+        .bind(m.engagement.replies)
+        .bind(m.engagement.quotes)
+        .bind(m.engagement.views)
+        .bind((!m.engagement.is_empty()).then_some(now))
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// The platform's latest figures for a mention seen again (a figure it no longer gives
+/// keeps its last value).
+async fn refresh_engagement(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    e: &Engagement,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE mentions SET likes = COALESCE($1, likes), reposts = COALESCE($2, reposts), replies = COALESCE($3, replies), \
+         quotes = COALESCE($4, quotes), views = COALESCE($5, views), engagement_at = $6 WHERE id = $7",
+    )
+    .bind(e.likes)
+    .bind(e.reposts)
+    .bind(e.replies)
+    .bind(e.quotes)
+    .bind(e.views)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Which of these stored keys are known, and to which mention.
@@ -132,12 +207,13 @@ pub(super) fn is_stored_key(key: &str) -> bool {
 }
 
 /// The stored key of the post a platform reference names: what a reply finds its parent by.
-fn reference_key(reference: &str) -> String {
+pub(super) fn reference_key(reference: &str) -> String {
     stored_key(&crate::core::dedup::post_key(reference))
 }
 
 const MENTION_COLUMNS: &str = "SELECT id, source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
-     sentiment, sentiment_score, topics, model, story_id, in_reply_to, thread, direct, own, late FROM mentions";
+     sentiment, sentiment_score, topics, model, story_id, in_reply_to, thread, direct, own, late, \
+     likes, reposts, replies, quotes, views FROM mentions";
 
 impl Store {
     /// Stores the mentions of one poll in one transaction: each is new, or attached
@@ -188,35 +264,11 @@ impl Store {
             let existing = keys.iter().find_map(|k| known.get(k).copied());
             let (id, new) = match existing {
                 Some(id) => (id, false),
-                None => {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO mentions (source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
-                         in_reply_to, thread, direct, own, late, reply_key, root_key) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
-                    )
-                    .bind(m.source.clone())
-                    .bind(m.url.clone())
-                    .bind(m.title.clone())
-                    .bind(m.text.clone())
-                    .bind(m.author.clone())
-                    .bind(m.reach)
-                    .bind(m.published_at.map(ms))
-                    .bind(now)
-                    .bind(m.lang.clone())
-                    .bind(m.lang_confidence)
-                    .bind(serde_json::to_string(&m.matched).unwrap_or_else(|_| "[]".into()))
-                    .bind(m.in_reply_to.clone())
-                    .bind(m.thread.clone())
-                    .bind(i64::from(m.direct))
-                    .bind(i64::from(m.own))
-                    .bind(i64::from(m.late))
-                    .bind(m.in_reply_to.as_deref().map(reference_key))
-                    .bind(m.thread.as_deref().map(reference_key))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    (id, true)
-                }
+                None => (insert_mention(&mut tx, m, now).await?, true),
             };
+            if !new && !m.engagement.is_empty() {
+                refresh_engagement(&mut tx, id, &m.engagement, now).await?;
+            }
             for k in keys {
                 if !known.contains_key(k) {
                     known.insert(k.clone(), id);
@@ -277,7 +329,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Mention>, StoreError> {
         let rows = sqlx::query_as::<_, MentionRow>(&format!(
-            "{MENTION_COLUMNS} WHERE first_seen_at >= $1 ORDER BY first_seen_at, id LIMIT $2"
+            "{MENTION_COLUMNS} WHERE first_seen_at >= $1 AND deleted_at IS NULL ORDER BY first_seen_at, id LIMIT $2"
         ))
         .bind(since.map(ms).unwrap_or(i64::MIN))
         .bind(limit)
@@ -301,13 +353,13 @@ impl Store {
         self.with_sources(rows).await
     }
 
-    /// Mentions by id, in the order given (unknown ids are skipped).
+    /// Mentions by id, in the order given (unknown and deleted ids are skipped).
     pub async fn mentions_by_id(&self, ids: &[i64]) -> Result<Vec<Mention>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "{MENTION_COLUMNS} WHERE id IN ({})",
+            "{MENTION_COLUMNS} WHERE deleted_at IS NULL AND id IN ({})",
             placeholders(1, ids.len())
         );
         let mut q = sqlx::query_as::<_, MentionRow>(&sql);
@@ -349,10 +401,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Number of stored mentions.
+    /// Number of stored mentions (deleted posts left out).
     pub async fn count_mentions(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mentions")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM mentions WHERE deleted_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }

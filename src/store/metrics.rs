@@ -25,6 +25,8 @@ pub struct SourceHealth {
     pub error_count: i64,
     /// When it was last polled successfully.
     pub last_success_at: Option<DateTime<Utc>>,
+    /// Pages left unread because `max_pages` stopped a poll.
+    pub pages_left_behind: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -32,6 +34,7 @@ struct SourceHealthRow {
     name: String,
     error_count: i64,
     last_success_at: Option<i64>,
+    pages_left_behind: i64,
 }
 
 impl Store {
@@ -49,7 +52,7 @@ impl Store {
     /// Every polled source's error count and last success.
     pub async fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
         let rows = sqlx::query_as::<_, SourceHealthRow>(
-            "SELECT name, error_count, last_success_at FROM source_state",
+            "SELECT name, error_count, last_success_at, pages_left_behind FROM source_state",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -59,6 +62,7 @@ impl Store {
                 name: r.name,
                 error_count: r.error_count,
                 last_success_at: r.last_success_at.map(from_ms),
+                pages_left_behind: r.pages_left_behind,
             })
             .collect())
     }

@@ -264,12 +264,12 @@ impl Store {
 
     /// How many mentions a story has.
     pub async fn story_size(&self, story: i64) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM mentions WHERE story_id = $1")
-                .bind(story)
-                .fetch_one(&self.pool)
-                .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mentions WHERE story_id = $1 AND deleted_at IS NULL",
         )
+        .bind(story)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// The story of each of `ids` that has one.
@@ -305,7 +305,7 @@ impl Store {
     /// Detected mentions first seen at or after `since`, oldest first (at most 100,000).
     pub async fn detected_since(&self, since: DateTime<Utc>) -> Result<Vec<Mention>, StoreError> {
         self.mentions_where(
-            "WHERE story_id IS NOT NULL AND first_seen_at >= $1 ORDER BY first_seen_at, id LIMIT $2",
+            "WHERE story_id IS NOT NULL AND first_seen_at >= $1 AND deleted_at IS NULL ORDER BY first_seen_at, id LIMIT $2",
             ms(since),
             100_000,
         )
@@ -319,7 +319,7 @@ impl Store {
         since: DateTime<Utc>,
     ) -> BoxStream<'_, Result<CountRow, StoreError>> {
         sqlx::query_as::<_, CountSql>(
-            "SELECT first_seen_at, published_at, topics, sentiment FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL ORDER BY id",
+            "SELECT first_seen_at, published_at, topics, sentiment FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL AND deleted_at IS NULL ORDER BY id",
         )
         .bind(ms(since))
         .fetch(&self.pool)
@@ -344,7 +344,7 @@ impl Store {
     /// Mentions with a story first seen at or after `since`, in id order, streamed.
     pub fn story_rows(&self, since: DateTime<Utc>) -> BoxStream<'_, Result<StoryRow, StoreError>> {
         sqlx::query_as::<_, StorySql>(
-            "SELECT story_id, simhash, url, title, text, first_seen_at FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL ORDER BY id",
+            "SELECT story_id, simhash, url, title, text, first_seen_at FROM mentions WHERE first_seen_at >= $1 AND story_id IS NOT NULL AND deleted_at IS NULL ORDER BY id",
         )
         .bind(ms(since))
         .fetch(&self.pool)

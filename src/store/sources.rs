@@ -26,6 +26,8 @@ pub struct SourceState {
     pub retry_after: Option<DateTime<Utc>>,
     /// Where the source got to (newest id, time or stream position), in its own format.
     pub cursor: Option<String>,
+    /// Pages left unread so far because `max_pages` stopped a poll (see `Poll::left_behind`).
+    pub pages_left_behind: i64,
 }
 
 /// A `source_state` row.
@@ -40,6 +42,7 @@ struct SourceStateRow {
     last_success_at: Option<i64>,
     retry_after: Option<i64>,
     cursor: Option<String>,
+    pages_left_behind: i64,
 }
 
 impl From<SourceStateRow> for SourceState {
@@ -54,6 +57,7 @@ impl From<SourceStateRow> for SourceState {
             last_success_at: r.last_success_at.map(from_ms),
             retry_after: r.retry_after.map(from_ms),
             cursor: r.cursor,
+            pages_left_behind: r.pages_left_behind,
         }
     }
 }
@@ -62,8 +66,8 @@ impl Store {
     /// Polling state of a source (default when never polled).
     pub async fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
         let row = sqlx::query_as::<_, SourceStateRow>(
-            "SELECT etag, last_modified, next_check_at, error_count, last_error, last_error_at, last_success_at, retry_after, cursor \
-             FROM source_state WHERE name = $1",
+            "SELECT etag, last_modified, next_check_at, error_count, last_error, last_error_at, last_success_at, retry_after, cursor, \
+             pages_left_behind FROM source_state WHERE name = $1",
         )
         .bind(name)
         .fetch_optional(&self.pool)
@@ -76,12 +80,12 @@ impl Store {
         let _g = self.write_guard().await;
         self.retry_locked(|| async {
             sqlx::query(
-                "INSERT INTO source_state (name, etag, last_modified, next_check_at, error_count, last_error, last_error_at, last_success_at, retry_after, cursor) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                "INSERT INTO source_state (name, etag, last_modified, next_check_at, error_count, last_error, last_error_at, last_success_at, retry_after, cursor, pages_left_behind) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  ON CONFLICT (name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, \
                  next_check_at = excluded.next_check_at, error_count = excluded.error_count, last_error = excluded.last_error, \
                  last_error_at = excluded.last_error_at, last_success_at = excluded.last_success_at, retry_after = excluded.retry_after, \
-                 cursor = excluded.cursor",
+                 cursor = excluded.cursor, pages_left_behind = excluded.pages_left_behind",
             )
             .bind(name)
             .bind(s.etag.clone())
@@ -93,6 +97,7 @@ impl Store {
             .bind(s.last_success_at.map(ms))
             .bind(s.retry_after.map(ms))
             .bind(s.cursor.clone())
+            .bind(s.pages_left_behind)
             .execute(&self.pool)
             .await
             .map(|_| ())

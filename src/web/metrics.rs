@@ -93,25 +93,8 @@ pub async fn render(store: &Store) -> Result<String, StoreError> {
         m.unclassified,
     );
 
-    let errors = Family::<Labels, Gauge>::default();
-    let last_ok = Family::<Labels, Gauge>::default();
-    for s in store.source_health().await? {
-        let l = vec![("source".to_string(), s.name)];
-        errors.get_or_create(&l).set(s.error_count);
-        if let Some(t) = s.last_success_at {
-            last_ok.get_or_create(&l).set(t.timestamp());
-        }
-    }
-    reg.register(
-        "vigie_source_consecutive_errors",
-        "Failed polls of a source since its last success",
-        errors,
-    );
-    reg.register(
-        "vigie_source_last_success_timestamp_seconds",
-        "When a source was last polled successfully",
-        last_ok,
-    );
+    sources(&mut reg, store).await?;
+    hosts(&mut reg, store).await?;
 
     let mails = Family::<Labels, Gauge>::default();
     for st in ["pending", "sending", "sent", "dead"] {
@@ -153,6 +136,68 @@ pub async fn render(store: &Store) -> Result<String, StoreError> {
     let mut out = String::new();
     encode(&mut out, &reg).map_err(|e| StoreError::Config(format!("metrics encoding: {e}")))?;
     Ok(out)
+}
+
+/// Per source: failed polls since the last success, when it last succeeded, pages left.
+async fn sources(reg: &mut Registry, store: &Store) -> Result<(), StoreError> {
+    let errors = Family::<Labels, Gauge>::default();
+    let last_ok = Family::<Labels, Gauge>::default();
+    let left = Family::<Labels, Gauge>::default();
+    for s in store.source_health().await? {
+        let l = vec![("source".to_string(), s.name)];
+        errors.get_or_create(&l).set(s.error_count);
+        left.get_or_create(&l).set(s.pages_left_behind);
+        if let Some(t) = s.last_success_at {
+            last_ok.get_or_create(&l).set(t.timestamp());
+        }
+    }
+    reg.register(
+        "vigie_source_consecutive_errors",
+        "Failed polls of a source since its last success",
+        errors,
+    );
+    reg.register(
+        "vigie_source_last_success_timestamp_seconds",
+        "When a source was last polled successfully",
+        last_ok,
+    );
+    reg.register(
+        "vigie_source_pages_left_behind",
+        "Pages a source left unread because max_pages stopped a poll while the API had more",
+        left,
+    );
+    Ok(())
+}
+
+/// Per host the sources call: requests, rate limits met, and the wait it asked for.
+async fn hosts(reg: &mut Registry, store: &Store) -> Result<(), StoreError> {
+    let requests = Family::<Labels, Gauge>::default();
+    let limited = Family::<Labels, Gauge>::default();
+    let waits = Family::<Labels, Gauge>::default();
+    for h in store.hosts().await? {
+        let l = vec![("host".to_string(), h.host)];
+        requests.get_or_create(&l).set(h.requests);
+        limited.get_or_create(&l).set(h.rate_limited);
+        if let Some((until, _)) = h.wait {
+            waits.get_or_create(&l).set(until.timestamp());
+        }
+    }
+    reg.register(
+        "vigie_host_requests",
+        "HTTP requests sent to a host by the sources, since the store was created",
+        requests,
+    );
+    reg.register(
+        "vigie_host_rate_limited",
+        "Requests a host answered with a rate limit (429, or 503 with Retry-After)",
+        limited,
+    );
+    reg.register(
+        "vigie_host_wait_until_timestamp_seconds",
+        "Until when a host last asked us to wait",
+        waits,
+    );
+    Ok(())
 }
 
 /// How long vigie takes: from first seen to classified (last hour), and from written to
