@@ -230,6 +230,61 @@ async fn exercise(store: Store) {
     assert_eq!(kinds, vec!["handle", "retention"]);
 }
 
+/// Engagement figures refreshed when an item is seen again, and a post deleted on its
+/// platform erased and gone from lists and counts (#17).
+async fn engagement_and_deletions(store: &Store) {
+    use vigie::core::model::Engagement;
+    let now = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
+    let at = "at://did:plc:e2e/app.bsky.feed.post/3lbdel";
+    let key = vigie::core::dedup::post_key(at);
+    let mut m = mention(&[&key], "bsky", "deleted-later");
+    m.engagement = Engagement {
+        likes: Some(3),
+        views: Some(40),
+        ..Engagement::default()
+    };
+    let id = store.ingest(&[m.clone()], now).await.unwrap()[0].id;
+    let before = store.count_mentions().await.unwrap();
+    m.engagement = Engagement {
+        likes: Some(9),
+        replies: Some(2),
+        ..Engagement::default()
+    };
+    assert!(!store.ingest(&[m], now).await.unwrap()[0].new);
+    let got = store.mentions_by_id(&[id]).await.unwrap();
+    assert_eq!(
+        got[0].engagement,
+        Engagement {
+            likes: Some(9),
+            replies: Some(2),
+            views: Some(40),
+            ..Engagement::default()
+        },
+        "new figures replace old ones; one the platform no longer gives keeps its value"
+    );
+    let json = serde_json::to_value(got[0].engagement).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"likes": 9, "replies": 2, "views": 40})
+    );
+
+    let refs = vec![
+        at.to_string(),
+        "at://did:plc:never/app.bsky.feed.post/x".into(),
+    ];
+    assert_eq!(store.delete_posts(&refs, now).await.unwrap(), vec![id]);
+    // Deleted once: a second delete of the same post changes nothing.
+    assert!(store.delete_posts(&refs, now).await.unwrap().is_empty());
+    assert_eq!(store.count_mentions().await.unwrap(), before - 1);
+    assert!(store.mentions_by_id(&[id]).await.unwrap().is_empty());
+    assert!(store
+        .mentions(None, 100)
+        .await
+        .unwrap()
+        .iter()
+        .all(|x| x.id != id && x.title != "deleted-later"));
+}
+
 #[tokio::test]
 async fn sqlite_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -237,6 +292,7 @@ async fn sqlite_store() {
         .await
         .unwrap();
     exercise(store.clone()).await;
+    engagement_and_deletions(&store).await;
     store.close().await;
     // Reopening runs no migration twice and keeps the data.
     let store = Store::open("sqlite://nested/dir/vigie.db", dir.path())
@@ -252,6 +308,7 @@ async fn postgres_store() {
         .await
         .unwrap();
     exercise(store.clone()).await;
+    engagement_and_deletions(&store).await;
     store.close().await;
     db.drop_db().await;
 }

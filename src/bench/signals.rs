@@ -107,6 +107,7 @@ fn generate(n: usize, days: i64, seed: u64) -> Vec<Record> {
             lang: None,
             url: None,
             title: None,
+            engagement: Default::default(),
         });
     }
     out

@@ -36,6 +36,45 @@ pub struct Item {
     /// Sent to the institution privately (a direct message, an e-mail): taken whatever it
     /// says, as everything sent to the institution concerns it, and masked for viewers.
     pub direct: bool,
+    /// Likes, reposts, replies, quotes and views, as the platform counted them when read.
+    pub engagement: Engagement,
+}
+
+/// How people reacted to a post, as the platform counted them when it was last read:
+/// each figure only when the platform gives it (absent is not zero).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Engagement {
+    /// Likes, favourites, upvotes (Reddit: the score).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likes: Option<i64>,
+    /// Reposts, reblogs, boosts, crossposts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reposts: Option<i64>,
+    /// Replies, comments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies: Option<i64>,
+    /// Quotes (Bluesky).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotes: Option<i64>,
+    /// Views (YouTube, Reddit when it says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub views: Option<i64>,
+}
+
+impl Engagement {
+    /// No figure at all.
+    pub fn is_empty(&self) -> bool {
+        *self == Engagement::default()
+    }
+
+    /// Every figure the platform gave, added up: how many people acted on the post.
+    pub fn interactions(&self) -> i64 {
+        [self.likes, self.reposts, self.replies, self.quotes]
+            .into_iter()
+            .flatten()
+            .map(|n| n.max(0))
+            .sum()
+    }
 }
 
 /// A post's place in a conversation, as references that are unique across platforms
@@ -87,6 +126,8 @@ pub struct NewMention {
     pub own: bool,
     /// First seen long after it was written (`[ingest] late_after`).
     pub late: bool,
+    /// Reactions counted by the platform when read.
+    pub engagement: Engagement,
 }
 
 /// A stored mention, as `vigie mentions --json` prints it.
@@ -143,6 +184,10 @@ pub struct Mention {
     /// day, never as "now".
     #[serde(default)]
     pub late: bool,
+    /// Likes, reposts, replies, quotes and views, as the platform last counted them
+    /// (refreshed whenever a poll returns the post again); absent figures are omitted.
+    #[serde(default)]
+    pub engagement: Engagement,
 }
 
 /// By default, a mention first seen this long after it was written is "late" (`[ingest]

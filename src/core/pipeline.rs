@@ -156,6 +156,7 @@ impl Pipeline {
             direct: item.direct,
             own: false,
             late: is_late(event_time(item.published_at, seen), seen, self.late_after),
+            engagement: item.engagement,
         }
     }
 }
@@ -182,6 +183,7 @@ fn bounded(item: &Item) -> Cow<'_, Item> {
             .as_deref()
             .map(|a| text::truncate(a, MAX_AUTHOR)),
         reach: item.reach,
+        engagement: item.engagement,
         lang_hint: item.lang_hint.clone(),
         thread: item.thread.clone(),
         author_id: item.author_id.clone(),

@@ -44,6 +44,11 @@ pub struct SignalsConfig {
     /// A mention from an account with at least this reach (followers) is signalled.
     #[serde(default = "d_high_reach")]
     pub high_reach: i64,
+    /// A post that gathered at least this many interactions (likes, reposts, replies,
+    /// quotes) per hour between its publication and when it was read is signalled as
+    /// `high_reach` too, whatever its author's audience (0 turns this off).
+    #[serde(default = "d_high_engagement")]
+    pub high_engagement_per_hour: i64,
     /// Media and journalists: authors, @handles or site domains whose mentions are signalled.
     #[serde(default)]
     pub media: Vec<String>,
@@ -79,6 +84,9 @@ fn d_negative_margin() -> f64 {
 }
 fn d_high_reach() -> i64 {
     50_000
+}
+fn d_high_engagement() -> i64 {
+    500
 }
 fn d_story_distance() -> u32 {
     8
@@ -156,6 +164,7 @@ impl Default for SignalsConfig {
             critical_p: d_critical_p(),
             negative_margin: d_negative_margin(),
             high_reach: d_high_reach(),
+            high_engagement_per_hour: d_high_engagement(),
             media: Vec::new(),
             official_domains: Vec::new(),
             knowledge: None,
@@ -295,6 +304,7 @@ mod tests {
             text: String::new(),
             author: None,
             reach: None,
+            engagement: Default::default(),
             published_at: None,
             first_seen_at: at,
             lang: "fr".into(),

@@ -126,11 +126,13 @@ pub async fn figures(
             _ => sentiment[1] += 1,
         }
     }
-    // Most telling first: negative before the rest, then by audience, then newest.
+    // Most telling first: negative before the rest, then by how many people acted on it
+    // (likes, reposts, replies, quotes), then by audience, then newest.
     mentions.sort_by_key(|m| {
         (
             m.sentiment
                 .is_none_or(|s| s.label != SentimentLabel::Negative),
+            std::cmp::Reverse(m.engagement.interactions()),
             std::cmp::Reverse(m.reach.unwrap_or(0)),
             std::cmp::Reverse(m.event_at()),
         )

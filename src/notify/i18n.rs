@@ -12,8 +12,10 @@ pub struct Catalog {
     langs: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-/// A signal's reason in the reader's language: the catalogue's `reason_<kind>` filled
-/// with the signal's figures, or the stored (English) reason when there is no such entry.
+/// A signal's reason in the reader's language: the catalogue's `reason_<kind>` (or
+/// `reason_<kind>_<basis>` when the figures name a basis, e.g. a `high_reach` signal
+/// raised on engagement) filled with the signal's figures, or the stored (English)
+/// reason when there is no such entry.
 pub fn reason(
     catalog: &Catalog,
     lang: &str,
@@ -21,7 +23,10 @@ pub fn reason(
     figures: &BTreeMap<String, String>,
     fallback: &str,
 ) -> String {
-    let key = format!("reason_{kind}");
+    let key = match figures.get("basis") {
+        Some(b) => format!("reason_{kind}_{b}"),
+        None => format!("reason_{kind}"),
+    };
     if figures.is_empty() || !catalog.strings(lang).contains_key(&key) {
         return fallback.to_string();
     }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::i18n;
 use crate::core::classification::SentimentLabel;
-use crate::core::model::Mention;
+use crate::core::model::{Engagement, Mention};
 
 /// A mention as shown in alerts and the digest.
 #[derive(Debug, Clone, Serialize)]
@@ -18,6 +18,8 @@ pub struct Post {
     lang: String,
     sentiment: String,
     reach: Option<String>,
+    /// "12 likes · 3 reposts · 1,204 views", the figures the platform gave.
+    engagement: Option<String>,
 }
 
 impl Post {
@@ -46,6 +48,28 @@ impl Post {
             lang: m.lang.clone(),
             sentiment: t.get(word).cloned().unwrap_or_else(|| word.to_string()),
             reach: m.reach.map(|n| i18n::number(n, lang)),
+            engagement: engagement(&m.engagement, lang, t),
         }
     }
+}
+
+/// The figures the platform gave, each in the reader's words, or None when it gave none.
+pub fn engagement(e: &Engagement, lang: &str, t: &BTreeMap<String, String>) -> Option<String> {
+    let parts: Vec<String> = [
+        ("likes", e.likes),
+        ("reposts", e.reposts),
+        ("replies", e.replies),
+        ("quotes", e.quotes),
+        ("views", e.views),
+    ]
+    .into_iter()
+    .filter_map(|(key, n)| {
+        let n = i18n::number(n?, lang);
+        Some(match t.get(key) {
+            Some(words) => words.replace("{n}", &n),
+            None => format!("{n} {key}"),
+        })
+    })
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }

@@ -49,6 +49,9 @@ pub struct Record {
     /// Title, if any.
     #[serde(default)]
     pub title: Option<String>,
+    /// Likes, reposts, replies, quotes, views, when recorded.
+    #[serde(default)]
+    pub engagement: crate::core::model::Engagement,
 }
 
 /// One output line.
@@ -223,6 +226,7 @@ fn item(r: &Record) -> Item {
         author: r.author.clone(),
         reach: r.reach,
         lang_hint: r.lang.clone(),
+        engagement: r.engagement,
         ..Default::default()
     }
 }

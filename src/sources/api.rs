@@ -122,9 +122,17 @@ pub fn one_day() -> Duration {
 
 /// The host of a URL, which per-host rate limits key on.
 pub fn host_of(url: &str) -> Option<String> {
-    url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
+    url::Url::parse(url).ok().as_ref().and_then(host_key)
+}
+
+/// The host rate limits key on: its name, and its port when the URL names one (two
+/// servers on one machine are two servers; `https://host:443/` is `host`).
+pub fn host_key(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    })
 }
 
 /// The URL without its query values for secret-looking keys (`key`, `token`, ...).

@@ -14,7 +14,7 @@ use tracing::{info, warn};
 use super::api;
 use super::http::{Http, Raw};
 use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
-use crate::core::model::Item;
+use crate::core::model::{Engagement, Item};
 use crate::core::secret::{check_var, EnvSecret};
 
 /// Posts per page: the API's maximum.
@@ -93,6 +93,14 @@ struct PostView {
     author: Author,
     record: Record,
     indexed_at: DateTime<Utc>,
+    #[serde(rename = "likeCount", default)]
+    like_count: Option<i64>,
+    #[serde(rename = "repostCount", default)]
+    repost_count: Option<i64>,
+    #[serde(rename = "replyCount", default)]
+    reply_count: Option<i64>,
+    #[serde(rename = "quoteCount", default)]
+    quote_count: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +220,13 @@ impl BlueskySearchSource {
             lang_hint: p.record.langs.into_iter().next(),
             thread: api::bsky_thread(&p.uri, p.record.reply),
             author_id: Some(p.author.did),
+            engagement: Engagement {
+                likes: p.like_count,
+                reposts: p.repost_count,
+                replies: p.reply_count,
+                quotes: p.quote_count,
+                views: None,
+            },
             ..Default::default()
         }
     }
@@ -267,6 +282,7 @@ impl Source for BlueskySearchSource {
                 break;
             }
             if page == self.cfg.max_pages {
+                poll.left_behind += 1;
                 warn!(source = %self.cfg.name, pages = page, "more posts than max_pages fetch: the oldest of this window are skipped; raise max_pages or poll more often");
             }
         }

@@ -1,7 +1,7 @@
 //! Turns feed bytes (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into [`Item`]s, with one
 //! repair attempt for the usual breakage before giving up with a clear error.
 
-use crate::core::model::Item;
+use crate::core::model::{Engagement, Item};
 use crate::core::text::html_to_text;
 
 use super::repair;
@@ -110,6 +110,17 @@ fn items(feed: feed_rs::model::Feed, source: &str, max: usize) -> (Vec<Item>, us
                 (None, None) => String::new(),
             };
             let guid = Some(e.id.trim().to_string()).filter(|g| !g.is_empty());
+            // media:community (YouTube's uploads feed: views, and likes as the star count).
+            let engagement = e
+                .media
+                .iter()
+                .find_map(|m| m.community.as_ref())
+                .map(|c| Engagement {
+                    likes: c.stats_favorites.or(c.stars_count).map(|n| n as i64),
+                    views: c.stats_views.map(|n| n as i64),
+                    ..Engagement::default()
+                })
+                .unwrap_or_default();
             Item {
                 source: source.to_string(),
                 guid,
@@ -124,6 +135,7 @@ fn items(feed: feed_rs::model::Feed, source: &str, max: usize) -> (Vec<Item>, us
                     .filter(|n| !n.trim().is_empty()),
                 reach: None,
                 lang_hint: e.language.or_else(|| feed_lang.clone()),
+                engagement,
                 ..Default::default()
             }
         })

@@ -108,7 +108,7 @@ impl SourcesConfig {
         self.sources
             .iter()
             .flat_map(|s| s.urls())
-            .filter_map(super::api::host_of)
+            .filter_map(|u| url::Url::parse(u).ok()?.host_str().map(str::to_string))
             .chain(self.fetch.resolve.keys().cloned())
             .collect()
     }

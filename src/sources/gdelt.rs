@@ -232,6 +232,7 @@ impl Source for GdeltSource {
                 break;
             }
             if page == self.cfg.max_pages {
+                poll.left_behind += 1;
                 warn!(source = %self.cfg.name, pages = page, "more articles pending: the next poll continues from here");
             }
             start = newest;

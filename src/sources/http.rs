@@ -9,6 +9,7 @@ use reqwest::header::{
 use reqwest::StatusCode;
 
 use super::guard::Guard;
+use super::hosts::HostBook;
 use super::SourceError;
 
 /// A shared, configured HTTP client.
@@ -18,6 +19,8 @@ pub struct Http {
     max_body: u64,
     timeout: Duration,
     max_items: usize,
+    /// Requests and waits per host, shared by every source (see [`HostBook`]).
+    book: HostBook,
 }
 
 /// A successful (2xx or 304) response.
@@ -85,7 +88,39 @@ impl Http {
             max_body: cfg.max_body_mib * 1024 * 1024,
             timeout: cfg.timeout,
             max_items: cfg.max_items,
+            book: HostBook::default(),
         })
+    }
+
+    /// The book of hosts this client called: requests, rate limits and waits.
+    pub fn hosts(&self) -> &HostBook {
+        &self.book
+    }
+
+    /// Counts a request to `url`'s host; returns the host.
+    fn count(&self, url: &reqwest::Url) -> Option<String> {
+        let host = super::api::host_key(url)?;
+        self.book.count(&host);
+        Some(host)
+    }
+
+    /// Records a rate limit (429, or 503 with `Retry-After`) under the host that gave it,
+    /// with the wait it asked for, so that the host's other sources wait too.
+    fn note_limit(&self, host: Option<&str>, status: StatusCode, headers: &HeaderMap) {
+        let limited = status == StatusCode::TOO_MANY_REQUESTS
+            || (status == StatusCode::SERVICE_UNAVAILABLE && headers.contains_key(RETRY_AFTER));
+        let Some(host) = host.filter(|_| limited) else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        let wait = header(headers, RETRY_AFTER)
+            .and_then(|v| parse_retry_after(&v, now))
+            .or_else(|| super::api::reset_wait(headers, now));
+        let now = chrono::Utc::now();
+        let until = wait
+            .and_then(|w| chrono::Duration::from_std(w).ok())
+            .map(|w| now + w);
+        self.book.limited(host, until, now);
     }
 
     /// `[fetch] max_items`: most items taken from one poll.
@@ -106,7 +141,14 @@ impl Http {
     /// Sends a request and reads its body (at most `max_body` bytes) whatever the status;
     /// the caller decides what the status means (see `api::check`).
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Raw, SourceError> {
-        let mut resp = req.send().await.map_err(|e| self.transport(e))?;
+        let req = req.build().map_err(|e| self.transport(e))?;
+        let host = self.count(req.url());
+        let mut resp = self
+            .client
+            .execute(req)
+            .await
+            .map_err(|e| self.transport(e))?;
+        self.note_limit(host.as_deref(), resp.status(), resp.headers());
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         if let Some(len) = resp.content_length() {
@@ -146,9 +188,16 @@ impl Http {
         if let Some(l) = last_modified {
             req = req.header(IF_MODIFIED_SINCE, l);
         }
-        let mut resp = req.send().await.map_err(|e| self.transport(e))?;
+        let req = req.build().map_err(|e| self.transport(e))?;
+        let host = self.count(req.url());
+        let mut resp = self
+            .client
+            .execute(req)
+            .await
+            .map_err(|e| self.transport(e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
+        self.note_limit(host.as_deref(), status, &headers);
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Response {
                 body: None,

@@ -21,7 +21,7 @@ use tracing::{info, warn};
 use super::api;
 use super::http::Http;
 use super::{check_name, check_pages, check_url, Every, Poll, Source, SourceError, SourceState};
-use crate::core::model::{Item, ThreadLinks};
+use crate::core::model::{Engagement, Item, ThreadLinks};
 use crate::core::secret::{check_var, EnvSecret};
 use crate::core::text::html_to_text;
 
@@ -134,6 +134,15 @@ struct Status {
     account: Account,
     #[serde(default)]
     reblog: Option<Box<Status>>,
+    #[serde(default)]
+    favourites_count: Option<i64>,
+    #[serde(default)]
+    reblogs_count: Option<i64>,
+    #[serde(default)]
+    replies_count: Option<i64>,
+    /// Mastodon 4.4 and later.
+    #[serde(default)]
+    quotes_count: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,7 +179,10 @@ impl MastodonSource {
     /// Reads the token from the environment now (if one is named).
     pub fn new(cfg: MastodonConfig, http: Http) -> MastodonSource {
         let instance = cfg.instance.trim_end_matches('/').to_string();
-        let host = super::api::host_of(&instance);
+        // The instance's name, as references and handles carry it (no port).
+        let host = url::Url::parse(&instance)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string));
         let token = cfg
             .token_env
             .as_deref()
@@ -363,6 +375,13 @@ impl Convert {
                 root: None,
             },
             author_id: Some(s.account.id),
+            engagement: Engagement {
+                likes: s.favourites_count,
+                reposts: s.reblogs_count,
+                replies: s.replies_count,
+                quotes: s.quotes_count,
+                views: None,
+            },
             ..Default::default()
         }
     }
@@ -375,7 +394,7 @@ impl Source for MastodonSource {
     }
 
     fn host(&self) -> Option<String> {
-        self.host.clone()
+        super::api::host_of(&self.cfg.instance)
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
@@ -426,6 +445,7 @@ impl Source for MastodonSource {
             }
             if page == self.cfg.max_pages {
                 self.left_behind(backwards, first_poll, page);
+                poll.left_behind += 1;
             }
         }
         poll.cursor = cursor;

@@ -3,11 +3,13 @@
 
 pub mod api;
 pub mod bluesky_search;
+mod error;
 pub mod feed;
 pub mod fetch;
 pub mod gdelt;
 pub mod google_news;
 pub mod guard;
+pub mod hosts;
 pub mod http;
 pub mod imap;
 pub mod jetstream;
@@ -20,6 +22,8 @@ pub mod youtube;
 pub mod youtube_comments;
 
 use std::time::Duration;
+
+pub use error::SourceError;
 
 use crate::core::matching::Matcher;
 use crate::core::model::Item;
@@ -373,6 +377,9 @@ pub use crate::store::sources::SourceState;
 pub struct Poll {
     /// Items, in source order.
     pub items: Vec<Item>,
+    /// Platform references of posts the platform says were deleted or removed (see
+    /// `ThreadLinks::id`): the mentions they were stored as are marked deleted.
+    pub deleted: Vec<String>,
     /// New validators to store (unchanged when the server did not send them).
     pub etag: Option<String>,
     /// New `Last-Modified`.
@@ -389,93 +396,9 @@ pub struct Poll {
     pub skipped: usize,
     /// Entries left out, unread, because the answer had more than `[fetch] max_items`.
     pub beyond: usize,
-}
-
-/// Why a poll failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    /// The server asked us to slow down (429, or 503 with Retry-After, or a spent rate limit).
-    #[error("server asked to slow down (HTTP {status}), retry after {retry_after:?}")]
-    RateLimited {
-        /// 429 or 503.
-        status: u16,
-        /// How long it asked us to wait, if it said.
-        retry_after: Option<Duration>,
-    },
-    /// The credentials were refused (401/403).
-    #[error("credentials refused (HTTP {status}): {hint}")]
-    Unauthorized {
-        /// 401 or 403.
-        status: u16,
-        /// What to check, naming the environment variable(s) involved.
-        hint: String,
-    },
-    /// The server refused the login (an IMAP NO to LOGIN).
-    #[error("login refused: {hint}")]
-    LoginRefused {
-        /// What to check, naming the environment variable involved.
-        hint: String,
-    },
-    /// A credential the config names is not in the environment.
-    #[error("environment variable {var} is not set (it holds {what}); set it in the daemon's environment")]
-    MissingSecret {
-        /// The variable named in the config.
-        var: String,
-        /// What it should hold.
-        what: &'static str,
-    },
-    /// Any other non-success status.
-    #[error("HTTP {status} from {url}")]
-    Status {
-        /// HTTP status.
-        status: u16,
-        /// The URL asked (secrets removed).
-        url: String,
-    },
-    /// No answer within the timeout.
-    #[error("timed out after {0:?}")]
-    Timeout(Duration),
-    /// The body is over the configured cap.
-    #[error("body larger than {limit} bytes, refused (raise [fetch] max_body_mib if this feed really is that big)")]
-    TooLarge {
-        /// The cap, in bytes.
-        limit: u64,
-    },
-    /// Connection, DNS, TLS or file errors.
-    #[error("{0}")]
-    Transport(String),
-    /// The document could not be read as a feed, even after repair.
-    #[error("{0}")]
-    Parse(String),
-}
-
-impl SourceError {
-    /// Wait the server asked for, if any.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            SourceError::RateLimited { retry_after, .. } => *retry_after,
-            _ => None,
-        }
-    }
-
-    /// The source cannot work until someone fixes its credentials.
-    pub fn is_credentials(&self) -> bool {
-        matches!(
-            self,
-            SourceError::Unauthorized { .. }
-                | SourceError::LoginRefused { .. }
-                | SourceError::MissingSecret { .. }
-        )
-    }
-}
-
-impl From<crate::core::secret::MissingSecret> for SourceError {
-    fn from(e: crate::core::secret::MissingSecret) -> Self {
-        SourceError::MissingSecret {
-            var: e.var,
-            what: e.what,
-        }
-    }
+    /// Pages left unread because `max_pages` stopped the poll while the API said there
+    /// were more (one per cut: how many more the API does not say).
+    pub left_behind: usize,
 }
 
 /// A place items come from.
@@ -485,6 +408,11 @@ pub trait Source: Send + Sync {
     fn name(&self) -> &str;
     /// Host that rate limits apply to (None for local files).
     fn host(&self) -> Option<String>;
+    /// Every host a poll calls (the scheduler polls one source per host at a time and
+    /// holds them all while one of them asked us to wait); the first is [`Source::host`].
+    fn hosts(&self) -> Vec<String> {
+        self.host().into_iter().collect()
+    }
     /// Fetches what is new since `state`.
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError>;
     /// Has something to deliver now (a mailbox's IDLE heard of new mail): poll it before

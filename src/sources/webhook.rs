@@ -22,7 +22,7 @@ use tokio::sync::Notify;
 use tracing::{info, warn};
 
 use super::{check_name, SourceError};
-use crate::core::model::Item;
+use crate::core::model::{Engagement, Item};
 use crate::core::pipeline::Pipeline;
 use crate::core::secret::{check_var, EnvSecret};
 use crate::store::Store;
@@ -231,6 +231,9 @@ struct InMention {
     published_at: Option<DateTime<Utc>>,
     #[serde(default)]
     lang: Option<String>,
+    /// Likes, reposts, replies, quotes, views, as the client's platform counted them.
+    #[serde(default)]
+    engagement: Engagement,
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -277,6 +280,20 @@ fn validate(m: &InMention, i: usize) -> Result<(), String> {
     if m.reach.is_some_and(|r| r < 0) {
         return Err(format!("mentions[{i}].reach: must not be negative"));
     }
+    let e = &m.engagement;
+    for (name, v) in [
+        ("likes", e.likes),
+        ("reposts", e.reposts),
+        ("replies", e.replies),
+        ("quotes", e.quotes),
+        ("views", e.views),
+    ] {
+        if v.is_some_and(|v| v < 0) {
+            return Err(format!(
+                "mentions[{i}].engagement.{name}: must not be negative"
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -297,6 +314,7 @@ fn item(hook: &Hook, client: &str, m: InMention) -> Item {
         author: m.author.filter(|a| !a.trim().is_empty()),
         reach: m.reach,
         lang_hint: m.lang,
+        engagement: m.engagement,
         ..Default::default()
     }
 }

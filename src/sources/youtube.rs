@@ -379,6 +379,7 @@ impl Source for SearchSource {
                 break;
             }
             if page == self.cfg.max_pages {
+                poll.left_behind += 1;
                 warn!(source = %self.cfg.name, pages = page, "more videos than max_pages fetch: older ones of this window are skipped; raise max_pages or poll more often");
             }
         }

@@ -16,7 +16,7 @@ use super::api;
 use super::http::Http;
 use super::youtube::{api_error, feed_url, reasons, YoutubeConfig};
 use super::{feed, Poll, Source, SourceError, SourceState};
-use crate::core::model::{Item, ThreadLinks};
+use crate::core::model::{Engagement, Item, ThreadLinks};
 use crate::core::secret::EnvSecret;
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +90,8 @@ struct CommentSnippet {
     #[serde(default)]
     author_channel_id: Option<ChannelId>,
     published_at: DateTime<Utc>,
+    #[serde(default)]
+    like_count: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -246,7 +248,7 @@ struct Threads {
 /// answers the top-level comment; the top-level comment's id is the thread's).
 fn items_of(source: &str, language: Option<&str>, t: Thread) -> Vec<Item> {
     let video = t.snippet.video_id;
-    let top = comment(
+    let mut top = comment(
         source,
         language,
         &video,
@@ -254,6 +256,7 @@ fn items_of(source: &str, language: Option<&str>, t: Thread) -> Vec<Item> {
         None,
         t.snippet.top_level_comment.snippet,
     );
+    top.engagement.replies = Some(t.snippet.total_reply_count as i64);
     let mut out = vec![top];
     for r in t.replies.map(|r| r.comments).unwrap_or_default() {
         out.push(comment(
@@ -297,6 +300,10 @@ fn comment(
             root: None,
         },
         author_id: c.author_channel_id.map(|c| c.value),
+        engagement: Engagement {
+            likes: c.like_count,
+            ..Engagement::default()
+        },
         ..Default::default()
     }
 }
@@ -311,6 +318,12 @@ impl Source for CommentsSource {
         super::api::host_of(&self.cfg.api_url)
     }
 
+    /// The Data API, and the site whose uploads feed lists the channel's videos.
+    fn hosts(&self) -> Vec<String> {
+        let feeds = super::api::host_of(&self.cfg.feeds_url);
+        self.host().into_iter().chain(feeds).collect()
+    }
+
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
         let key = self.key.get()?;
         let since = api::cursor_time(state.cursor.as_deref(), self.cfg.lookback);
@@ -318,7 +331,7 @@ impl Source for CommentsSource {
         let mut newest = since;
         for video in self.videos().await? {
             let mut token: Option<String> = None;
-            'pages: for _ in 0..self.cfg.max_pages {
+            'pages: for page_no in 1..=self.cfg.max_pages {
                 let mut u = url::Url::parse(&format!(
                     "{}/commentThreads",
                     self.cfg.api_url.trim_end_matches('/')
@@ -365,6 +378,10 @@ impl Source for CommentsSource {
                 token = page.next;
                 if token.is_none() {
                     break;
+                }
+                if page_no == self.cfg.max_pages {
+                    poll.left_behind += 1;
+                    warn!(source = %self.cfg.name, video = %video, pages = page_no, "more comments than max_pages fetch: older ones of this video are skipped until they are newer than the cursor; raise max_pages");
                 }
             }
         }

@@ -68,6 +68,11 @@ pub(super) fn mention_views(
             author: mask.author(m.author),
             lang: m.lang,
             sentiment: m.sentiment.map(|s| s.label.as_str().to_string()),
+            engagement: crate::notify::post::engagement(
+                &m.engagement,
+                lang,
+                st.mail_catalog.strings(lang),
+            ),
             published: i18n::date_time(m.published_at.unwrap_or(m.first_seen_at), st.tz, lang),
             story: m.story,
         })
@@ -134,6 +139,8 @@ pub(super) struct MentionView {
     pub(super) author: Option<String>,
     pub(super) lang: String,
     pub(super) sentiment: Option<String>,
+    /// "12 likes · 3 reposts", as the platform last counted them.
+    pub(super) engagement: Option<String>,
     pub(super) published: String,
     pub(super) story: Option<i64>,
 }

@@ -151,18 +151,30 @@ impl Engine {
         });
         let reach = m.reach.unwrap_or(0);
         let high = reach >= self.cfg.high_reach;
-        if media.is_none() && !high {
+        let velocity = engagement_per_hour(m);
+        let fast = self.cfg.high_engagement_per_hour > 0
+            && velocity >= self.cfg.high_engagement_per_hour as f64;
+        if media.is_none() && !high && !fast {
             return None;
         }
         let severity = if negative(m) { "warning" } else { "info" };
         let (kind, why) = match media {
             Some(x) => ("media", format!("a mention by {x}, on the media list")),
-            None => (
+            None if high => (
                 "high_reach",
                 format!(
                     "a mention by {} with a reach of {reach} (threshold {})",
                     m.author.as_deref().unwrap_or("an account"),
                     self.cfg.high_reach
+                ),
+            ),
+            None => (
+                "high_reach",
+                format!(
+                    "a post gathering {} interactions an hour ({} in all; threshold {} an hour)",
+                    velocity.round() as i64,
+                    m.engagement.interactions(),
+                    self.cfg.high_engagement_per_hour
                 ),
             ),
         };
@@ -180,10 +192,28 @@ impl Engine {
             reason: why,
             at: m.event_at(),
             evidence: vec![m.id],
-            figures: fig(&[
-                ("author", m.author.clone().unwrap_or_default()),
-                ("reach", reach.to_string()),
-            ]),
+            figures: if media.is_none() && !high {
+                fig(&[
+                    ("author", m.author.clone().unwrap_or_default()),
+                    ("reach", reach.to_string()),
+                    ("basis", "engagement".into()),
+                    ("interactions", m.engagement.interactions().to_string()),
+                    ("per_hour", (velocity.round() as i64).to_string()),
+                    ("threshold", self.cfg.high_engagement_per_hour.to_string()),
+                ])
+            } else {
+                fig(&[
+                    ("author", m.author.clone().unwrap_or_default()),
+                    ("reach", reach.to_string()),
+                ])
+            },
         })
     }
+}
+
+/// Interactions an hour between a post's publication and when it was read (at least a
+/// quarter of an hour, so a post read at once is not judged on a few seconds).
+fn engagement_per_hour(m: &Mention) -> f64 {
+    let hours = (m.first_seen_at - m.event_at()).num_seconds() as f64 / 3600.0;
+    m.engagement.interactions() as f64 / hours.max(0.25)
 }

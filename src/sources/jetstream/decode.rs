@@ -44,7 +44,10 @@ struct Record {
 pub enum Decoded {
     /// A post that passes the filter, with its stream position.
     Post(i64, Box<Item>),
-    /// Anything else (other posts, deletes, identity and account events), with its position.
+    /// A post deleted by its author: its reference (`at://…`), with its position. Any post's
+    /// deletion comes through; the store knows which ones were kept.
+    Delete(i64, String),
+    /// Anything else (other posts, identity and account events), with its position.
     Skip(i64),
     /// Not a Jetstream event.
     Malformed(String),
@@ -92,11 +95,20 @@ impl Filter {
             Ok(e) => e,
             Err(e) => return Decoded::Malformed(e.to_string()),
         };
-        let Some(c) = ev.commit.as_ref().filter(|c| {
-            ev.kind == "commit" && c.operation == "create" && c.collection == "app.bsky.feed.post"
-        }) else {
+        let Some(c) = ev
+            .commit
+            .as_ref()
+            .filter(|c| ev.kind == "commit" && c.collection == "app.bsky.feed.post")
+        else {
             return Decoded::Skip(ev.time_us);
         };
+        if c.operation == "delete" {
+            let uri = format!("at://{}/app.bsky.feed.post/{}", ev.did, c.rkey);
+            return Decoded::Delete(ev.time_us, uri);
+        }
+        if c.operation != "create" {
+            return Decoded::Skip(ev.time_us);
+        }
         let Some(r) = &c.record else {
             return Decoded::Skip(ev.time_us);
         };
@@ -174,7 +186,12 @@ mod tests {
         let other = POST.replace("MyMinfin", "Le train");
         assert!(matches!(f.decode(&other), Decoded::Skip(_)));
         let delete = r#"{"did":"did:plc:x","time_us":5,"kind":"commit","commit":{"rev":"r","operation":"delete","collection":"app.bsky.feed.post","rkey":"k"}}"#;
-        assert!(matches!(f.decode(delete), Decoded::Skip(5)));
+        match f.decode(delete) {
+            Decoded::Delete(5, uri) => assert_eq!(uri, "at://did:plc:x/app.bsky.feed.post/k"),
+            other => panic!("{other:?}"),
+        }
+        let update = delete.replace("\"delete\"", "\"update\"");
+        assert!(matches!(f.decode(&update), Decoded::Skip(5)));
         let identity = r#"{"did":"did:plc:x","time_us":6,"kind":"identity","identity":{"did":"did:plc:x","handle":"a.bsky.social","seq":1,"time":"2026-11-24T08:15:00.000Z"}}"#;
         assert!(matches!(f.decode(identity), Decoded::Skip(6)));
         assert!(matches!(f.decode("{\"nope\":1}"), Decoded::Malformed(_)));

@@ -107,10 +107,17 @@ impl BlueskyConfig {
     }
 }
 
+/// Longest a first poll waits for the stream to catch up.
+const CATCH_UP: Duration = Duration::from_secs(10);
+
 /// What the reader task hands to polls.
 #[derive(Debug, Default)]
 struct Buffer {
     items: Vec<Item>,
+    /// References of posts deleted since the last poll (at most `max_buffer`).
+    deleted: Vec<String>,
+    /// Deletions dropped because `deleted` was full (logged at the next poll).
+    deleted_dropped: usize,
     /// `time_us` of the last event processed.
     cursor: Option<i64>,
     /// Why the connection is down, while it is.
@@ -152,10 +159,11 @@ impl JetstreamSource {
         }
     }
 
-    fn start(&self, cursor: Option<i64>) {
+    /// Starts the reader task unless it runs; true when this call started it.
+    fn start(&self, cursor: Option<i64>) -> bool {
         let mut task = self.task.lock().expect("task lock");
         if task.is_some() {
-            return;
+            return false;
         }
         let reader = Reader {
             endpoint: self.cfg.endpoint.clone(),
@@ -165,6 +173,36 @@ impl JetstreamSource {
             shared: self.shared.clone(),
         };
         *task = Some(tokio::spawn(reader.run(cursor)).abort_handle());
+        true
+    }
+
+    /// After the reader starts: waits until it has caught up (an event of the last
+    /// seconds, or nothing new for half a second), it fails, or [`CATCH_UP`] passes.
+    /// Without this a first poll, and every `vigie run --once`, would return before the
+    /// first event arrived.
+    async fn catch_up(&self) {
+        let started = tokio::time::Instant::now();
+        let mut last = None;
+        let mut still_since = started;
+        while started.elapsed() < CATCH_UP {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let (cursor, failing) = {
+                let b = self.shared.buffer.lock().expect("buffer lock");
+                (b.cursor, b.failing.is_some())
+            };
+            let live = chrono::Utc::now().timestamp_micros() - 2_000_000;
+            if failing || cursor.is_some_and(|c| c >= live) {
+                return;
+            }
+            if cursor != last {
+                last = cursor;
+                still_since = tokio::time::Instant::now();
+            } else if still_since.elapsed() >= Duration::from_millis(500)
+                && (cursor.is_some() || started.elapsed() >= Duration::from_secs(2))
+            {
+                return;
+            }
+        }
     }
 }
 
@@ -187,11 +225,22 @@ impl Source for JetstreamSource {
     }
 
     async fn poll(&self, state: &SourceState) -> Result<Poll, SourceError> {
-        self.start(state.cursor.as_deref().and_then(|c| c.parse().ok()));
-        let (items, cursor, failing) = {
+        if self.start(state.cursor.as_deref().and_then(|c| c.parse().ok())) {
+            self.catch_up().await;
+        }
+        let (items, deleted, dropped, cursor, failing) = {
             let mut b = self.shared.buffer.lock().expect("buffer lock");
-            (std::mem::take(&mut b.items), b.cursor, b.failing.clone())
+            (
+                std::mem::take(&mut b.items),
+                std::mem::take(&mut b.deleted),
+                std::mem::take(&mut b.deleted_dropped),
+                b.cursor,
+                b.failing.clone(),
+            )
         };
+        if dropped > 0 {
+            tracing::warn!(source = %self.cfg.name, dropped, "more deletions between two polls than max_buffer: the rest were not looked for (poll more often)");
+        }
         self.shared.drained.notify_one();
         if items.is_empty() {
             if let Some(why) = failing {
@@ -200,6 +249,7 @@ impl Source for JetstreamSource {
         }
         Ok(Poll {
             items,
+            deleted,
             cursor: cursor.map(|c| c.to_string()),
             ..Poll::default()
         })

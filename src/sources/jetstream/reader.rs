@@ -107,6 +107,7 @@ impl Reader {
                                     self.push(None, t).await;
                                 }
                             }
+                            Decoded::Delete(t, uri) => self.deleted(uri, t),
                             Decoded::Skip(t) => self.push(None, t).await,
                             Decoded::Malformed(e) => {
                                 warn!(source = %self.filter.source, error = %e, "malformed Jetstream event skipped")
@@ -132,6 +133,18 @@ impl Reader {
                 Duration::from_millis(250 * 2u64.pow(failures.min(8))).min(Duration::from_secs(60));
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Notes a deleted post and moves the cursor (never waits: past `max_buffer`
+    /// deletions between two polls, the rest are counted and dropped).
+    fn deleted(&self, uri: String, time_us: i64) {
+        let mut b = self.shared.buffer.lock().expect("buffer lock");
+        if b.deleted.len() < self.max_buffer {
+            b.deleted.push(uri);
+        } else {
+            b.deleted_dropped += 1;
+        }
+        b.cursor = Some(b.cursor.map_or(time_us, |c| c.max(time_us)));
     }
 
     /// Adds a post (if any) and moves the cursor; waits while the buffer is full.

@@ -22,7 +22,7 @@ use tracing::{debug, info, warn};
 use super::api;
 use super::http::{Http, Raw};
 use super::{Poll, Source, SourceError, SourceState};
-use crate::core::model::{Item, ThreadLinks};
+use crate::core::model::{Engagement, Item, ThreadLinks};
 use crate::core::secret::EnvSecret;
 
 /// Posts per page: the API's maximum.
@@ -86,6 +86,29 @@ struct Post {
     created_utc: f64,
     #[serde(default)]
     subreddit_subscribers: Option<i64>,
+    /// Upvotes less downvotes.
+    #[serde(default)]
+    score: Option<i64>,
+    #[serde(default)]
+    num_comments: Option<i64>,
+    #[serde(default)]
+    num_crossposts: Option<i64>,
+    #[serde(default)]
+    view_count: Option<i64>,
+    /// Why a post was removed ("moderator", "deleted", ...), when it was.
+    #[serde(default)]
+    removed_by_category: Option<String>,
+}
+
+impl Post {
+    /// Deleted by its author or removed by moderators: Reddit still lists it, with its
+    /// text replaced by "[deleted]" or "[removed]".
+    fn gone(&self) -> bool {
+        let placeholder = |t: &str| matches!(t.trim(), "[deleted]" | "[removed]");
+        self.removed_by_category.is_some()
+            || self.body.as_deref().is_some_and(placeholder)
+            || (self.body.is_none() && placeholder(&self.selftext))
+    }
 }
 
 struct Token {
@@ -268,6 +291,13 @@ impl RedditSource {
             author: author.map(|a| format!("u/{a}")),
             reach: p.subreddit_subscribers,
             lang_hint: None,
+            engagement: Engagement {
+                likes: p.score,
+                reposts: p.num_crossposts,
+                replies: p.num_comments,
+                quotes: None,
+                views: p.view_count,
+            },
             ..Default::default()
         }
     }
@@ -370,8 +400,13 @@ impl Source for RedditSource {
             });
             let (posts, skipped) = api::lenient::<Child>(children, &self.cfg.name, "post");
             poll.skipped += skipped;
-            poll.items
-                .extend(posts.into_iter().map(|c| self.item(c.data)));
+            for c in posts {
+                if c.data.gone() {
+                    poll.deleted.push(format!("reddit:{}", c.data.name));
+                } else {
+                    poll.items.push(self.item(c.data));
+                }
+            }
             if let Some(c) = newest.filter(|_| !first_poll || cursor.is_none()) {
                 before = Some(c.split('@').next().unwrap_or(&c).to_string());
                 cursor = Some(c);
@@ -386,6 +421,7 @@ impl Source for RedditSource {
                 break;
             }
             if page == self.cfg.max_pages {
+                poll.left_behind += 1;
                 if first_poll {
                     warn!(source = %self.cfg.name, pages = page, "max_pages reached before lookback on the first poll: older posts are not read; raise max_pages to read back further");
                 } else {
