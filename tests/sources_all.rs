@@ -1,7 +1,7 @@
 //! Every social kind in one config through the real daemon (`vigie run --once`), against
 //! local servers answering like the platforms' APIs (their field names and paging, and
 //! pages of 3 where a client asks for more, as real servers may): Mastodon, Reddit
-//! (posts and comments), YouTube (comments and replies), Bluesky search and Bluesky's
+//! (posts and comments), YouTube (search, comments and replies), Bluesky search and Bluesky's
 //! Jetstream. Two runs, the second after newer posts arrived: every mentioning item is
 //! stored once, older pages included, a Jetstream delete removes its post, replies
 //! carry their thread link, and engagement figures are kept.
@@ -193,6 +193,23 @@ fn youtube_threads(w: &World, req: &Request) -> Value {
     json!({"items": items, "nextPageToken": next})
 }
 
+fn youtube_search(w: &World, req: &Request) -> Value {
+    let q = query(req);
+    let after = DateTime::parse_from_rfc3339(&q["publishedAfter"]).unwrap();
+    let items: Vec<u32> = (1..=w.n()).filter(|&i| w.at(i) >= after).collect();
+    let (p, next) = offset_page(items, q.get("pageToken"));
+    let items: Vec<Value> = p
+        .iter()
+        .map(|&i| {
+            json!({"kind": "youtube#searchResult", "id": {"kind": "youtube#video", "videoId": format!("Vde2e{i:06}")},
+                "snippet": {"publishedAt": w.at(i).to_rfc3339_opts(SecondsFormat::Secs, true),
+                    "channelId": "UCnews", "channelTitle": "RTBF Info",
+                    "title": text("youtube-search", i), "description": "Reportage"}})
+        })
+        .collect();
+    json!({"kind": "youtube#searchListResponse", "items": items, "nextPageToken": next})
+}
+
 fn comment_snippet(text: &str, at: &str, likes: u32) -> Value {
     json!({"videoId": "Qb3x9LmTt2E", "textOriginal": text, "textDisplay": text,
         "authorDisplayName": "@someone", "likeCount": likes, "publishedAt": at})
@@ -237,6 +254,7 @@ impl Respond for Platforms {
             }
             "/youtube/v3/commentThreads" => youtube_threads(w, req),
             "/youtube/v3/comments" => youtube_replies(w, req),
+            "/youtube/v3/search" => youtube_search(w, req),
             other => panic!("unexpected request {other}"),
         };
         ResponseTemplate::new(200).set_body_json(body)
@@ -318,6 +336,7 @@ fn expected(n: u32, deleted: bool) -> BTreeSet<String> {
         out.insert(format!(
             "https://youtube.com/watch?lc=UgzE2E{i:04}&v=Qb3x9LmTt2E"
         ));
+        out.insert(format!("https://youtube.com/watch?v=Vde2e{i:06}"));
     }
     if n >= THREAD {
         for k in 1..=REPLIES {
@@ -336,7 +355,8 @@ fn config(http: &str, ws: &str) -> String {
          [[sources]]\nname = \"reddit-comments\"\nkind = \"reddit\"\nmode = \"comments\"\nsubreddit = \"belgium\"\nclient_id_env = \"VIGIE_E2E_REDDIT_ID\"\nclient_secret_env = \"VIGIE_E2E_REDDIT_SECRET\"\nevery = \"5m\"\ntoken_url = \"{http}/api/v1/access_token\"\napi_url = \"{http}\"\n\n\
          [[sources]]\nname = \"bsky-search\"\nkind = \"bluesky_search\"\nquery = \"MyTax\"\nidentifier_env = \"VIGIE_E2E_BSKY_ID\"\napp_password_env = \"VIGIE_E2E_BSKY_PW\"\nevery = \"10m\"\nservice = \"{http}\"\n\n\
          [[sources]]\nname = \"bsky\"\nkind = \"bluesky\"\nevery = \"30s\"\nendpoint = \"{ws}\"\nlanguages = [\"fr\"]\n\n\
-         [[sources]]\nname = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_E2E_YT_KEY\"\nmax_pages = 5\nevery = \"30m\"\nfeeds_url = \"{http}/feeds/videos.xml\"\napi_url = \"{http}/youtube/v3\"\n\n"
+         [[sources]]\nname = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_E2E_YT_KEY\"\nmax_pages = 5\nevery = \"30m\"\nfeeds_url = \"{http}/feeds/videos.xml\"\napi_url = \"{http}/youtube/v3\"\n\n\
+         [[sources]]\nname = \"yt-search\"\nkind = \"youtube\"\nsearch = \"MyTax\"\nkey_env = \"VIGIE_E2E_YT_KEY\"\nmax_pages = 5\nevery = \"30m\"\napi_url = \"{http}/youtube/v3\"\n\n"
     )
 }
 

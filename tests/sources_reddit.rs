@@ -455,3 +455,37 @@ async fn first_poll_reads_back_to_lookback_and_later_polls_read_every_new_post()
     assert_eq!(later.items.len(), 10);
     assert!(later.cursor.unwrap().starts_with("t3_p00025@"));
 }
+
+/// A post met again after its author deleted it or moderators removed it is reported as
+/// deleted (the daemon then erases its mention), not stored as a new item.
+#[tokio::test]
+async fn removed_and_deleted_posts_are_reported_as_deleted() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    let mut listing = posts(2, 4);
+    let children = listing["data"]["children"].as_array_mut().unwrap();
+    // Newest first: p00004 removed by moderators, p00003 deleted by its author.
+    children[0]["data"]["selftext"] = "[removed]".into();
+    children[0]["data"]["removed_by_category"] = "moderator".into();
+    children[1]["data"]["selftext"] = "[deleted]".into();
+    children[1]["data"]["author"] = "[deleted]".into();
+    Mock::given(method("GET"))
+        .and(path("/r/belgium/search"))
+        .and(query_param("before", "t3_p00001"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(listing))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/r/belgium/search"))
+        .and(query_param("before", "t3_p00004"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(posts(1, 0)))
+        .mount(&server)
+        .await;
+    let src = source(&server, "VIGIE_TEST_REDDIT_ID", "");
+    let p = src.poll(&at("t3_p00001@1795500001")).await.unwrap();
+    assert_eq!(p.deleted, vec!["reddit:t3_p00004", "reddit:t3_p00003"]);
+    let kept: Vec<_> = p.items.iter().map(|i| i.guid.clone().unwrap()).collect();
+    assert_eq!(kept, vec!["t3_p00002"]);
+    assert_eq!(p.cursor.as_deref(), Some("t3_p00004@1795500004"));
+}
