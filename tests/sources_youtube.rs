@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use common::sources::{build, config, fixture, json};
@@ -352,4 +352,43 @@ async fn channel_feed(server: &MockServer) {
         )
         .mount(server)
         .await;
+}
+
+/// The comments source reads the uploads feed on one host and the API on another: each
+/// request is counted under the host it goes to, and both hosts are the source's (a
+/// wait asked by either holds it).
+#[tokio::test]
+async fn comments_count_requests_under_the_feed_host_and_the_api_host() {
+    let feeds = MockServer::start().await;
+    channel_feed(&feeds).await;
+    let api = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/commentThreads"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"items": []})))
+        .expect(2)
+        .mount(&api)
+        .await;
+    std::env::set_var("VIGIE_TEST_YT_KEY_HOSTS", "AIzaSyTESTKEY");
+    let http = common::sources::http();
+    let src = config(&format!(
+        "name = \"yt-comments\"\nkind = \"youtube\"\ncomments_of_channel = \"UCrtbfN1qgu2U3AwXOwHHAuw\"\nkey_env = \"VIGIE_TEST_YT_KEY_HOSTS\"\nevery = \"30m\"\nfeeds_url = \"{}/feeds/videos.xml\"\napi_url = \"{}/youtube/v3\"\n",
+        feeds.uri(),
+        api.uri()
+    ))
+    .unwrap()
+    .build(&vigie::sources::BuildContext {
+        http: http.clone(),
+        base: ".".into(),
+        matcher: common::sources::matcher(),
+        own: Default::default(),
+    })
+    .unwrap();
+    src.poll(&since("2026-11-24T06:00:00Z")).await.unwrap();
+    let host = |s: &MockServer| s.uri().trim_start_matches("http://").to_string();
+    assert_eq!(src.hosts(), vec![host(&api), host(&feeds)]);
+    let counts: HashMap<String, i64> = (http.hosts().changes().into_iter())
+        .map(|h| (h.host, h.requests))
+        .collect();
+    assert_eq!(counts.get(&host(&feeds)), Some(&1), "{counts:?}");
+    assert_eq!(counts.get(&host(&api)), Some(&2), "{counts:?}");
 }
