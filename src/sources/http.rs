@@ -138,17 +138,26 @@ impl Http {
         &self.client
     }
 
-    /// Sends a request and reads its body (at most `max_body` bytes) whatever the status;
-    /// the caller decides what the status means (see `api::check`).
-    pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Raw, SourceError> {
+    /// Sends a request, counted under the host it goes to, noting a wait it answers with.
+    async fn execute(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, SourceError> {
         let req = req.build().map_err(|e| self.transport(e))?;
         let host = self.count(req.url());
-        let mut resp = self
+        let resp = self
             .client
             .execute(req)
             .await
             .map_err(|e| self.transport(e))?;
         self.note_limit(host.as_deref(), resp.status(), resp.headers());
+        Ok(resp)
+    }
+
+    /// Sends a request and reads its body (at most `max_body` bytes) whatever the status;
+    /// the caller decides what the status means (see `api::check`).
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Raw, SourceError> {
+        let mut resp = self.execute(req).await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         if let Some(len) = resp.content_length() {
@@ -188,16 +197,9 @@ impl Http {
         if let Some(l) = last_modified {
             req = req.header(IF_MODIFIED_SINCE, l);
         }
-        let req = req.build().map_err(|e| self.transport(e))?;
-        let host = self.count(req.url());
-        let mut resp = self
-            .client
-            .execute(req)
-            .await
-            .map_err(|e| self.transport(e))?;
+        let mut resp = self.execute(req).await?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        self.note_limit(host.as_deref(), status, &headers);
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Response {
                 body: None,
