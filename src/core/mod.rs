@@ -12,6 +12,7 @@ pub mod matching;
 pub mod model;
 pub mod pipeline;
 pub mod privacy;
+pub mod question;
 pub mod response;
 pub mod role;
 pub mod secret;

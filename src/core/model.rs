@@ -128,6 +128,8 @@ pub struct NewMention {
     pub late: bool,
     /// Reactions counted by the platform when read.
     pub engagement: Engagement,
+    /// Asks something (see `core::question`).
+    pub question: bool,
 }
 
 /// A stored mention, as `vigie mentions --json` prints it.
@@ -188,6 +190,9 @@ pub struct Mention {
     /// (refreshed whenever a poll returns the post again); absent figures are omitted.
     #[serde(default)]
     pub engagement: Engagement,
+    /// Asks something: a question mark or a question's opening words.
+    #[serde(default)]
+    pub question: bool,
 }
 
 /// By default, a mention first seen this long after it was written is "late" (`[ingest]

@@ -157,6 +157,7 @@ impl Pipeline {
             own: false,
             late: is_late(event_time(item.published_at, seen), seen, self.late_after),
             engagement: item.engagement,
+            question: super::question::is_question(&whole),
         }
     }
 }

@@ -319,6 +319,7 @@ mod tests {
             direct: false,
             own: false,
             late: false,
+            question: false,
         }
     }
 

@@ -3,6 +3,7 @@
 //! to the institution's own accounts.
 
 use crate::core::classification::{Sentiment, SentimentLabel};
+use crate::core::question::is_question;
 use crate::core::signal::Signal;
 
 use super::formal::Identification;
@@ -40,36 +41,6 @@ pub fn for_signal(s: &Signal) -> Option<Opening> {
     })
 }
 
-/// Question words that start a question without a question mark.
-const QUESTION_STARTS: &[&str] = &[
-    "comment ",
-    "pourquoi ",
-    "quand ",
-    "où ",
-    "ou est",
-    "est-ce que",
-    "est-il possible",
-    "puis-je",
-    "peut-on",
-    "qui ",
-    "hoe ",
-    "waarom ",
-    "wanneer ",
-    "waar ",
-    "kan ik",
-    "kunnen jullie",
-    "mag ik",
-    "wie ",
-    "how ",
-    "why ",
-    "when ",
-    "where ",
-    "can i",
-    "could you",
-    "is it possible",
-    "who ",
-];
-
 /// Whether a text is addressed to one of `handles` (case-insensitive, whole handle).
 pub fn addressed_to<'a>(text: &str, handles: &'a [String]) -> Option<&'a str> {
     let lower = text.to_lowercase();
@@ -80,21 +51,6 @@ pub fn addressed_to<'a>(text: &str, handles: &'a [String]) -> Option<&'a str> {
             !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
         })
     })
-}
-
-/// Whether a text asks something.
-pub fn is_question(text: &str) -> bool {
-    if text.contains('?') {
-        return true;
-    }
-    let lower = text.to_lowercase();
-    // Skip a leading @handle or two ("@SPFFinances comment ...").
-    let body = lower
-        .split_whitespace()
-        .skip_while(|w| w.starts_with('@'))
-        .collect::<Vec<_>>()
-        .join(" ");
-    QUESTION_STARTS.iter().any(|q| body.starts_with(q))
 }
 
 /// The opening for a mention addressed to the institution that asks something or

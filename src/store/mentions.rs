@@ -48,6 +48,7 @@ struct MentionRow {
     replies: Option<i64>,
     quotes: Option<i64>,
     views: Option<i64>,
+    question: i64,
 }
 
 impl TryFrom<MentionRow> for Mention {
@@ -95,6 +96,7 @@ impl TryFrom<MentionRow> for Mention {
                 quotes: r.quotes,
                 views: r.views,
             },
+            question: r.question != 0,
         })
     }
 }
@@ -107,8 +109,8 @@ async fn insert_mention(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
             "INSERT INTO mentions (source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
-             in_reply_to, thread, direct, own, late, reply_key, root_key, likes, reposts, replies, quotes, views, engagement_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+             in_reply_to, thread, direct, own, late, reply_key, root_key, likes, reposts, replies, quotes, views, engagement_at, question) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
         )
         .bind(m.source.clone())
         .bind(m.url.clone())
@@ -134,6 +136,7 @@ async fn insert_mention(
         .bind(m.engagement.quotes)
         .bind(m.engagement.views)
         .bind((!m.engagement.is_empty()).then_some(now))
+        .bind(i64::from(m.question))
         .fetch_one(&mut **tx)
         .await
 }
@@ -213,7 +216,7 @@ pub(super) fn reference_key(reference: &str) -> String {
 
 const MENTION_COLUMNS: &str = "SELECT id, source, url, title, text, author, reach, published_at, first_seen_at, lang, lang_confidence, matched, \
      sentiment, sentiment_score, topics, model, story_id, in_reply_to, thread, direct, own, late, \
-     likes, reposts, replies, quotes, views FROM mentions";
+     likes, reposts, replies, quotes, views, question FROM mentions";
 
 impl Store {
     /// Stores the mentions of one poll in one transaction: each is new, or attached
