@@ -101,7 +101,10 @@ pub fn keys(item: &Item) -> Vec<String> {
             keys.push(k);
         }
     }
-    if !item.title.trim().is_empty() || !item.text.trim().is_empty() {
+    // The same text under two links is one article (a wire story in two feeds); two
+    // posts with their own platform ids are two people asking the same thing, counted
+    // twice (stories group them).
+    if item.thread.id.is_none() && (!item.title.trim().is_empty() || !item.text.trim().is_empty()) {
         keys.push(format!("hash:{}", content_hash(&item.title, &item.text)));
     }
     keys
