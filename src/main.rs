@@ -187,6 +187,22 @@ enum Command {
         #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
         step: std::time::Duration,
     },
+    /// Recurring questions: what citizens ask, grouped by what they ask, with the
+    /// content gaps (no approved answer in the knowledge base).
+    Questions {
+        /// Config file (TOML).
+        #[arg(long, env = "VIGIE_CONFIG")]
+        config: PathBuf,
+        /// Questions written at or after this time (RFC 3339); default a week before --until.
+        #[arg(long)]
+        since: Option<DateTime<Utc>>,
+        /// Questions written before this time (RFC 3339); default now.
+        #[arg(long)]
+        until: Option<DateTime<Utc>>,
+        /// JSON lines (one per group, largest first) instead of a table (gaps first).
+        #[arg(long)]
+        json: bool,
+    },
     /// Stories: near-duplicates, reposts and posts sharing a link, grouped.
     Stories {
         /// Config file (TOML).
@@ -234,6 +250,15 @@ enum Format {
     Text,
 }
 
+impl From<EvalTask> for cli::eval::Task {
+    fn from(t: EvalTask) -> Self {
+        match t {
+            EvalTask::Classify => cli::eval::Task::Classify,
+            EvalTask::Formal => cli::eval::Task::Formal,
+        }
+    }
+}
+
 async fn real_main(args: Cli) -> Result<(), ExitCode> {
     match args.command {
         Command::Run { config, once, now } => cli::run::run(&config, once, now).await,
@@ -250,13 +275,7 @@ async fn real_main(args: Cli) -> Result<(), ExitCode> {
             config,
             data,
             json,
-        } => {
-            let task = match task {
-                EvalTask::Classify => cli::eval::Task::Classify,
-                EvalTask::Formal => cli::eval::Task::Formal,
-            };
-            cli::eval::run(task, config, &data, json).await
-        }
+        } => cli::eval::run(task.into(), config, &data, json).await,
         Command::Signals {
             config,
             since,
@@ -316,6 +335,12 @@ async fn real_main(args: Cli) -> Result<(), ExitCode> {
             store,
             step,
         } => cli::replay::run(&config, &input, store.as_deref(), step).await,
+        Command::Questions {
+            config,
+            since,
+            until,
+            json,
+        } => cli::questions::run(&config, since, until, json).await,
         Command::Stories {
             config,
             since,

@@ -8,6 +8,7 @@ mod jetstream;
 mod language;
 mod lexicon;
 pub mod once;
+mod questions;
 pub mod signals;
 pub mod web;
 
@@ -19,6 +20,7 @@ pub use ingest::{ingest, write_feed, IngestReport};
 pub use jetstream::{jetstream, jetstream_events, JetstreamReport};
 pub use language::{language, language_all, LanguageReport};
 pub use lexicon::{lexicon, LexiconReport};
+pub use questions::{questions, QuestionsReport};
 
 /// Reads `VmHWM` (peak resident set) of this process, MiB.
 pub fn own_peak_rss_mib() -> f64 {

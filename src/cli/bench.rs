@@ -121,6 +121,15 @@ pub enum BenchWhat {
         #[arg(long, hide = true)]
         method: Option<String>,
     },
+    /// Recurring questions: grouping a week of generated questions (lexicon path).
+    Questions {
+        /// Questions to group.
+        #[arg(long, default_value_t = 10_000)]
+        questions: usize,
+        /// Rounds (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Bluesky Jetstream events decoded and filtered per second, on one core.
     Jetstream {
         /// Events to generate.
@@ -234,6 +243,9 @@ pub async fn run(what: BenchWhat) -> Result<(), ExitCode> {
             texts,
             method,
         } => language(&data, split.as_deref(), texts, method.as_deref())?,
+        BenchWhat::Questions { questions, rounds } => {
+            serde_json::to_string_pretty(&bench::questions(questions, rounds))
+        }
         BenchWhat::Jetstream { events } => {
             serde_json::to_string_pretty(&bench::jetstream(events).map_err(fail)?)
         }

@@ -12,6 +12,7 @@ pub mod lexicon;
 pub mod mentions;
 pub mod models;
 pub mod outbox;
+pub mod questions;
 pub mod replay;
 pub mod run;
 pub mod signals;

@@ -11,6 +11,7 @@ pub mod crisis;
 pub mod engine;
 pub mod impersonation;
 pub mod knowledge;
+pub mod questions;
 pub mod stage;
 pub mod stories;
 

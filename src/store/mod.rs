@@ -21,6 +21,7 @@ pub mod mentions;
 pub mod metrics;
 pub mod outbox;
 pub mod postgres;
+pub mod questions;
 pub mod sessions;
 pub mod signals;
 pub mod sources;

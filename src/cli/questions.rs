@@ -1,0 +1,93 @@
+//! `vigie questions`: the recurring questions of a period, grouped by what they ask,
+//! content gaps (no approved answer) marked.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+
+use super::{fail, load_offline};
+use crate::config::Config;
+use crate::core::text::printable;
+use crate::detect::questions::{recurring, Group, Vocabulary, Window};
+use crate::runtime::open_store;
+use crate::runtime::replay::load_knowledge;
+
+/// `vigie questions` as the command line runs it: exit codes and stdout.
+pub async fn run(
+    config: &Path,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    json: bool,
+) -> Result<(), ExitCode> {
+    let cfg = load_offline(config)?;
+    let mut out = std::io::stdout().lock();
+    questions(&cfg, since, until, json, &mut out)
+        .await
+        .map_err(fail)
+}
+
+/// The groups of the window (`until` defaults to now, `since` to a week before it).
+pub async fn groups(
+    cfg: &Config,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> anyhow::Result<Vec<Group>> {
+    let window = Window::new(since, until.unwrap_or_else(Utc::now));
+    if window.since >= window.until {
+        anyhow::bail!("--since must be before --until");
+    }
+    let kb = load_knowledge(cfg)?;
+    let store = open_store(cfg).await?;
+    let rows = store.questions(window.history_start(), window.until).await;
+    store.close().await;
+    let vocabulary = Vocabulary::bundled().ignoring(&cfg.institution.keywords);
+    Ok(recurring(&rows?, kb.as_ref(), &vocabulary, &window))
+}
+
+/// `vigie questions`: one JSON line per group, largest first; or a table with the
+/// content gaps first.
+pub async fn questions(
+    cfg: &Config,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut list = groups(cfg, since, until).await?;
+    if json {
+        for g in &list {
+            writeln!(out, "{}", serde_json::to_string(g)?)?;
+        }
+        return Ok(());
+    }
+    // Gaps first, by count and then by growth.
+    list.sort_by(|a, b| {
+        (a.knowledge.is_some(), std::cmp::Reverse(a.count))
+            .cmp(&(b.knowledge.is_some(), std::cmp::Reverse(b.count)))
+            .then(b.trend.total_cmp(&a.trend))
+    });
+    for g in &list {
+        let langs: Vec<String> = g
+            .languages
+            .iter()
+            .map(|(l, n)| format!("{l}:{n}"))
+            .collect();
+        writeln!(
+            out,
+            "{:>5}  {:<6} {:>+6.0}%  {:<14} {:>4.0}% answered  {}",
+            g.count,
+            if g.knowledge.is_some() {
+                "answer"
+            } else {
+                "GAP"
+            },
+            g.trend * 100.0,
+            langs.join(","),
+            g.answered_share * 100.0,
+            printable(&g.text.chars().take(80).collect::<String>())
+        )?;
+    }
+    Ok(())
+}
