@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the figures in BENCHMARKS.md on this machine.
-# Creates a Python venv with feedparser (the tool a user would otherwise pick) in the cache.
+# Creates a Python venv with feedparser and scikit-learn (the tools a user would otherwise
+# pick) in the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${VIGIE_CACHE:-$HOME/.cache/vigie}"
@@ -9,12 +10,15 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q "feedparser==6.0.*"
 fi
+"$VENV/bin/python" -c "import sklearn" 2>/dev/null || "$VENV/bin/pip" install -q "scikit-learn==1.9.*"
 cargo build --release -q
 BIN="${CARGO_TARGET_DIR:-target}/release/vigie"
 echo "== ingest (1,000-item feed): vigie vs Python feedparser"
 "$BIN" bench ingest --items 1000 --rounds 20 --python "$VENV/bin/python"
 echo "== vigie run --once end to end (5,000-item feed, 1,000 matching, lexicon, new SQLite) vs feedparser's parse"
 "$BIN" bench once --items 5000 --matching 1000 --rounds 15 --python "$VENV/bin/python"
+echo "== recurring questions: a week of 10,000 questions grouped, vigie vs scikit-learn"
+"$BIN" bench questions --questions 10000 --rounds 5 --python "$VENV/bin/python"
 echo "== lexicon backend"
 "$BIN" bench lexicon --texts 200000
 echo "== Bluesky Jetstream: decode + filter, and end to end over a local WebSocket, one core"

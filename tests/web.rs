@@ -41,6 +41,7 @@ async fn every_route_without_a_session_goes_to_login() {
         "/?state=all",
         &format!("/escalations/{e}"),
         "/stats",
+        "/questions",
         "/metrics",
     ] {
         let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
@@ -239,6 +240,65 @@ async fn a_viewer_reads_masked_and_cannot_change_state() {
     let (_, html) = page(&app, &c2, &format!("/escalations/{e}")).await;
     assert!(html.contains("marie.dupont@example.be"));
     assert!(html.contains("Délais légaux"));
+}
+
+/// `/questions` (#18): the week's questions grouped, the content gap first; a viewer sees
+/// the texts with personal data masked.
+#[tokio::test]
+async fn recurring_questions_page_lists_the_gaps_first() {
+    let app = start(None, "").await;
+    let now = chrono::Utc::now();
+    let q = |key: &str, text: &str, lang: &str| vigie::core::model::NewMention {
+        keys: vec![key.into()],
+        source: "mastodon".into(),
+        title: String::new(),
+        text: text.into(),
+        published_at: Some(now - chrono::Duration::hours(2)),
+        lang: lang.into(),
+        lang_confidence: 0.9,
+        question: true,
+        ..Default::default()
+    };
+    app.store
+        .ingest(
+            &[
+                q("a", "MyMinfin est en panne ?", "fr"),
+                q("b", "Is MyMinfin down again?", "en"),
+                q(
+                    "c",
+                    "Quand vais-je recevoir mon remboursement ? marie.dupont@example.be",
+                    "fr",
+                ),
+                q("d", "Wanneer krijg ik mijn terugbetaling?", "nl"),
+                q("e", "Still no refund, when does it come?", "en"),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
+    app.user("viewer@example.be", Role::Viewer, "fr").await;
+    let c = app.client();
+    app.login(&c, "viewer@example.be", PASSWORD).await;
+    let (s, html) = page(&app, &c, "/questions").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Questions récurrentes"), "{html}");
+    // The refund questions (no approved answer) come first, as a gap of three.
+    let first = &html[html.find("id=\"q-1\"").expect("a first group")..];
+    let first = &first[..first.find("</tr>").unwrap()];
+    assert!(
+        first.contains("Lacune") && first.contains("<td>3</td>"),
+        "{first}"
+    );
+    let second = &html[html.find("id=\"q-2\"").expect("a second group")..];
+    let second = &second[..second.find("</tr>").unwrap()];
+    assert!(
+        !second.contains("Lacune") && second.contains("<td>2</td>"),
+        "{second}"
+    );
+    assert!(
+        !html.contains("marie.dupont@example.be"),
+        "masked for viewers"
+    );
 }
 
 #[tokio::test]

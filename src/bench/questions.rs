@@ -1,6 +1,8 @@
 //! `vigie bench questions`: grouping a week of generated questions on the lexicon path
 //! (terms, grouping and the description of every group), and the number of groups.
 
+use std::path::Path;
+
 use chrono::{Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -19,6 +21,9 @@ pub struct QuestionsReport {
     pub seconds: f64,
     /// Rounds measured.
     pub rounds: usize,
+    /// The same texts grouped by scikit-learn (benches/questions_bench.py), when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub python: Option<serde_json::Value>,
 }
 
 /// Wordings the generated questions are made from (with random extra words).
@@ -72,8 +77,14 @@ const EXTRA: &[&str] = &[
     "salary",
 ];
 
-/// Groups `n` questions spread over a week, `rounds` times.
-pub fn questions(n: usize, rounds: usize) -> QuestionsReport {
+/// Groups `n` questions spread over a week, `rounds` times; with `python`, also runs
+/// `script` (scikit-learn) on the same texts.
+pub fn questions(
+    n: usize,
+    rounds: usize,
+    python: Option<&Path>,
+    script: &Path,
+) -> anyhow::Result<QuestionsReport> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(18);
     let until = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
     let mut rows: Vec<QuestionRow> = (0..n)
@@ -104,10 +115,46 @@ pub fn questions(n: usize, rounds: usize) -> QuestionsReport {
         times.push(t.elapsed().as_secs_f64());
     }
     times.sort_by(|a, b| a.total_cmp(b));
-    QuestionsReport {
+    let python = match python {
+        Some(p) => Some(scikit(p, script, &rows, rounds)?),
+        None => None,
+    };
+    Ok(QuestionsReport {
         questions: n,
         groups,
         seconds: times[times.len() / 2],
         rounds: times.len(),
+        python,
+    })
+}
+
+/// Runs the scikit-learn script on the texts of `rows`.
+fn scikit(
+    python: &Path,
+    script: &Path,
+    rows: &[QuestionRow],
+    rounds: usize,
+) -> anyhow::Result<serde_json::Value> {
+    use std::io::Write;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("questions.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    for r in rows {
+        writeln!(f, "{}", serde_json::json!({"text": r.text}))?;
     }
+    f.flush()?;
+    drop(f);
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(&path)
+        .arg(rounds.max(1).to_string())
+        .output()
+        .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", python.display()))?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(serde_json::from_slice(&out.stdout)?)
 }

@@ -129,6 +129,12 @@ pub enum BenchWhat {
         /// Rounds (the median is reported).
         #[arg(long, default_value_t = 5)]
         rounds: usize,
+        /// Python interpreter with scikit-learn, to group the same texts with it.
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// The scikit-learn benchmark script.
+        #[arg(long, default_value = "benches/questions_bench.py")]
+        script: PathBuf,
     },
     /// Bluesky Jetstream events decoded and filtered per second, on one core.
     Jetstream {
@@ -243,9 +249,14 @@ pub async fn run(what: BenchWhat) -> Result<(), ExitCode> {
             texts,
             method,
         } => language(&data, split.as_deref(), texts, method.as_deref())?,
-        BenchWhat::Questions { questions, rounds } => {
-            serde_json::to_string_pretty(&bench::questions(questions, rounds))
-        }
+        BenchWhat::Questions {
+            questions,
+            rounds,
+            python,
+            script,
+        } => serde_json::to_string_pretty(
+            &bench::questions(questions, rounds, python.as_deref(), &script).map_err(fail)?,
+        ),
         BenchWhat::Jetstream { events } => {
             serde_json::to_string_pretty(&bench::jetstream(events).map_err(fail)?)
         }

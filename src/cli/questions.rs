@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{fail, load_offline};
 use crate::config::Config;
 use crate::core::text::printable;
-use crate::detect::questions::{recurring, Group, Vocabulary, Window};
+use crate::detect::questions::{of_window, Group, Vocabulary, Window};
 use crate::runtime::open_store;
 use crate::runtime::replay::load_knowledge;
 
@@ -40,10 +40,10 @@ pub async fn groups(
     }
     let kb = load_knowledge(cfg)?;
     let store = open_store(cfg).await?;
-    let rows = store.questions(window.history_start(), window.until).await;
-    store.close().await;
     let vocabulary = Vocabulary::bundled().ignoring(&cfg.institution.keywords);
-    Ok(recurring(&rows?, kb.as_ref(), &vocabulary, &window))
+    let groups = of_window(&store, kb.as_ref(), &vocabulary, &window).await;
+    store.close().await;
+    Ok(groups?)
 }
 
 /// `vigie questions`: one JSON line per group, largest first; or a table with the

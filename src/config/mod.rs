@@ -215,6 +215,7 @@ impl Config {
             escalation: self.escalation.clone(),
             web: self.web.clone().unwrap_or_default(),
             institution: self.institution.name.clone(),
+            keywords: self.institution.keywords.clone(),
             topics: self.topics.clone(),
             tz: self.tz(),
             knowledge: self

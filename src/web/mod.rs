@@ -8,6 +8,7 @@ pub mod login_token;
 mod mask;
 pub mod metrics;
 pub mod pages;
+mod questions;
 pub mod users;
 pub mod view;
 
@@ -181,6 +182,8 @@ pub struct AppState {
     pub topics: Arc<Vec<Topic>>,
     /// Finds personal data to mask for viewers.
     pub detector: Arc<crate::escalate::formal::Detector>,
+    /// Reads questions for grouping (the institution's names left out).
+    pub vocabulary: Arc<crate::detect::questions::Vocabulary>,
 }
 
 /// What the page needs from the configuration, section by section.
@@ -190,6 +193,8 @@ pub struct PageConfig {
     pub web: WebConfig,
     /// `[institution] name`, for the page title.
     pub institution: String,
+    /// `[institution] keywords`, which the recurring questions read past.
+    pub keywords: Vec<String>,
     /// `[[topics]]`, for the filter and labels.
     pub topics: Vec<Topic>,
     /// Time zone for display.
@@ -207,6 +212,7 @@ impl AppState {
         let PageConfig {
             web,
             institution,
+            keywords,
             topics,
             tz,
             knowledge,
@@ -251,6 +257,9 @@ impl AppState {
             institution,
             topics: Arc::new(topics),
             detector: Arc::new(crate::escalate::formal::Detector::new()),
+            vocabulary: Arc::new(
+                crate::detect::questions::Vocabulary::bundled().ignoring(&keywords),
+            ),
         })
     }
 }
@@ -265,6 +274,7 @@ pub fn router(state: AppState) -> Router {
         .route("/escalations/{id}", get(pages::detail))
         .route("/escalations/{id}/act", post(pages::act))
         .route("/stats", get(pages::stats))
+        .route("/questions", get(questions::page))
         .route("/logout", post(auth::logout))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -26,6 +26,7 @@ pub fn templates() -> minijinja::Environment<'static> {
         ("list.html", include_str!("templates/list.html")),
         ("detail.html", include_str!("templates/detail.html")),
         ("stats.html", include_str!("templates/stats.html")),
+        ("questions.html", include_str!("templates/questions.html")),
         ("error.html", include_str!("templates/error.html")),
     ] {
         env.add_template(name, src)

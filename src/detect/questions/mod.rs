@@ -17,6 +17,20 @@ pub use terms::Vocabulary;
 
 use crate::detect::knowledge::KnowledgeBase;
 use crate::store::questions::QuestionRow;
+use crate::store::{Store, StoreError};
+
+/// Reads the questions the window needs from the store and groups them.
+pub async fn of_window(
+    store: &Store,
+    kb: Option<&KnowledgeBase>,
+    vocabulary: &Vocabulary,
+    window: &Window,
+) -> Result<Vec<Group>, StoreError> {
+    let rows = store
+        .questions(window.history_start(), window.until)
+        .await?;
+    Ok(recurring(&rows, kb, vocabulary, window))
+}
 
 /// Groups the questions of `rows` (read from `window.history_start()`), and describes
 /// the groups with questions in the window, largest first.
