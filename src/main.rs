@@ -202,6 +202,10 @@ enum Command {
         /// JSON lines (one per group, largest first) instead of a table (gaps first).
         #[arg(long)]
         json: bool,
+        /// Print the approved answers written on the page as a knowledge file
+        /// (`[[claims]]`, for `[signals] knowledge`) instead.
+        #[arg(long)]
+        export_knowledge: bool,
     },
     /// Stories: near-duplicates, reposts and posts sharing a link, grouped.
     Stories {
@@ -340,7 +344,11 @@ async fn real_main(args: Cli) -> Result<(), ExitCode> {
             since,
             until,
             json,
-        } => cli::questions::run(&config, since, until, json).await,
+            export_knowledge,
+        } => match export_knowledge {
+            true => cli::questions::export(&config).await,
+            false => cli::questions::run(&config, since, until, json).await,
+        },
         Command::Stories {
             config,
             since,

@@ -134,6 +134,138 @@ async fn wait_url(c: &Client, ok: impl Fn(&url::Url) -> bool) {
     panic!("the page never reached the expected address");
 }
 
+/// Opens the site, is sent to the login form, logs in, and lands on the list.
+async fn login(c: &Client, base: &str, email: &str) {
+    c.goto(&format!("{base}/")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_url(c, |u| u.path() == "/").await;
+}
+
+/// Recurring questions (#18): an administrator opens the top content gap, writes its
+/// answer in three languages and saves; the next such question's escalation has it in
+/// the answer form; a viewer gets no answer form.
+#[tokio::test]
+async fn an_admin_answers_a_content_gap_in_the_browser() {
+    let app = start(None, "").await;
+    app.user("ada@example.be", Role::Admin, "en").await;
+    app.user("vic@example.be", Role::Viewer, "nl").await;
+    let now = chrono::Utc::now();
+    let questions: Vec<vigie::core::model::NewMention> = [
+        ("a", "Quand vais-je recevoir mon remboursement ?", "fr"),
+        ("b", "Wanneer krijg ik mijn terugbetaling?", "nl"),
+        ("c", "Still no refund, when does it come?", "en"),
+        ("d", "MyMinfin est en panne ?", "fr"),
+    ]
+    .into_iter()
+    .map(|(key, text, lang)| vigie::core::model::NewMention {
+        keys: vec![key.into()],
+        source: "mastodon".into(),
+        text: text.into(),
+        published_at: Some(now - chrono::Duration::hours(3)),
+        lang: lang.into(),
+        lang_confidence: 0.9,
+        question: true,
+        ..Default::default()
+    })
+    .collect();
+    app.store.ingest(&questions, now).await.unwrap();
+    let (c, _driver) = browser().await;
+    login(&c, &app.base, "ada@example.be").await;
+    c.goto(&format!("{}/questions", app.base)).await.unwrap();
+    assert_eq!(text_of(&c, "#gaps").await, "Content gaps: 1");
+    shot(&c, "questions.png").await;
+    c.find(Locator::Css("#q-1 summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let answers = [
+        (
+            "fr",
+            "Les remboursements partent dans les six mois après la déclaration.",
+        ),
+        (
+            "nl",
+            "Terugbetalingen volgen binnen zes maanden na de aangifte.",
+        ),
+        ("en", "Refunds are paid within six months of the return."),
+    ];
+    for (lang, text) in answers {
+        c.find(Locator::Css(&format!("#answer-1 textarea[name={lang}]")))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css("#answer-1 button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#gaps", "Content gaps: 0").await;
+    let stored = app.store.approved_answers().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].by, "ada@example.be");
+
+    // The next such question opens an escalation whose answer form holds the answer,
+    // in the reader's language.
+    let (e, _) = app
+        .escalation(
+            "next",
+            "@SPFFinances toujours pas de remboursement, quand vais-je le recevoir ?",
+            "fr",
+            "warning",
+            false,
+        )
+        .await;
+    c.goto(&format!("{}/escalations/{e}", app.base))
+        .await
+        .unwrap();
+    let body = c.find(Locator::Id("answer-body")).await.unwrap();
+    assert_eq!(
+        body.prop("value").await.unwrap().unwrap_or_default().trim(),
+        answers[2].1
+    );
+
+    // A viewer reads the questions but gets no answer form.
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_url(&c, |u| u.path().starts_with("/login")).await;
+    login(&c, &app.base, "vic@example.be").await;
+    c.goto(&format!("{}/questions", app.base)).await.unwrap();
+    assert!(text_of(&c, "h1").await.contains("Terugkerende vragen"));
+    assert!(c
+        .find(Locator::Css("form[action='/questions/answer']"))
+        .await
+        .is_err());
+    c.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_responder_works_an_escalation_in_the_browser() {
     let app = start(None, "").await;
@@ -167,27 +299,7 @@ async fn a_responder_works_an_escalation_in_the_browser() {
     let (c, _driver) = browser().await;
 
     // Any page leads to the login form first.
-    c.goto(&format!("{}/", app.base)).await.unwrap();
-    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("anna@example.be")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_url(&c, |u| u.path() == "/").await;
+    login(&c, &app.base, "anna@example.be").await;
     let row = |id: i64| format!("#esc-{id}");
     assert!(c.find(Locator::Css(&row(e1))).await.is_ok());
     assert!(c.find(Locator::Css(&row(e2))).await.is_ok());

@@ -127,18 +127,18 @@ fn generate(data: &Data, t0: DateTime<Utc>) -> Generated {
     Generated { rows, family_of }
 }
 
-#[test]
-fn planted_families_group_and_the_unanswered_ones_are_gaps() {
-    planted("families.toml", 0.9);
+#[tokio::test]
+async fn planted_families_group_and_the_unanswered_ones_are_gaps() {
+    planted("families.toml", 0.9).await;
 }
 
 /// Wordings written after the tuning and never used for it, held to the same bar.
-#[test]
-fn held_out_wordings_group_too() {
-    planted("families_heldout.toml", 0.9);
+#[tokio::test]
+async fn held_out_wordings_group_too() {
+    planted("families_heldout.toml", 0.9).await;
 }
 
-fn planted(file: &str, bar: f64) {
+async fn planted(file: &str, bar: f64) {
     let data: Data =
         toml::from_str(&std::fs::read_to_string(data_dir().join(file)).unwrap()).unwrap();
     let knowledge = data_dir().join("knowledge.toml");
@@ -293,4 +293,97 @@ fn planted(file: &str, bar: f64) {
     for s in &data.noise.statements {
         assert!(!in_group.contains_key(&format!("noise: {s}")), "{s}");
     }
+    if file == "families.toml" {
+        answer_a_gap(&env, &groups, &in_group, t0, until).await;
+    }
+}
+
+/// An approved answer written for the refund gap (as the page does): exported as a
+/// knowledge file, and from then on the group is answered.
+async fn answer_a_gap(
+    env: &common::Env,
+    groups: &[Value],
+    in_group: &HashMap<String, BTreeMap<usize, usize>>,
+    t0: DateTime<Utc>,
+    until: DateTime<Utc>,
+) {
+    let (home, _) = in_group["refund"].iter().max_by_key(|(_, n)| **n).unwrap();
+    let g = &groups[*home];
+    let store = vigie::store::Store::open("sqlite://vigie.db", env.path())
+        .await
+        .unwrap();
+    let examples: Vec<String> = store
+        .mentions_by_id(
+            &(g["mention_ids"].as_array().unwrap().iter())
+                .map(|v| v.as_i64().unwrap())
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| format!("{} {}", m.title, m.text))
+        .collect();
+    store
+        .save_approved_answer(&vigie::store::knowledge::StoredAnswer {
+            id: "refund-delay".into(),
+            examples,
+            answers: [("fr".to_string(), "Dans les six mois.".to_string())].into(),
+            url: None,
+            by: "admin@example.be".into(),
+            at: until,
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let cfg = env.config.to_str().unwrap();
+    let out = env.vigie(&["questions", "--config", cfg, "--export-knowledge"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = env.path().join("exported.toml");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let kb = vigie::detect::knowledge::KnowledgeBase::load(&file).unwrap();
+    assert_eq!(kb.claims.len(), 1);
+    assert_eq!(kb.claims[0].id, "refund-delay");
+    assert_eq!(kb.claims[0].answer["fr"], "Dans les six mois.");
+    let again = common::json_lines(&env.vigie(&[
+        "questions",
+        "--config",
+        cfg,
+        "--since",
+        &t0.to_rfc3339(),
+        "--until",
+        &until.to_rfc3339(),
+        "--json",
+    ]));
+    let answered = again.iter().find(|x| x["knowledge"] == "refund-delay");
+    let n = answered.map(|x| x["count"].as_u64().unwrap()).unwrap_or(0);
+    assert!(n >= g["count"].as_u64().unwrap(), "{n} vs {g}");
+    // The signals engine suggests it for the next such question.
+    let next = env.path().join("next.jsonl");
+    let at = (until + Duration::hours(1)).to_rfc3339();
+    std::fs::write(
+        &next,
+        format!("{}\n", json!({"id": "next", "text": "Quand vais-je recevoir mon remboursement ? #MyTax", "published_at": at})),
+    )
+    .unwrap();
+    let store = format!("sqlite://{}", env.path().join("vigie.db").display());
+    let signals = common::json_lines(&env.vigie(&[
+        "replay",
+        "--config",
+        cfg,
+        "--input",
+        next.to_str().unwrap(),
+        "--store",
+        &store,
+    ]));
+    assert!(
+        signals
+            .iter()
+            .any(|s| s["kind"] == "faq"
+                && s["reason"].as_str().unwrap_or("").contains("refund-delay")),
+        "{signals:?}"
+    );
 }

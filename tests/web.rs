@@ -299,6 +299,81 @@ async fn recurring_questions_page_lists_the_gaps_first() {
         !html.contains("marie.dupont@example.be"),
         "masked for viewers"
     );
+    assert!(
+        !html.contains("/questions/answer"),
+        "no answer form for viewers"
+    );
+    // A viewer's post is refused.
+    let csrf = hidden(&html, "csrf").unwrap();
+    let r = c
+        .post(format!("{}/questions/answer", app.base))
+        .form(&[("csrf", csrf.as_str()), ("group", "x"), ("fr", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // An administrator writes the gap's answer once, for every channel.
+    app.user("admin@example.be", Role::Admin, "en").await;
+    let a = app.client();
+    app.login(&a, "admin@example.be", PASSWORD).await;
+    let (_, html) = page(&app, &a, "/questions").await;
+    let form = &html[html
+        .find("id=\"answer-1\"")
+        .expect("an answer form on the gap")..];
+    let group = hidden(form, "group").unwrap();
+    let csrf = hidden(&html, "csrf").unwrap();
+    let answer = "Les remboursements partent dans les six mois après la déclaration.";
+    let r = a
+        .post(format!("{}/questions/answer", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("group", group.as_str()),
+            ("fr", answer),
+            (
+                "nl",
+                "Terugbetalingen volgen binnen zes maanden na de aangifte.",
+            ),
+            ("en", "Refunds are paid within six months of the return."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&app, &a, "/questions").await;
+    assert!(html.contains("id=\"gaps\">Content gaps: 0"), "{html}");
+    let stored = app.store.approved_answers().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let changes = app
+        .store
+        .approved_answer_changes(&stored[0].id)
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 1, "audited");
+    assert_eq!(changes[0].actor, "admin@example.be");
+    assert!(
+        stored[0]
+            .examples
+            .iter()
+            .all(|e| !e.contains("marie.dupont")),
+        "{:?}",
+        stored[0].examples
+    );
+    // The next such question's escalation has the answer ready in the answer form.
+    let (e, _) = app
+        .escalation(
+            "f",
+            "@SPFFinances quand vais-je recevoir mon remboursement ?",
+            "fr",
+            "warning",
+            false,
+        )
+        .await;
+    app.user("resp@example.be", Role::Responder, "fr").await;
+    let r2 = app.client();
+    app.login(&r2, "resp@example.be", PASSWORD).await;
+    let (_, detail) = page(&app, &r2, &format!("/escalations/{e}")).await;
+    assert!(detail.contains(answer), "{detail}");
 }
 
 #[tokio::test]

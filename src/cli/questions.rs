@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{fail, load_offline};
 use crate::config::Config;
 use crate::core::text::printable;
+use crate::detect::knowledge::KnowledgeBase;
 use crate::detect::questions::{of_window, Group, Vocabulary, Window};
 use crate::runtime::open_store;
 use crate::runtime::replay::load_knowledge;
@@ -28,6 +29,22 @@ pub async fn run(
         .map_err(fail)
 }
 
+/// `vigie questions --export-knowledge`: the approved answers written on the page, as a
+/// knowledge file on stdout.
+pub async fn export(config: &Path) -> Result<(), ExitCode> {
+    let cfg = load_offline(config)?;
+    let run = async {
+        let store = open_store(&cfg).await?;
+        let approved = store.approved_answers().await;
+        store.close().await;
+        let kb = KnowledgeBase::with_approved(None, &approved?)?;
+        let claims = kb.map(|k| k.claims).unwrap_or_default();
+        print!("{}", KnowledgeBase::to_toml(&claims));
+        anyhow::Ok(())
+    };
+    run.await.map_err(fail)
+}
+
 /// The groups of the window (`until` defaults to now, `since` to a week before it).
 pub async fn groups(
     cfg: &Config,
@@ -38,12 +55,16 @@ pub async fn groups(
     if window.since >= window.until {
         anyhow::bail!("--since must be before --until");
     }
-    let kb = load_knowledge(cfg)?;
+    let file = load_knowledge(cfg)?;
     let store = open_store(cfg).await?;
     let vocabulary = Vocabulary::bundled().ignoring(&cfg.institution.keywords);
-    let groups = of_window(&store, kb.as_ref(), &vocabulary, &window).await;
+    let groups = async {
+        let kb = KnowledgeBase::with_approved(file.as_ref(), &store.approved_answers().await?)?;
+        anyhow::Ok(of_window(&store, kb.as_ref(), &vocabulary, &window).await?)
+    }
+    .await;
     store.close().await;
-    Ok(groups?)
+    groups
 }
 
 /// `vigie questions`: one JSON line per group, largest first; or a table with the

@@ -28,7 +28,7 @@ use crate::core::matching::Matcher;
 use crate::core::text::fold;
 
 /// One entry of the knowledge base.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// Stable id.
@@ -121,6 +121,41 @@ impl KnowledgeBase {
             claims.extend(parsed.claims);
         }
         KnowledgeBase::new(claims)
+    }
+
+    /// The file's entries (if any) and the approved answers kept in the database, as one
+    /// base; a stored answer whose id the file already uses is left out (the file wins).
+    pub fn with_approved(
+        file: Option<&KnowledgeBase>,
+        approved: &[crate::store::knowledge::StoredAnswer],
+    ) -> anyhow::Result<Option<KnowledgeBase>> {
+        if approved.is_empty() {
+            return Ok(file.cloned());
+        }
+        let mut claims: Vec<Claim> = file.map(|f| f.claims.clone()).unwrap_or_default();
+        for a in approved {
+            if claims.iter().any(|c| c.id == a.id) || a.examples.is_empty() {
+                continue;
+            }
+            claims.push(Claim {
+                id: a.id.clone(),
+                kind: "faq".into(),
+                queries: Vec::new(),
+                examples: a.examples.clone(),
+                answer: a.answers.clone(),
+                url: a.url.clone(),
+            });
+        }
+        KnowledgeBase::new(claims).map(Some)
+    }
+
+    /// The entries as a knowledge file (`[[claims]]`), to keep or to share.
+    pub fn to_toml(claims: &[Claim]) -> String {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            claims: &'a [Claim],
+        }
+        toml::to_string(&Out { claims }).unwrap_or_default()
     }
 
     /// Compiles the queries; an invalid one is an error naming the claim.

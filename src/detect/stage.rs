@@ -9,6 +9,7 @@ use futures::TryStreamExt;
 
 use super::crisis::SignalsConfig;
 use super::engine::Engine;
+use super::knowledge::KnowledgeBase;
 use crate::core::signal::{Episode, Signal};
 use crate::store::signals::Detected;
 use crate::store::Store;
@@ -20,6 +21,10 @@ const BATCH: i64 = 1000;
 pub struct Detection {
     /// The detectors.
     pub engine: Engine,
+    /// The knowledge file's entries, to which the answers written on the page are added.
+    file_kb: Option<KnowledgeBase>,
+    /// The stored answers' version last read (see `Store::approved_answers_version`).
+    answers_seen: Option<(i64, i64)>,
 }
 
 impl Detection {
@@ -54,7 +59,28 @@ impl Detection {
             engine.warm_recent(m);
         }
         engine.episodes.extend(store.episodes().await?);
-        Ok(Detection { engine })
+        let file_kb = engine.knowledge().cloned();
+        let mut d = Detection {
+            engine,
+            file_kb,
+            answers_seen: None,
+        };
+        d.refresh_knowledge(store).await?;
+        Ok(d)
+    }
+
+    /// Takes in the approved answers written on the page since the last look, so that
+    /// matching mentions get them from then on.
+    async fn refresh_knowledge(&mut self, store: &Store) -> anyhow::Result<()> {
+        let version = store.approved_answers_version().await?;
+        if self.answers_seen == Some(version) {
+            return Ok(());
+        }
+        let approved = store.approved_answers().await?;
+        let kb = KnowledgeBase::with_approved(self.file_kb.as_ref(), &approved)?;
+        self.engine.set_knowledge(kb);
+        self.answers_seen = Some(version);
+        Ok(())
     }
 
     /// One round at `now`: takes in the classified mentions without a story (stories,
@@ -65,6 +91,7 @@ impl Detection {
         store: &Store,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Vec<Signal>> {
+        self.refresh_knowledge(store).await?;
         let mut out = Vec::new();
         loop {
             let batch = store.undetected(BATCH).await?;

@@ -15,6 +15,7 @@ pub mod escalation_list;
 mod escalation_rows;
 pub mod escalations;
 pub mod hosts;
+pub mod knowledge;
 pub mod leader;
 mod legacy_keys;
 pub mod mentions;

@@ -6,6 +6,7 @@ use super::users::Session;
 use super::AppState;
 use crate::core::escalation::{Escalation, Event};
 use crate::core::model::Mention;
+use crate::detect::knowledge::KnowledgeBase;
 use crate::escalate::answer::Answer;
 use crate::escalate::state::Action;
 use crate::notify::i18n;
@@ -13,11 +14,11 @@ use serde::Serialize;
 
 /// The approved answer for what the first mention asks or claims.
 pub(super) fn suggestion(
-    st: &AppState,
+    kb: Option<&KnowledgeBase>,
     mentions: &[Mention],
     lang: &str,
 ) -> Option<minijinja::Value> {
-    let kb = st.knowledge.as_ref().as_ref()?;
+    let kb = kb?;
     let m = mentions.first()?;
     let hit = kb.check(&format!("{} {}", m.title, m.text))?;
     let claim = &kb.claims[hit.claim];

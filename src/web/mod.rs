@@ -275,6 +275,7 @@ pub fn router(state: AppState) -> Router {
         .route("/escalations/{id}/act", post(pages::act))
         .route("/stats", get(pages::stats))
         .route("/questions", get(questions::page))
+        .route("/questions/answer", post(questions::answer))
         .route("/logout", post(auth::logout))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

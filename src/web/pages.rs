@@ -248,7 +248,11 @@ async fn render_detail(
             }
         })
         .collect();
-    let suggestion = suggestion(st, &mentions, &lang);
+    let kb = match super::questions::knowledge(st).await {
+        Ok(kb) => kb,
+        Err(err) => return server_error(st, &lang, err),
+    };
+    let suggestion = suggestion(kb.as_ref(), &mentions, &lang);
     let story = mentions.iter().find_map(|m| m.story);
     let story_size = match story {
         Some(s) => st.store.story_size(s).await.unwrap_or(0),

@@ -86,6 +86,16 @@ impl Engine {
         })
     }
 
+    /// The knowledge base the claims are checked against.
+    pub fn knowledge(&self) -> Option<&KnowledgeBase> {
+        self.kb.as_ref()
+    }
+
+    /// Replaces the knowledge base (answers written on the page since the start).
+    pub fn set_knowledge(&mut self, kb: Option<KnowledgeBase>) {
+        self.kb = kb;
+    }
+
     /// Counts a past mention for the baselines (warm start), without raising anything.
     pub fn warm(&mut self, at: DateTime<Utc>, topics: &[String], negative: bool) {
         let mut keys = vec![ALL.to_string()];
