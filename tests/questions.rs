@@ -295,6 +295,66 @@ async fn planted(file: &str, bar: f64) {
     }
     if file == "families.toml" {
         answer_a_gap(&env, &groups, &in_group, t0, until).await;
+        weekly_report(&env, until);
+    }
+}
+
+/// The weekly report goes out on the Monday at the digest time, to each reader in their
+/// language, with the chart, the gaps first and the top questions.
+fn weekly_report(env: &common::Env, monday: DateTime<Utc>) {
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    let text = text.replace(
+        "url = \"https://example.org/rss\"",
+        "url = \"file://none.xml\"",
+    ) + "\n[smtp]\nurl = \"file://mail\"\nfrom = \"vigie@example.org\"\n\n[digest]\nat = \"08:00\"\ntimezone = \"Europe/Brussels\"\n";
+    let mut text = text;
+    for (name, lang) in [("Anne", "fr"), ("Bart", "nl"), ("Cleo", "en")] {
+        text.push_str(&format!(
+            "\n[[recipients]]\nname = \"{name}\"\nemail = \"{}@example.org\"\nlanguage = \"{lang}\"\nweekly = true\n",
+            name.to_lowercase()
+        ));
+    }
+    std::fs::write(&env.config, text).unwrap();
+    let at = (monday + Duration::hours(8)).to_rfc3339();
+    let cfg = env.config.to_str().unwrap();
+    for _ in 0..2 {
+        let out = env.vigie(&["run", "--config", cfg, "--once", "--now", &at]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut mails: Vec<String> = std::fs::read_dir(env.path().join("mail"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    mails.sort();
+    assert_eq!(mails.len(), 3, "one report per reader, once");
+    for (who, subject, gaps) in [
+        ("anne@", "questions r=C3=A9currentes", "Lacunes de contenu"),
+        ("bart@", "terugkerende vragen", "Inhoudelijke leemtes"),
+        ("cleo@", "recurring questions", "Content gaps"),
+    ] {
+        let m = mails
+            .iter()
+            .find(|m| m.contains(who))
+            .unwrap_or_else(|| panic!("{who}"));
+        let flat = m.replace("=\r\n", "").replace("=\n", "");
+        assert!(
+            flat.contains(subject) || m.contains(subject),
+            "{who}: subject"
+        );
+        assert!(flat.contains(gaps), "{who}: gaps section");
+        assert!(
+            m.contains("cid:chart") || flat.contains("cid:chart"),
+            "{who}: chart"
+        );
+        assert!(m.contains("image/png"), "{who}: chart attached");
+        // Kept for the screenshots in docs/ (docs/README.md says how).
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("weekly-{}.eml", &who[..who.len() - 1])), m).unwrap();
     }
 }
 

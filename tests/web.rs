@@ -303,6 +303,26 @@ async fn recurring_questions_page_lists_the_gaps_first() {
         !html.contains("/questions/answer"),
         "no answer form for viewers"
     );
+    // The same groups for a spreadsheet.
+    let r = c
+        .get(format!("{}/questions.csv", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let body = r.text().await.unwrap();
+    let mut lines = body.lines();
+    assert!(lines.next().unwrap().starts_with("id,question,count,trend"));
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(first[2], "3", "{body}");
+    assert!(
+        !body.contains("marie.dupont@example.be"),
+        "masked for viewers"
+    );
     // A viewer's post is refused.
     let csrf = hidden(&html, "csrf").unwrap();
     let r = c

@@ -125,6 +125,9 @@ pub struct Recipient {
     /// Receives the daily digest.
     #[serde(default)]
     pub digest: bool,
+    /// Receives the weekly report of recurring questions (Mondays, at the digest time).
+    #[serde(default)]
+    pub weekly: bool,
     /// Local hours without non-critical alerts, e.g. "22:00-07:00".
     #[serde(default)]
     pub quiet_hours: Option<String>,

@@ -11,3 +11,4 @@ pub mod post;
 pub mod route;
 pub mod sender;
 pub mod templates;
+pub mod weekly;

@@ -18,6 +18,8 @@ pub fn environment() -> Environment<'static> {
         ("digest.txt", include_str!("templates/digest.txt.j2")),
         ("alert.html", include_str!("templates/alert.html.j2")),
         ("alert.txt", include_str!("templates/alert.txt.j2")),
+        ("weekly.html", include_str!("templates/weekly.html.j2")),
+        ("weekly.txt", include_str!("templates/weekly.txt.j2")),
     ] {
         env.add_template(name, src)
             .expect("templates are valid (tested)");

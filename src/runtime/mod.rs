@@ -10,6 +10,7 @@
 pub mod privacy;
 pub mod replay;
 mod tasks;
+mod weekly;
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;

@@ -124,6 +124,14 @@ impl Flow {
         if let Some(m) = &self.mail {
             alerts_round(&self.store, &self.notify, m, now).await?;
             digest::enqueue_due(&self.store, &self.notify, now, &m.mailer.domain()).await?;
+            super::weekly::enqueue_due(
+                &self.cfg,
+                &self.store,
+                &self.notify,
+                now,
+                &m.mailer.domain(),
+            )
+            .await?;
         }
         self.send().await?;
         info!(
@@ -422,7 +430,10 @@ impl Round for Digest {
         let f = &self.flow;
         let Some(m) = &f.mail else { return Ok(()) };
         let domain = m.mailer.domain();
-        if digest::enqueue_due(&f.store, &f.notify, f.clock.now(), &domain).await? > 0 {
+        let now = f.clock.now();
+        let queued = digest::enqueue_due(&f.store, &f.notify, now, &domain).await?
+            + super::weekly::enqueue_due(&f.cfg, &f.store, &f.notify, now, &domain).await?;
+        if queued > 0 {
             f.wakes.queued.notify_one();
         }
         Ok(())

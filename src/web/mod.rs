@@ -276,6 +276,7 @@ pub fn router(state: AppState) -> Router {
         .route("/stats", get(pages::stats))
         .route("/questions", get(questions::page))
         .route("/questions/answer", post(questions::answer))
+        .route("/questions.csv", get(questions::csv))
         .route("/logout", post(auth::logout))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -93,6 +93,84 @@ pub async fn page(State(st): State<AppState>, Extension(session): Extension<Sess
     )
 }
 
+/// `/questions.csv`: the week's groups for a spreadsheet, one row each, gaps first
+/// (texts masked for viewers as on the page).
+pub async fn csv(State(st): State<AppState>, Extension(session): Extension<Session>) -> Response {
+    let lang = session.user.language.clone();
+    let mut groups = match groups(&st).await {
+        Ok(g) => g,
+        Err(e) => return server_error(&st, &lang, e),
+    };
+    groups.sort_by(|a, b| {
+        (a.knowledge.is_some(), std::cmp::Reverse(a.count))
+            .cmp(&(b.knowledge.is_some(), std::cmp::Reverse(b.count)))
+    });
+    let mask = Masking::new(&st.detector, session.user.role.can_act(), []);
+    let counts = |m: &BTreeMap<String, usize>| {
+        m.iter()
+            .map(|(k, n)| format!("{k}:{n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let header = [
+        "id",
+        "question",
+        "count",
+        "trend",
+        "weeks",
+        "languages",
+        "channels",
+        "knowledge",
+        "answered_share",
+        "median_answer_minutes",
+        "first_seen_at",
+        "last_seen_at",
+    ];
+    let mut rows = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+    for g in &groups {
+        rows.push(vec![
+            g.id.clone(),
+            mask.text(&g.text),
+            g.count.to_string(),
+            g.trend.to_string(),
+            g.weeks
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            counts(&g.languages),
+            counts(&g.channels),
+            g.knowledge.clone().unwrap_or_default(),
+            g.answered_share.to_string(),
+            g.median_answer_minutes
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            g.first_seen_at.to_rfc3339(),
+            g.last_seen_at.to_rfc3339(),
+        ]);
+    }
+    for r in rows {
+        if let Err(e) = w.write_record(&r) {
+            return server_error(&st, &lang, e);
+        }
+    }
+    match w.into_inner() {
+        Ok(body) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"recurring-questions.csv\"",
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => server_error(&st, &lang, e),
+    }
+}
+
 /// The answer form of a gap.
 #[derive(Deserialize)]
 pub struct AnswerForm {

@@ -12,7 +12,8 @@ mod cluster;
 mod summary;
 mod terms;
 
-pub use summary::{Group, Window};
+pub use crate::core::question::Group;
+pub use summary::Window;
 pub use terms::Vocabulary;
 
 use crate::detect::knowledge::KnowledgeBase;

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
 
 use super::cluster::Grouping;
+use crate::core::question::Group;
 use crate::detect::knowledge::KnowledgeBase;
 use crate::store::questions::QuestionRow;
 
@@ -47,44 +47,6 @@ impl Window {
             .filter(|w| *w <= TREND_WEEKS)
             .map(|w| w as usize)
     }
-}
-
-/// One recurring question, as `vigie questions --json` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Group {
-    /// Stable id: `kb:<entry>` for a knowledge-base entry's group, else `q:` and the
-    /// group's main terms.
-    pub id: String,
-    /// The question that best represents the group.
-    pub text: String,
-    /// Questions in the window.
-    pub count: usize,
-    /// Of these, per language.
-    pub languages: BTreeMap<String, usize>,
-    /// Of these, per source (channel).
-    pub channels: BTreeMap<String, usize>,
-    /// First and last question in the window (event time).
-    pub first_seen_at: DateTime<Utc>,
-    /// Last question in the window.
-    pub last_seen_at: DateTime<Utc>,
-    /// Change of the last week against the mean of the four weeks before it:
-    /// (last − mean) / max(mean, 1); 0 when both are 0.
-    pub trend: f64,
-    /// Questions per week, oldest first, the last being the seven days before the end.
-    pub weeks: Vec<usize>,
-    /// Questions per day (UTC date) in the window.
-    pub days: BTreeMap<String, usize>,
-    /// The knowledge-base entry that answers it, or null: a content gap.
-    pub knowledge: Option<String>,
-    /// Share of the window's questions answered (escalation marked answered, or a reply
-    /// from one of the institution's accounts).
-    pub answered_share: f64,
-    /// Median minutes from question to first answer, over the answered ones.
-    pub median_answer_minutes: Option<f64>,
-    /// A few of its questions, as written.
-    pub examples: Vec<String>,
-    /// Every question of the window in it, oldest first.
-    pub mention_ids: Vec<i64>,
 }
 
 /// Describes the groups that have questions in the window, largest first.
