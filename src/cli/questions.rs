@@ -11,7 +11,7 @@ use super::{fail, load_offline};
 use crate::config::Config;
 use crate::core::text::printable;
 use crate::detect::knowledge::KnowledgeBase;
-use crate::detect::questions::{of_window, Group, Vocabulary, Window};
+use crate::detect::questions::{gaps_first, of_window, Group, Vocabulary, Window};
 use crate::runtime::open_store;
 use crate::runtime::replay::load_knowledge;
 
@@ -83,12 +83,7 @@ pub async fn questions(
         }
         return Ok(());
     }
-    // Gaps first, by count and then by growth.
-    list.sort_by(|a, b| {
-        (a.knowledge.is_some(), std::cmp::Reverse(a.count))
-            .cmp(&(b.knowledge.is_some(), std::cmp::Reverse(b.count)))
-            .then(b.trend.total_cmp(&a.trend))
-    });
+    gaps_first(&mut list);
     for g in &list {
         let langs: Vec<String> = g
             .languages

@@ -224,6 +224,18 @@ pub fn email_for(
     })
 }
 
+/// The digest's time zone and local time of day (`[digest] timezone` and `at`).
+pub fn clock(cfg: &NotifyConfig) -> anyhow::Result<(Tz, NaiveTime)> {
+    let tz: Tz = cfg
+        .digest
+        .timezone
+        .parse()
+        .map_err(|e| anyhow::anyhow!("digest.timezone: {e}"))?;
+    let at = crate::core::config::parse_hhmm(&cfg.digest.at)
+        .ok_or_else(|| anyhow::anyhow!("digest.at"))?;
+    Ok((tz, at))
+}
+
 /// Queues today's digest for every recipient who wants one, once per day: the outbox's
 /// dedup key (`digest:DATE:ADDRESS`) makes a second call, or a restart, a no-op.
 pub async fn enqueue_due(
@@ -232,13 +244,7 @@ pub async fn enqueue_due(
     now: DateTime<Utc>,
     domain: &str,
 ) -> anyhow::Result<usize> {
-    let tz: Tz = cfg
-        .digest
-        .timezone
-        .parse()
-        .map_err(|e| anyhow::anyhow!("digest.timezone: {e}"))?;
-    let at = crate::core::config::parse_hhmm(&cfg.digest.at)
-        .ok_or_else(|| anyhow::anyhow!("digest.at"))?;
+    let (tz, at) = clock(cfg)?;
     let Some(today) = due_today(now, at, tz).filter(|_| cfg.digest.enabled) else {
         return Ok(0);
     };

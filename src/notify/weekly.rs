@@ -4,7 +4,6 @@
 //! content gaps, and the answered share and response times per channel.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use chrono_tz::Tz;
 
 use super::config::{NotifyConfig, Recipient};
 use super::digest::{due_at, local_day, Rendered};
@@ -43,13 +42,7 @@ pub struct WeekFigures {
 /// The week whose report should go out at `now`, if today is Monday and its time has
 /// come (and the report is on).
 pub fn due(cfg: &NotifyConfig, now: DateTime<Utc>) -> anyhow::Result<Option<Week>> {
-    let tz: Tz = cfg
-        .digest
-        .timezone
-        .parse()
-        .map_err(|e| anyhow::anyhow!("digest.timezone: {e}"))?;
-    let at = crate::core::config::parse_hhmm(&cfg.digest.at)
-        .ok_or_else(|| anyhow::anyhow!("digest.at"))?;
+    let (tz, at) = super::digest::clock(cfg)?;
     let today = now.with_timezone(&tz).date_naive();
     if today.weekday() != Weekday::Mon
         || now < due_at(today, at, tz)

@@ -19,7 +19,7 @@ use super::view::{self, error_page, forbidden, server_error};
 use super::AppState;
 use crate::core::role::Role;
 use crate::detect::knowledge::KnowledgeBase;
-use crate::detect::questions::{of_window, Group, Window};
+use crate::detect::questions::{gaps_first, of_window, Group, Window};
 use crate::notify::i18n;
 use crate::store::knowledge::StoredAnswer;
 
@@ -46,11 +46,7 @@ pub async fn page(State(st): State<AppState>, Extension(session): Extension<Sess
         Ok(g) => g,
         Err(e) => return server_error(&st, &lang, e),
     };
-    groups.sort_by(|a, b| {
-        (a.knowledge.is_some(), std::cmp::Reverse(a.count))
-            .cmp(&(b.knowledge.is_some(), std::cmp::Reverse(b.count)))
-            .then(b.trend.total_cmp(&a.trend))
-    });
+    gaps_first(&mut groups);
     let mask = Masking::new(&st.detector, session.user.role.can_act(), []);
     let fmt_min = |m: Option<f64>| match m {
         None => "–".to_string(),
@@ -101,10 +97,7 @@ pub async fn csv(State(st): State<AppState>, Extension(session): Extension<Sessi
         Ok(g) => g,
         Err(e) => return server_error(&st, &lang, e),
     };
-    groups.sort_by(|a, b| {
-        (a.knowledge.is_some(), std::cmp::Reverse(a.count))
-            .cmp(&(b.knowledge.is_some(), std::cmp::Reverse(b.count)))
-    });
+    gaps_first(&mut groups);
     let mask = Masking::new(&st.detector, session.user.role.can_act(), []);
     let counts = |m: &BTreeMap<String, usize>| {
         m.iter()

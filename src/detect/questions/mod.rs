@@ -50,6 +50,15 @@ pub fn recurring(
     summary::describe(rows, &grouping, kb, window)
 }
 
+/// Content gaps first, then the answered groups; each by count, then growth.
+pub fn gaps_first(groups: &mut [Group]) {
+    groups.sort_by(|a, b| {
+        (a.knowledge.is_some(), std::cmp::Reverse(a.count))
+            .cmp(&(b.knowledge.is_some(), std::cmp::Reverse(b.count)))
+            .then(b.trend.total_cmp(&a.trend))
+    });
+}
+
 /// Title and text, as the question reads.
 fn whole(r: &QuestionRow) -> String {
     if r.title.trim().is_empty() || r.text.starts_with(r.title.trim()) {
