@@ -39,14 +39,20 @@ async fn groups(st: &AppState) -> anyhow::Result<Vec<Group>> {
 /// Groups shown at most.
 const SHOWN: usize = 100;
 
+/// The week's groups, content gaps first.
+async fn listed(st: &AppState) -> anyhow::Result<Vec<Group>> {
+    let mut g = groups(st).await?;
+    gaps_first(&mut g);
+    Ok(g)
+}
+
 /// The page.
 pub async fn page(State(st): State<AppState>, Extension(session): Extension<Session>) -> Response {
     let lang = session.user.language.clone();
-    let mut groups = match groups(&st).await {
+    let groups = match listed(&st).await {
         Ok(g) => g,
         Err(e) => return server_error(&st, &lang, e),
     };
-    gaps_first(&mut groups);
     let mask = Masking::new(&st.detector, session.user.role.can_act(), []);
     let fmt_min = |m: Option<f64>| match m {
         None => "–".to_string(),
@@ -93,11 +99,10 @@ pub async fn page(State(st): State<AppState>, Extension(session): Extension<Sess
 /// (texts masked for viewers as on the page).
 pub async fn csv(State(st): State<AppState>, Extension(session): Extension<Session>) -> Response {
     let lang = session.user.language.clone();
-    let mut groups = match groups(&st).await {
+    let groups = match listed(&st).await {
         Ok(g) => g,
         Err(e) => return server_error(&st, &lang, e),
     };
-    gaps_first(&mut groups);
     let mask = Masking::new(&st.detector, session.user.role.can_act(), []);
     let counts = |m: &BTreeMap<String, usize>| {
         m.iter()
