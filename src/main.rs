@@ -189,24 +189,12 @@ enum Command {
     },
     /// Recurring questions: what citizens ask, grouped by what they ask, with the
     /// content gaps (no approved answer in the knowledge base).
-    Questions {
-        /// Config file (TOML).
-        #[arg(long, env = "VIGIE_CONFIG")]
-        config: PathBuf,
-        /// Questions written at or after this time (RFC 3339); default a week before --until.
-        #[arg(long)]
-        since: Option<DateTime<Utc>>,
-        /// Questions written before this time (RFC 3339); default now.
-        #[arg(long)]
-        until: Option<DateTime<Utc>>,
-        /// JSON lines (one per group, largest first) instead of a table (gaps first).
-        #[arg(long)]
-        json: bool,
-        /// Print the approved answers written on the page as a knowledge file
-        /// (`[[claims]]`, for `[signals] knowledge`) instead.
-        #[arg(long)]
-        export_knowledge: bool,
-    },
+    Questions(cli::questions::QuestionsArgs),
+    /// A consistent copy of the SQLite store, taken while the daemon runs (PostgreSQL:
+    /// pg_dump, see the README).
+    Backup(cli::backup::BackupArgs),
+    /// Puts a backup in place of the SQLite store; refused while a daemon holds it.
+    Restore(cli::backup::RestoreArgs),
     /// Stories: near-duplicates, reposts and posts sharing a link, grouped.
     Stories {
         /// Config file (TOML).
@@ -339,16 +327,9 @@ async fn real_main(args: Cli) -> Result<(), ExitCode> {
             store,
             step,
         } => cli::replay::run(&config, &input, store.as_deref(), step).await,
-        Command::Questions {
-            config,
-            since,
-            until,
-            json,
-            export_knowledge,
-        } => match export_knowledge {
-            true => cli::questions::export(&config).await,
-            false => cli::questions::run(&config, since, until, json).await,
-        },
+        Command::Questions(q) => cli::questions::run_args(q).await,
+        Command::Backup(b) => cli::backup::backup(b).await,
+        Command::Restore(r) => cli::backup::restore(r).await,
         Command::Stories {
             config,
             since,

@@ -2,6 +2,7 @@
 //! code: one file per command group, each printing its own output. `main.rs` parses the
 //! arguments and calls these.
 
+pub mod backup;
 pub mod bench;
 pub mod classify;
 pub mod digest;

@@ -15,6 +15,36 @@ use crate::detect::questions::{gaps_first, of_window, Group, Vocabulary, Window}
 use crate::runtime::open_store;
 use crate::runtime::replay::load_knowledge;
 
+/// `vigie questions`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct QuestionsArgs {
+    /// Config file (TOML).
+    #[arg(long, env = "VIGIE_CONFIG")]
+    pub config: std::path::PathBuf,
+    /// Questions written at or after this time (RFC 3339); default a week before --until.
+    #[arg(long)]
+    pub since: Option<DateTime<Utc>>,
+    /// Questions written before this time (RFC 3339); default now.
+    #[arg(long)]
+    pub until: Option<DateTime<Utc>>,
+    /// JSON lines (one per group, largest first) instead of a table (gaps first).
+    #[arg(long)]
+    pub json: bool,
+    /// Print the approved answers written on the page as a knowledge file
+    /// (`[[claims]]`, for `[signals] knowledge`) instead.
+    #[arg(long)]
+    pub export_knowledge: bool,
+}
+
+/// `vigie questions` with its arguments.
+pub async fn run_args(a: QuestionsArgs) -> Result<(), ExitCode> {
+    if a.export_knowledge {
+        export(&a.config).await
+    } else {
+        run(&a.config, a.since, a.until, a.json).await
+    }
+}
+
 /// `vigie questions` as the command line runs it: exit codes and stdout.
 pub async fn run(
     config: &Path,

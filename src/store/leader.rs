@@ -52,32 +52,9 @@ impl Leader {
 impl Store {
     /// Takes the daemon's lock of an SQLite database (nothing to take on PostgreSQL).
     pub fn lock_daemon(&self) -> Result<DaemonLock, StoreError> {
-        let Some(db) = &self.file else {
-            return Ok(DaemonLock { _file: None });
-        };
-        let mut name = db.clone().into_os_string();
-        name.push(".lock");
-        let path = PathBuf::from(name);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| {
-                StoreError::Config(format!("cannot open the lock file {}: {e}", path.display()))
-            })?;
-        match file.try_lock() {
-            Ok(()) => Ok(DaemonLock { _file: Some(file) }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Config(format!(
-                "another vigie daemon is already running on {} (it holds {}); stop it first, \
-                 or use PostgreSQL ([storage] url = \"postgres://...\") to run several instances",
-                db.display(),
-                path.display()
-            ))),
-            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Config(format!(
-                "cannot lock {}: {e}",
-                path.display()
-            ))),
+        match &self.file {
+            None => Ok(DaemonLock { _file: None }),
+            Some(db) => lock_sqlite(db),
         }
     }
 
@@ -100,5 +77,34 @@ impl Store {
             let _ = conn.close().await;
             Ok(None)
         }
+    }
+}
+
+/// Takes the daemon's lock of the SQLite database `db` (its `.lock` file), or says which
+/// daemon holds it.
+pub fn lock_sqlite(db: &std::path::Path) -> Result<DaemonLock, StoreError> {
+    let mut name = db.as_os_str().to_os_string();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| {
+            StoreError::Config(format!("cannot open the lock file {}: {e}", path.display()))
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(DaemonLock { _file: Some(file) }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Config(format!(
+            "another vigie daemon is already running on {} (it holds {}); stop it first, \
+             or use PostgreSQL ([storage] url = \"postgres://...\") to run several instances",
+            db.display(),
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Config(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod answers;
+pub mod backup;
 pub mod bulk;
 pub mod classifications;
 pub mod config;
