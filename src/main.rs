@@ -195,6 +195,8 @@ enum Command {
     Backup(cli::backup::BackupArgs),
     /// Puts a backup in place of the SQLite store; refused while a daemon holds it.
     Restore(cli::backup::RestoreArgs),
+    /// Lists the database migrations (applied, pending) and applies the pending ones.
+    Migrate(cli::migrate::MigrateArgs),
     /// Stories: near-duplicates, reposts and posts sharing a link, grouped.
     Stories {
         /// Config file (TOML).
@@ -330,6 +332,7 @@ async fn real_main(args: Cli) -> Result<(), ExitCode> {
         Command::Questions(q) => cli::questions::run_args(q).await,
         Command::Backup(b) => cli::backup::backup(b).await,
         Command::Restore(r) => cli::backup::restore(r).await,
+        Command::Migrate(m) => cli::migrate::run(m).await,
         Command::Stories {
             config,
             since,

@@ -11,6 +11,7 @@ pub mod eval;
 pub mod forget;
 pub mod lexicon;
 pub mod mentions;
+pub mod migrate;
 pub mod models;
 pub mod outbox;
 pub mod questions;

@@ -120,9 +120,9 @@ fn is_locked_migrate(e: &sqlx::migrate::MigrateError) -> bool {
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database named by `url`;
-    /// relative SQLite paths are resolved against `base`.
-    pub async fn open(url: &str, base: &Path) -> Result<Store, StoreError> {
+    /// Connects to the database named by `url` (creating an SQLite file if needed)
+    /// without migrating it; relative SQLite paths are resolved against `base`.
+    pub async fn connect(url: &str, base: &Path) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (backend, real_url) = if url.starts_with("sqlite:") {
             (
@@ -155,16 +155,47 @@ impl Store {
                 })
             });
         let pool = opts.connect(&real_url).await?;
-        let migrator = match backend {
+        let file = match backend {
+            Backend::Sqlite => real_url
+                .strip_prefix("sqlite://")
+                .map(|p| std::path::PathBuf::from(p.split('?').next().unwrap_or(p))),
+            Backend::Postgres => None,
+        };
+        Ok(Store {
+            pool,
+            backend,
+            write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            file,
+        })
+    }
+
+    /// Opens (creating if needed) and migrates the database named by `url`;
+    /// relative SQLite paths are resolved against `base`.
+    pub async fn open(url: &str, base: &Path) -> Result<Store, StoreError> {
+        let store = Store::connect(url, base).await?;
+        store.migrate().await?;
+        store.hash_legacy_keys().await?;
+        Ok(store)
+    }
+
+    /// The migrations this version of vigie knows, for its backend.
+    fn migrator(&self) -> sqlx::migrate::Migrator {
+        match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("migrations/postgres"),
-        };
+        }
+    }
+
+    /// Applies the migrations the database has not had yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let (backend, pool) = (self.backend, &self.pool);
+        let migrator = self.migrator();
         // Several processes may open a new SQLite file at once (the daemon, the CLI): the
         // loser of the race fails in a rolled-back transaction, and a retry finds the
         // migration applied. PostgreSQL serialises migrations with an advisory lock.
         let mut attempt = 0;
         loop {
-            match migrator.run(&pool).await {
+            match migrator.run(pool).await {
                 Ok(()) => break,
                 // ALTER TABLE ... ADD COLUMN (0007, 0008) loses the race as "duplicate column".
                 Err(e)
@@ -180,20 +211,39 @@ impl Store {
                 Err(e) => return Err(e.into()),
             }
         }
-        let file = match backend {
-            Backend::Sqlite => real_url
-                .strip_prefix("sqlite://")
-                .map(|p| std::path::PathBuf::from(p.split('?').next().unwrap_or(p))),
-            Backend::Postgres => None,
+        Ok(())
+    }
+
+    /// The migrations known to this version, each with whether the database has it:
+    /// (version, description, applied).
+    pub async fn migrations(&self) -> Result<Vec<(i64, String, bool)>, StoreError> {
+        let applied: Vec<i64> = match sqlx::query_scalar::<_, i64>(
+            "SELECT version FROM _sqlx_migrations WHERE success",
+        )
+        .fetch_all(&self.pool)
+        .await
+        {
+            Ok(v) => v,
+            // A new database has no migrations table yet: nothing applied.
+            Err(e)
+                if e.to_string().contains("no such table")
+                    || e.to_string().contains("does not exist") =>
+            {
+                Vec::new()
+            }
+            Err(e) => return Err(e.into()),
         };
-        let store = Store {
-            pool,
-            backend,
-            write_lock: Arc::new(tokio::sync::Mutex::new(())),
-            file,
-        };
-        store.hash_legacy_keys().await?;
-        Ok(store)
+        Ok(self
+            .migrator()
+            .iter()
+            .map(|m| {
+                (
+                    m.version,
+                    m.description.to_string(),
+                    applied.contains(&m.version),
+                )
+            })
+            .collect())
     }
 
     /// Which backend this is.
