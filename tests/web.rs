@@ -634,6 +634,7 @@ async fn metrics_for_a_session_or_the_scrape_token() {
         "vigie_escalations_overdue 0",
         "vigie_mentions_stored 1",
         "vigie_classify_queue 0",
+        "vigie_detect_queue ",
         "vigie_emails{state=\"sent\"} 0",
         "vigie_classification_latency_seconds_count 1",
         // The harness's post was written 30 minutes before vigie stored it.

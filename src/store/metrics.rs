@@ -14,6 +14,8 @@ pub struct MentionCounts {
     pub recent: i64,
     /// Waiting for classification.
     pub unclassified: i64,
+    /// Classified, waiting for the signals stage.
+    pub undetected: i64,
 }
 
 /// How a source's polls are going.
@@ -42,7 +44,8 @@ impl Store {
     pub async fn mention_counts(&self, since: DateTime<Utc>) -> Result<MentionCounts, StoreError> {
         Ok(sqlx::query_as::<_, MentionCounts>(
             "SELECT COUNT(*) AS stored, COALESCE(SUM(CASE WHEN first_seen_at >= $1 THEN 1 ELSE 0 END), 0) AS recent, \
-             COALESCE(SUM(CASE WHEN classified_at IS NULL THEN 1 ELSE 0 END), 0) AS unclassified FROM mentions",
+             COALESCE(SUM(CASE WHEN classified_at IS NULL THEN 1 ELSE 0 END), 0) AS unclassified, \
+             COALESCE(SUM(CASE WHEN classified_at IS NOT NULL AND story_id IS NULL THEN 1 ELSE 0 END), 0) AS undetected FROM mentions",
         )
         .bind(ms(since))
         .fetch_one(&self.pool)

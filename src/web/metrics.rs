@@ -92,6 +92,12 @@ pub async fn render(store: &Store) -> Result<String, StoreError> {
         "Mentions waiting for classification",
         m.unclassified,
     );
+    gauge(
+        &mut reg,
+        "vigie_detect_queue",
+        "Classified mentions waiting for the signals stage",
+        m.undetected,
+    );
 
     sources(&mut reg, store).await?;
     hosts(&mut reg, store).await?;
