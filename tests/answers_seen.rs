@@ -15,15 +15,6 @@ fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn escalations(env: &Env) -> Vec<Value> {
-    json_lines(&env.vigie(&[
-        "escalations",
-        "--config",
-        env.config.to_str().unwrap(),
-        "--json",
-    ]))
-}
-
 fn stats(env: &Env) -> Vec<Value> {
     json_lines(&env.vigie(&[
         "escalations",
@@ -38,7 +29,7 @@ fn stats(env: &Env) -> Vec<Value> {
 
 /// The one escalation, answered at `at` with a text holding `says`; and the figures.
 fn assert_answered(env: &Env, asked: DateTime<Utc>, at: DateTime<Utc>, says: &str, logs: &str) {
-    let list = escalations(env);
+    let list = env.escalations();
     assert_eq!(list.len(), 1, "{list:?}\n{logs}");
     let e = &list[0];
     assert_eq!(e["state"], "answered", "{e}\n{logs}");
@@ -182,7 +173,7 @@ async fn mastodon_reply_from_the_institution_answers_the_question() {
 
     // A second run records nothing twice.
     env.run_once();
-    let e = &escalations(&env)[0];
+    let e = &env.escalations()[0];
     assert_eq!(e["state"], "answered");
 }
 
@@ -297,7 +288,7 @@ async fn reddit_comment_of_the_institution_s_account_answers_a_later_run() {
         .mount_as_scoped(&server)
         .await;
     env.run_once_with(&vars);
-    assert_eq!(escalations(&env)[0]["state"], "new");
+    assert_eq!(env.escalations()[0]["state"], "new");
     drop(empty);
     // Later: the account's comment under it, in a later poll.
     Mock::given(method("GET"))

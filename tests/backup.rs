@@ -7,17 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{json_lines, rss, src, Env};
-use serde_json::Value;
-
-fn escalations(env: &Env) -> Vec<Value> {
-    json_lines(&env.vigie(&[
-        "escalations",
-        "--config",
-        env.config.to_str().unwrap(),
-        "--json",
-    ]))
-}
+use common::{rss, src, Env};
 
 /// Ids with a link or a reason.
 type Rows = BTreeSet<(i64, String)>;
@@ -29,7 +19,8 @@ fn content(env: &Env) -> (Rows, Rows) {
         .iter()
         .map(|m| (m["id"].as_i64().unwrap(), m["url"].to_string()))
         .collect();
-    let e = escalations(env)
+    let e = env
+        .escalations()
         .iter()
         .map(|e| (e["id"].as_i64().unwrap(), e["reason"].to_string()))
         .collect();
@@ -88,7 +79,7 @@ fn backups_taken_while_the_daemon_ingests_restore_every_mention_and_escalation()
     );
     // ...and one once everything is in, the daemon still running.
     let total = FEEDS * ITEMS + 5;
-    while env.mentions().len() < total || escalations(&env).len() < 5 {
+    while env.mentions().len() < total || env.escalations().len() < 5 {
         assert!(Instant::now() < deadline, "ingestion did not finish");
         std::thread::sleep(Duration::from_millis(100));
     }

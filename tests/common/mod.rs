@@ -85,6 +85,16 @@ impl Env {
         logs
     }
 
+    /// `vigie escalations --json`, parsed.
+    pub fn escalations(&self) -> Vec<Value> {
+        json_lines(&self.vigie(&[
+            "escalations",
+            "--config",
+            self.config.to_str().unwrap(),
+            "--json",
+        ]))
+    }
+
     /// `vigie mentions --json`, parsed.
     pub fn mentions(&self) -> Vec<Value> {
         let out = self.vigie(&[
