@@ -211,17 +211,7 @@ pub fn email_for(
     catalog: &Catalog,
     dedup_key: Option<String>,
 ) -> anyhow::Result<Email> {
-    let rd = render(f, cfg, &r.language, catalog)?;
-    Ok(Email {
-        kind: "digest".into(),
-        dedup_key,
-        to_name: r.name.clone(),
-        to_email: r.email.clone(),
-        subject: rd.subject,
-        text: rd.text,
-        html: rd.html,
-        inline_png: rd.png,
-    })
+    Ok(render(f, cfg, &r.language, catalog)?.email_to("digest", r, dedup_key))
 }
 
 /// The digest's time zone and local time of day (`[digest] timezone` and `at`).

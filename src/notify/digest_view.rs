@@ -71,6 +71,27 @@ pub struct Rendered {
     pub png: Option<Vec<u8>>,
 }
 
+impl Rendered {
+    /// The e-mail to `r`, queued once under `dedup_key`.
+    pub fn email_to(
+        self,
+        kind: &str,
+        r: &crate::notify::config::Recipient,
+        dedup_key: Option<String>,
+    ) -> crate::store::outbox::Email {
+        crate::store::outbox::Email {
+            kind: kind.into(),
+            dedup_key,
+            to_name: r.name.clone(),
+            to_email: r.email.clone(),
+            subject: self.subject,
+            text: self.text,
+            html: self.html,
+            inline_png: self.png,
+        }
+    }
+}
+
 /// Renders the digest for a reader of `lang`.
 pub fn render(
     f: &DayFigures,

@@ -10,7 +10,6 @@ use super::digest::{due_at, local_day, Rendered};
 use super::i18n::{self, Catalog};
 use crate::core::question::Group;
 use crate::core::response::ResponseTimes;
-use crate::store::outbox::Email;
 use crate::store::Store;
 
 /// Questions listed in each section.
@@ -103,17 +102,7 @@ pub async fn enqueue(
     let catalog = Catalog::builtin();
     let mut queued = 0;
     for (r, key) in readers {
-        let rd = render(figures, cfg, &r.language, &catalog)?;
-        let email = Email {
-            kind: "weekly".into(),
-            dedup_key: Some(key),
-            to_name: r.name.clone(),
-            to_email: r.email.clone(),
-            subject: rd.subject,
-            text: rd.text,
-            html: rd.html,
-            inline_png: rd.png,
-        };
+        let email = render(figures, cfg, &r.language, &catalog)?.email_to("weekly", r, Some(key));
         if store.enqueue(&email, domain, now).await?.is_some() {
             queued += 1;
         }

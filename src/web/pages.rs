@@ -400,18 +400,13 @@ pub async fn stats(State(st): State<AppState>, Extension(session): Extension<Ses
         Ok(f) => f,
         Err(e) => return server_error(&st, &lang, e),
     };
-    let fmt_min = |m: Option<f64>| match m {
-        None => "–".to_string(),
-        Some(m) if m < 120.0 => format!("{m:.0} min"),
-        Some(m) => format!("{:.1} h", m / 60.0),
-    };
     let rows: Vec<_> = figures
         .iter()
         .map(|f| {
             minijinja::context! {
                 by => f.by.clone(), key => f.key.clone(), opened => f.opened, answered => f.answered,
-                median => fmt_min(f.median_minutes), p90 => fmt_min(f.p90_minutes),
-                mean => fmt_min(f.mean_minutes), median_working => fmt_min(f.median_working_minutes),
+                median => view::minutes(f.median_minutes), p90 => view::minutes(f.p90_minutes),
+                mean => view::minutes(f.mean_minutes), median_working => view::minutes(f.median_working_minutes),
                 within => f.within_rule.map(|w| i18n::percent(w, &lang)).unwrap_or_else(|| "–".into()),
             }
         })

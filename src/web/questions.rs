@@ -54,11 +54,6 @@ pub async fn page(State(st): State<AppState>, Extension(session): Extension<Sess
         Err(e) => return server_error(&st, &lang, e),
     };
     let mask = Masking::new(&st.detector, session.user.role.can_act(), []);
-    let fmt_min = |m: Option<f64>| match m {
-        None => "–".to_string(),
-        Some(m) if m < 120.0 => format!("{m:.0} min"),
-        Some(m) => format!("{:.1} h", m / 60.0),
-    };
     let rows: Vec<_> = groups
         .iter()
         .take(SHOWN)
@@ -79,7 +74,7 @@ pub async fn page(State(st): State<AppState>, Extension(session): Extension<Sess
                 languages => join(&g.languages),
                 channels => join(&g.channels),
                 answered => i18n::percent(g.answered_share, &lang),
-                median => fmt_min(g.median_answer_minutes),
+                median => view::minutes(g.median_answer_minutes),
             }
         })
         .collect();

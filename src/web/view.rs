@@ -35,6 +35,15 @@ pub fn templates() -> minijinja::Environment<'static> {
     env
 }
 
+/// A duration in minutes as the page shows it ("45 min", "3.5 h", "–" when unknown).
+pub fn minutes(m: Option<f64>) -> String {
+    match m {
+        None => "–".to_string(),
+        Some(m) if m < 120.0 => format!("{m:.0} min"),
+        Some(m) => format!("{:.1} h", m / 60.0),
+    }
+}
+
 /// The first `n` characters of `s`, with "…" when cut.
 fn truncate(s: String, n: usize) -> String {
     match s.char_indices().nth(n) {
