@@ -1,8 +1,9 @@
-//! `vigie run`: the daemon, stopped by SIGINT or SIGTERM.
+//! `vigie run`: the daemon, stopped by SIGINT or SIGTERM, its config re-read on SIGHUP.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{fail, load};
@@ -17,8 +18,9 @@ pub async fn run(
 ) -> Result<(), ExitCode> {
     let cfg = load(config)?;
     let shutdown = shutdown_on_signals();
+    let reloads = reload_on_sighup(config.to_path_buf());
     let clock = now.map_or_else(Clock::system, Clock::simulated);
-    crate::runtime::run(cfg, once, clock, shutdown)
+    crate::runtime::run(cfg, once, clock, shutdown, reloads)
         .await
         .map_err(fail)
 }
@@ -45,4 +47,48 @@ fn shutdown_on_signals() -> CancellationToken {
         tracing::info!("signal received: shutting down");
     });
     token
+}
+
+/// On each SIGHUP, reads the config file again: a valid config goes to the runtime, which
+/// applies it; an invalid one is refused here with every problem logged, and the running
+/// config stays.
+fn reload_on_sighup(path: PathBuf) -> mpsc::Receiver<crate::config::Config> {
+    let (tx, rx) = mpsc::channel(1);
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot install the SIGHUP handler: reload disabled");
+                return;
+            }
+        };
+        while hup.recv().await.is_some() {
+            tracing::info!(config = %path.display(), "SIGHUP: reading the config again");
+            match super::load_config(&path) {
+                Ok(cfg) => {
+                    if tx.send(cfg).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    for p in &e.errors {
+                        tracing::error!(problem = %p, "config reload refused");
+                    }
+                    tracing::error!(
+                        problems = e.errors.len(),
+                        config = %path.display(),
+                        "config reload refused; the running config stays"
+                    );
+                    crate::runtime::systemd::status(
+                        "watching (the last reload was refused: see the logs)",
+                    );
+                }
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+    rx
 }

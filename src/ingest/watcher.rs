@@ -161,14 +161,21 @@ impl Watcher {
     }
 
     /// Runs until `shutdown` is cancelled; in-flight polls finish (or are redone next time:
-    /// a poll's validators are saved only after its mentions are).
-    pub async fn run(&self, shutdown: CancellationToken) -> anyhow::Result<()> {
+    /// a poll's validators are saved only after its mentions are). `scheduled` is told
+    /// once every source has its turn.
+    pub async fn run(
+        &self,
+        shutdown: CancellationToken,
+        scheduled: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> anyhow::Result<()> {
         let mut states: HashMap<String, SourceState> = HashMap::new();
-        for (s, _) in &self.sources {
-            states.insert(
-                s.name().to_string(),
-                self.shared.store.source_state(s.name()).await?,
-            );
+        for (s, every) in &self.sources {
+            let mut state = self.shared.store.source_state(s.name()).await?;
+            sooner_if_shortened(&mut state, *every);
+            states.insert(s.name().to_string(), state);
+        }
+        if let Some(tx) = scheduled {
+            let _ = tx.send(());
         }
         let mut running: HashSet<String> = HashSet::new();
         let mut busy_hosts: HashSet<String> = HashSet::new();
@@ -452,4 +459,18 @@ async fn crashed(
         error!(source = name, error = %e, "could not save source state");
     }
     state
+}
+
+/// A healthy source whose period was shortened (by a reload) is due one new period after
+/// its last success, not at the turn the old period gave it.
+fn sooner_if_shortened(state: &mut SourceState, every: Duration) {
+    if state.error_count > 0 {
+        return;
+    }
+    let (Some(next), Some(last)) = (state.next_check_at, state.last_success_at) else {
+        return;
+    };
+    if let Ok(every) = chrono::Duration::from_std(every) {
+        state.next_check_at = Some(next.min(last + every));
+    }
 }

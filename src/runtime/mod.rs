@@ -5,14 +5,16 @@
 //! `classified_at`, detect gives them a story and stores signals, escalate marks mentions
 //! and signals `escalated_at`, alerts and the digest queue e-mails in the outbox, and the
 //! sender delivers them. Each stage reads its own durable cursor, so the in-process
-//! wake-ups below only make things happen sooner; none is needed for correctness.
+//! wake-ups below only make things happen sooner; none is needed for correctness. The
+//! same cursors make a config reload safe: see [`daemon`].
 
+mod daemon;
 pub mod privacy;
 pub mod replay;
+pub mod systemd;
 mod tasks;
 mod weekly;
 
-use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
@@ -63,34 +65,25 @@ pub fn mail(cfg: &Config) -> anyhow::Result<Option<Mail>> {
 
 /// `vigie run`: the daemon until `shutdown`, or one round of every stage with `once`.
 /// `clock` is the system's, or a simulated one (`vigie run --once --now`, for replay
-/// checks and tests).
+/// checks and tests). Each config arriving on `reloads` replaces the running one if it
+/// can be applied (see [`daemon`]).
 pub async fn run(
     cfg: Config,
     once: bool,
     clock: Clock,
     shutdown: CancellationToken,
+    reloads: tokio::sync::mpsc::Receiver<Config>,
 ) -> anyhow::Result<()> {
     let store = open_store(&cfg).await?;
     // One daemon per SQLite file; PostgreSQL shares the work between instances.
     let _lock = store.lock_daemon()?;
-    let mail = mail(&cfg)?;
-    // Bind before anything runs, so a port in use stops the start with a clear error.
-    let web = match &cfg.web {
-        Some(w) if !once => Some(
-            tokio::net::TcpListener::bind(&w.listen)
-                .await
-                .with_context(|| format!("web.listen: cannot listen on {}", w.listen))?,
-        ),
-        _ => None,
-    };
-    let flow = tasks::Flow::build(&cfg, store.clone(), mail, clock)?;
     let result = if once {
-        flow.once(&shutdown).await
-    } else {
-        if let Some(listener) = &web {
-            info!(listen = %listener.local_addr()?, "escalation page");
+        match tasks::Flow::build(&cfg, store.clone(), mail(&cfg)?, clock) {
+            Ok(flow) => flow.once(&shutdown).await,
+            Err(e) => Err(e),
         }
-        flow.run(web, shutdown.clone()).await
+    } else {
+        daemon::run(cfg, store.clone(), clock, shutdown, reloads).await
     };
     // A task left behind at shutdown may still hold a connection: do not wait for it.
     if tokio::time::timeout(std::time::Duration::from_secs(2), store.close())

@@ -150,15 +150,22 @@ impl Flow {
     }
 
     /// The daemon: every stage as its own task until `shutdown`; `web` serves the
-    /// escalation page (and pushed mentions) when configured.
+    /// escalation page (and pushed mentions) when configured. `scheduled` is told once the
+    /// sources are scheduled.
     pub async fn run(
         self,
-        web: Option<tokio::net::TcpListener>,
+        web: Option<(tokio::net::TcpListener, axum::Router)>,
         shutdown: CancellationToken,
+        scheduled: tokio::sync::oneshot::Sender<()>,
     ) -> anyhow::Result<()> {
         let mut tasks: Vec<JoinHandle<()>> = Vec::new();
-        if let Some(listener) = web {
-            tasks.push(self.spawn_web(listener, &shutdown)?);
+        if let Some((listener, app)) = web {
+            let shutdown = shutdown.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = crate::web::serve_app(listener, app, shutdown).await {
+                    error!(error = %e, "escalation page stopped");
+                }
+            }));
         }
         let flow = Arc::new(self);
         tasks.push(tokio::spawn(lead(flow.clone(), shutdown.clone())));
@@ -176,48 +183,44 @@ impl Flow {
             ));
         }
         tasks.push(tokio::spawn(purge_loop(flow.clone(), shutdown.clone())));
-        let result = flow.watcher.run(shutdown.clone()).await;
+        let result = flow.watcher.run(shutdown.clone(), Some(scheduled)).await;
         shutdown.cancel();
         join_all(tasks).await;
         result
     }
 
-    fn spawn_web(
-        &self,
-        listener: tokio::net::TcpListener,
-        shutdown: &CancellationToken,
-    ) -> anyhow::Result<JoinHandle<()>> {
+    /// The escalation page, with the pushed-mention routes of `kind = "webhook"` sources
+    /// (their own bearer tokens; stored mentions wake the classification stage at once).
+    pub fn web_app(&self) -> anyhow::Result<axum::Router> {
         let state = crate::web::AppState::new(self.cfg.page(), self.store.clone())?;
-        // Pushed mentions (`kind = "webhook"`) arrive on the same listener, with their own
-        // bearer tokens; stored ones wake the classification stage at once.
-        let app = match crate::sources::webhook::from_config(
-            &self.sources,
-            self.store.clone(),
-            Some(self.wakes.stored.clone()),
+        Ok(
+            match crate::sources::webhook::from_config(
+                &self.sources,
+                self.store.clone(),
+                Some(self.wakes.stored.clone()),
+            )
+            .map_err(|e| anyhow::anyhow!("webhook source: {e}"))?
+            {
+                Some(ingest) => crate::web::router(state).merge(ingest),
+                None => crate::web::router(state),
+            },
         )
-        .map_err(|e| anyhow::anyhow!("webhook source: {e}"))?
-        {
-            Some(ingest) => crate::web::router(state).merge(ingest),
-            None => crate::web::router(state),
-        };
-        let shutdown = shutdown.clone();
-        Ok(tokio::spawn(async move {
-            if let Err(e) = crate::web::serve_app(listener, app, shutdown).await {
-                error!(error = %e, "escalation page stopped");
-            }
-        }))
     }
 }
 
 /// Waits for the tasks, but not past the grace period: a task stuck on the network must
-/// not hold the daemon up (what it was doing is repeated after the restart).
-async fn join_all(tasks: Vec<JoinHandle<()>>) {
-    let all = futures::future::join_all(tasks);
+/// not hold the daemon (or a reload) up. The ones still running then are aborted; what
+/// they were doing is done again from the store's cursors.
+async fn join_all(mut tasks: Vec<JoinHandle<()>>) {
+    let all = futures::future::join_all(tasks.iter_mut());
     if tokio::time::timeout(GRACE, all).await.is_err() {
         warn!(
             grace_s = GRACE.as_secs(),
-            "some tasks did not stop in time; leaving them"
+            "some tasks did not stop in time; stopping them"
         );
+        for t in &tasks {
+            t.abort();
+        }
     }
 }
 
@@ -301,7 +304,8 @@ fn spawn_singletons(flow: &Arc<Flow>, stop: &CancellationToken) -> Vec<JoinHandl
     tasks
 }
 
-/// Repeats `task`'s round now, then whenever woken or every `period`, until `stop`.
+/// Repeats `task`'s round now, then whenever woken or every `period`, until `stop`. A
+/// round under way when `stop` comes is let finish (within [`join_all`]'s grace period).
 fn spawn_round(
     name: &'static str,
     mut task: impl Round + 'static,
@@ -312,11 +316,10 @@ fn spawn_round(
     tokio::spawn(async move {
         let mut failures = 0u32;
         loop {
-            let result = tokio::select! {
-                _ = stop.cancelled() => break,
-                r = task.round() => r,
-            };
-            match result {
+            if stop.is_cancelled() {
+                break;
+            }
+            match task.round().await {
                 Ok(()) => failures = 0,
                 Err(e) => {
                     failures += 1;
