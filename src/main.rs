@@ -197,6 +197,9 @@ enum Command {
     Restore(cli::backup::RestoreArgs),
     /// Lists the database migrations (applied, pending) and applies the pending ones.
     Migrate(cli::migrate::MigrateArgs),
+    /// Asks a running daemon's /healthz: exit 0 when it answers "ok", 1 otherwise (for a
+    /// container's HEALTHCHECK).
+    Health(cli::health::HealthArgs),
     /// Stories: near-duplicates, reposts and posts sharing a link, grouped.
     Stories {
         /// Config file (TOML).
@@ -333,6 +336,7 @@ async fn real_main(args: Cli) -> Result<(), ExitCode> {
         Command::Backup(b) => cli::backup::backup(b).await,
         Command::Restore(r) => cli::backup::restore(r).await,
         Command::Migrate(m) => cli::migrate::run(m).await,
+        Command::Health(h) => cli::health::run(h).await,
         Command::Stories {
             config,
             since,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -71,40 +71,12 @@ async fn the_daemon_serves_the_page_and_logs_no_secret() {
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("anna@example.be (responder, fr)"));
 
-    let mut child = common::vigie_cmd()
-        .env("VIGIE_LOG", "debug")
+    let mut cmd = common::vigie_cmd();
+    cmd.env("VIGIE_LOG", "debug")
         .env("VIGIE_TEST_INGEST_TOKEN", INGEST_TOKEN)
-        .args(["run", "--config", env.config.to_str().unwrap()])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The logs, all of them, read on a thread; the page's address from its start line.
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line.clone());
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let addr = loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("the daemon logs where the page listens");
-        if line.contains("escalation page") {
-            let at = line.find("127.0.0.1:").expect("address in the start line");
-            let rest = &line[at..];
-            let end = rest
-                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
-                .unwrap_or(rest.len());
-            break rest[..end].to_string();
-        }
-    };
-    let base = format!("http://{addr}");
+        .args(["run", "--config", env.config.to_str().unwrap()]);
+    let daemon = common::daemon::Daemon::spawn(cmd);
+    let base = daemon.base.clone();
 
     // Escalations: the formal request and the question, not the thank-you.
     let list = |state: &str| {
@@ -226,13 +198,8 @@ async fn the_daemon_serves_the_page_and_logs_no_secret() {
     );
 
     // Stop, and read every log line.
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
-    assert!(child.wait().unwrap().success());
-    let logs = reader.join().unwrap();
+    let (stopped, logs) = daemon.stop();
+    assert!(stopped, "{logs}");
     assert!(
         logs.contains("logged in"),
         "the login is logged (without secrets)"

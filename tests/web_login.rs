@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::IpAddr;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use common::web::hidden;
 use common::{src, Env};
@@ -23,16 +23,9 @@ const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 /// `vigie run` with the page on port 0 and one user; killed when dropped.
 struct Daemon {
-    child: Child,
+    run: common::daemon::Daemon,
     base: String,
     _env: Env,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Daemon {
@@ -59,39 +52,12 @@ impl Daemon {
             String::from_utf8_lossy(&out.stderr)
         );
 
-        let mut child = common::vigie_cmd()
-            .args(["run", "--config", &config])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Every log line is read, so the daemon never blocks on a full pipe.
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let addr = loop {
-            let line = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .expect("the daemon logs where the page listens");
-            if let Some(at) = line
-                .contains("escalation page")
-                .then(|| line.find("127.0.0.1:"))
-                .flatten()
-            {
-                let rest = &line[at..];
-                let end = rest
-                    .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
-                    .unwrap_or(rest.len());
-                break rest[..end].to_string();
-            }
-        };
+        let mut cmd = common::vigie_cmd();
+        cmd.args(["run", "--config", &config]);
+        let run = common::daemon::Daemon::spawn(cmd);
         Daemon {
-            child,
-            base: format!("http://{addr}"),
+            base: run.base.clone(),
+            run,
             _env: env,
         }
     }
@@ -109,7 +75,8 @@ impl Daemon {
 
     /// Peak resident memory of the daemon so far, in MiB (VmHWM).
     fn peak_rss_mib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.run.child.id())).unwrap();
         let kib: u64 = status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))

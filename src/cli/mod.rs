@@ -9,6 +9,7 @@ pub mod digest;
 pub mod escalations;
 pub mod eval;
 pub mod forget;
+pub mod health;
 pub mod lexicon;
 pub mod mentions;
 pub mod migrate;

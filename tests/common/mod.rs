@@ -2,6 +2,7 @@
 //! to read what it stored. Every test gets its own folder and database.
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod flow;
 pub mod pg;
 pub mod smtp;
