@@ -51,8 +51,10 @@ step "build (dev profile, default features) and tests/package.rs (the packaged c
 cargo test --locked --test package
 out="$CARGO_TARGET_DIR/debian"
 rm -rf "$out"
-# --profile dev: cargo-deb takes target/debug/vigie (and warns that dev is meant for tests).
-cargo deb --no-build --profile dev --locked --compress-system -Z gz -o "$out/"
+# --profile dev: cargo-deb takes target/debug/vigie (and warns that dev is meant for tests);
+# its full debug info is stripped, not kept aside in a -dbgsym package as a release's are.
+cargo deb --no-build --profile dev --locked --no-dbgsym --no-separate-debug-symbols \
+  --compress-system -Z gz -o "$out/"
 deb=$(ls "$out"/vigie_*.deb)
 dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
 dpkg-deb --contents "$deb"
