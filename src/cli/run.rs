@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{fail, load};
+use crate::config::Config;
 use crate::core::clock::Clock;
 
 /// `vigie run [--once [--now T]]`: runs the daemon until a signal (or one round with
@@ -49,10 +50,9 @@ fn shutdown_on_signals() -> CancellationToken {
     token
 }
 
-/// On each SIGHUP, reads the config file again: a valid config goes to the runtime, which
-/// applies it; an invalid one is refused here with every problem logged, and the running
-/// config stays.
-fn reload_on_sighup(path: PathBuf) -> mpsc::Receiver<crate::config::Config> {
+/// On each SIGHUP, reads the config file again and hands the runtime what it found: the
+/// new config, or every problem in it (the runtime refuses it, logs them and goes on).
+fn reload_on_sighup(path: PathBuf) -> mpsc::Receiver<Result<Config, Vec<String>>> {
     let (tx, rx) = mpsc::channel(1);
     #[cfg(unix)]
     tokio::spawn(async move {
@@ -66,25 +66,10 @@ fn reload_on_sighup(path: PathBuf) -> mpsc::Receiver<crate::config::Config> {
         };
         while hup.recv().await.is_some() {
             tracing::info!(config = %path.display(), "SIGHUP: reading the config again");
-            match super::load_config(&path) {
-                Ok(cfg) => {
-                    if tx.send(cfg).await.is_err() {
-                        return;
-                    }
-                }
-                Err(e) => {
-                    for p in &e.errors {
-                        tracing::error!(problem = %p, "config reload refused");
-                    }
-                    tracing::error!(
-                        problems = e.errors.len(),
-                        config = %path.display(),
-                        "config reload refused; the running config stays"
-                    );
-                    crate::runtime::systemd::status(
-                        "watching (the last reload was refused: see the logs)",
-                    );
-                }
+            let read = super::load_config(&path)
+                .map_err(|e| e.errors.iter().map(|p| p.to_string()).collect());
+            if tx.send(read).await.is_err() {
+                return;
             }
         }
     });

@@ -8,6 +8,8 @@
 //! Nothing is lost in the switch: every stage works from durable cursors in the store, so
 //! a round cut short at the end of the grace period is done again by the next generation.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -48,19 +50,19 @@ impl Listener {
 /// The listener `cfg` asks for: the current one when the address is unchanged.
 async fn listener(
     cfg: &Config,
-    current: Option<std::sync::Arc<Listener>>,
-) -> anyhow::Result<Option<std::sync::Arc<Listener>>> {
+    current: Option<Arc<Listener>>,
+) -> anyhow::Result<Option<Arc<Listener>>> {
     let Some(w) = &cfg.web else { return Ok(None) };
     match current {
         Some(l) if l.listen == w.listen => Ok(Some(l)),
-        _ => Ok(Some(std::sync::Arc::new(Listener::bind(&w.listen).await?))),
+        _ => Ok(Some(Arc::new(Listener::bind(&w.listen).await?))),
     }
 }
 
 /// A generation built and ready to start.
 struct Next {
     cfg: Config,
-    web: Option<std::sync::Arc<Listener>>,
+    web: Option<Arc<Listener>>,
     flow: Flow,
     app: Option<axum::Router>,
 }
@@ -70,7 +72,7 @@ async fn prepare(
     cfg: Config,
     store: &Store,
     clock: &Clock,
-    web: Option<std::sync::Arc<Listener>>,
+    web: Option<Arc<Listener>>,
 ) -> anyhow::Result<Next> {
     let web = listener(&cfg, web).await?;
     let flow = Flow::build(&cfg, store.clone(), super::mail(&cfg)?, clock.clone())?;
@@ -101,7 +103,7 @@ fn refusals(old: &Config, new: &Config) -> Vec<String> {
 /// One generation's tasks.
 struct Running {
     cfg: Config,
-    web: Option<std::sync::Arc<Listener>>,
+    web: Option<Arc<Listener>>,
     stop: CancellationToken,
     handle: JoinHandle<anyhow::Result<()>>,
 }
@@ -142,7 +144,7 @@ pub async fn run(
     store: Store,
     clock: Clock,
     shutdown: CancellationToken,
-    mut reloads: mpsc::Receiver<Config>,
+    mut reloads: mpsc::Receiver<Result<Config, Vec<String>>>,
 ) -> anyhow::Result<()> {
     let watchdog = systemd::watchdog(shutdown.clone());
     let next = prepare(cfg, &store, &clock, None).await?;
@@ -163,37 +165,38 @@ pub async fn run(
     result
 }
 
-/// Applies `new` in place of `running`'s config, or refuses it and keeps `running`.
+/// Applies `new` in place of `running`'s config, or refuses it (a config that could not
+/// be read comes as its problems) and keeps `running`.
 async fn reload(
     running: Running,
-    new: Config,
+    new: Result<Config, Vec<String>>,
     store: &Store,
     clock: &Clock,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Running> {
     systemd::reloading();
-    let mut problems = refusals(&running.cfg, &new);
-    let next = if problems.is_empty() {
-        match prepare(new, store, clock, running.web.clone()).await {
-            Ok(next) => Some(next),
-            Err(e) => {
-                problems.push(format!("{e:#}"));
-                None
-            }
-        }
-    } else {
-        None
+    let next = match new {
+        Err(problems) => Err(problems),
+        Ok(new) => match refusals(&running.cfg, &new) {
+            problems if !problems.is_empty() => Err(problems),
+            _ => prepare(new, store, clock, running.web.clone())
+                .await
+                .map_err(|e| vec![format!("{e:#}")]),
+        },
     };
-    let Some(next) = next else {
-        for p in &problems {
-            error!(problem = %p, "config reload refused");
+    let next = match next {
+        Ok(next) => next,
+        Err(problems) => {
+            for p in &problems {
+                error!(problem = %p, "config reload refused");
+            }
+            error!(
+                problems = problems.len(),
+                "config reload refused; the running config stays"
+            );
+            systemd::ready("watching (the last reload was refused: see the logs)");
+            return Ok(running);
         }
-        error!(
-            problems = problems.len(),
-            "config reload refused; the running config stays"
-        );
-        systemd::ready("watching (the last reload was refused: see the logs)");
-        return Ok(running);
     };
     let sources = next.cfg.sources.len();
     if let Err(e) = running.stop().await {

@@ -66,13 +66,13 @@ pub fn mail(cfg: &Config) -> anyhow::Result<Option<Mail>> {
 /// `vigie run`: the daemon until `shutdown`, or one round of every stage with `once`.
 /// `clock` is the system's, or a simulated one (`vigie run --once --now`, for replay
 /// checks and tests). Each config arriving on `reloads` replaces the running one if it
-/// can be applied (see [`daemon`]).
+/// can be applied (see [`daemon`]); one that could not be read comes as its problems.
 pub async fn run(
     cfg: Config,
     once: bool,
     clock: Clock,
     shutdown: CancellationToken,
-    reloads: tokio::sync::mpsc::Receiver<Config>,
+    reloads: tokio::sync::mpsc::Receiver<Result<Config, Vec<String>>>,
 ) -> anyhow::Result<()> {
     let store = open_store(&cfg).await?;
     // One daemon per SQLite file; PostgreSQL shares the work between instances.

@@ -32,11 +32,6 @@ pub fn reloading() {
     send(&states);
 }
 
-/// A status line only (e.g. a refused reload).
-pub fn status(status: &str) {
-    send(&[NotifyState::Status(status)]);
-}
-
 /// `STOPPING=1`.
 pub fn stopping() {
     send(&[NotifyState::Stopping]);
