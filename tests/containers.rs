@@ -79,7 +79,10 @@ fn health_says_ok_of_a_running_daemon_and_why_not_otherwise() {
 
 #[test]
 fn health_fails_on_a_closed_port_and_on_a_bad_address() {
-    let port = common::smtp::free_port();
+    // Port 1 (tcpmux) is closed here and never handed out as an ephemeral port, so no
+    // test running beside this one can be listening on it (a port freed for the test could
+    // be taken by another test's daemon in between).
+    let port = 1;
     let (code, text) = health(&["--url", &format!("http://127.0.0.1:{port}")]);
     assert_eq!(code, Some(1), "{text}");
     assert!(
@@ -132,15 +135,7 @@ async fn health_fails_when_the_answer_is_not_ok() {
 #[test]
 fn the_compose_config_is_valid_and_is_where_the_healthcheck_reads_it() {
     let config = root().join("config/docker.toml");
-    let out = common::vigie_cmd()
-        .args(["check-config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_config_valid(&config);
     let docker = read("config/docker.toml");
     assert!(docker.contains("url = \"postgres://vigie@postgres:5432/vigie\""));
     assert!(docker.contains("listen = \"0.0.0.0:8080\""));

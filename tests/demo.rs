@@ -24,15 +24,7 @@ fn the_demo_runs_offline_and_finds_the_bundled_mentions() {
     copy_dir(&root.join("config"), &dir.path().join("config"));
     let cfg = dir.path().join("config/demo.toml");
     let cfg_s = cfg.to_str().unwrap();
-    let out = common::vigie_cmd()
-        .args(["check-config", cfg_s])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_config_valid(&cfg);
     let out = common::vigie_cmd()
         .args(["run", "--config", cfg_s, "--once"])
         .output()

@@ -108,6 +108,19 @@ impl Env {
     }
 }
 
+/// `vigie check-config FILE` passes (panics with what it printed otherwise).
+pub fn assert_config_valid(config: &Path) {
+    let out = vigie_cmd()
+        .args(["check-config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Parses a successful command's stdout as JSON lines (panics with its stderr otherwise).
 pub fn json_lines(out: &Output) -> Vec<Value> {
     assert!(
